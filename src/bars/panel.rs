@@ -1,0 +1,115 @@
+//! A panel: a universe of tickers on one trading calendar, with explicit missing values (a ticker
+//! not yet listed, or not trading that day).
+
+use super::{Bar, BarSeries};
+use crate::date::Date;
+
+/// Tickers x trading days. Values are stored ticker-major (`[ticker * n_days + day]`), so one
+/// ticker's history is contiguous; `present` says which cells hold a bar.
+#[derive(Debug, Clone, Default)]
+pub struct Panel {
+    pub tickers: Vec<String>,
+    pub calendar: Vec<Date>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<f64>,
+    pub present: Vec<bool>,
+}
+
+impl Panel {
+    /// Puts (already validated) series on the union of their dates. Missing cells hold NaN and
+    /// `present = false`.
+    pub fn from_series(series: &[BarSeries]) -> Panel {
+        let mut calendar: Vec<Date> = series.iter().flat_map(|s| s.dates.iter().copied()).collect();
+        calendar.sort_unstable();
+        calendar.dedup();
+        let (nt, nd) = (series.len(), calendar.len());
+        let mut p = Panel {
+            tickers: series.iter().map(|s| s.ticker.clone()).collect(),
+            open: vec![f64::NAN; nt * nd],
+            high: vec![f64::NAN; nt * nd],
+            low: vec![f64::NAN; nt * nd],
+            close: vec![f64::NAN; nt * nd],
+            volume: vec![f64::NAN; nt * nd],
+            present: vec![false; nt * nd],
+            calendar,
+        };
+        for (ti, s) in series.iter().enumerate() {
+            // Both date lists are sorted: walk them together.
+            let mut day = 0;
+            for i in 0..s.len() {
+                while p.calendar[day] < s.dates[i] {
+                    day += 1;
+                }
+                let k = ti * nd + day;
+                p.open[k] = s.open[i];
+                p.high[k] = s.high[i];
+                p.low[k] = s.low[i];
+                p.close[k] = s.close[i];
+                p.volume[k] = s.volume[i];
+                p.present[k] = true;
+            }
+        }
+        p
+    }
+
+    pub fn n_tickers(&self) -> usize {
+        self.tickers.len()
+    }
+
+    pub fn n_days(&self) -> usize {
+        self.calendar.len()
+    }
+
+    /// The bar of ticker `t` on day `d`, or None where it is missing.
+    pub fn bar(&self, t: usize, d: usize) -> Option<Bar> {
+        let k = t * self.n_days() + d;
+        self.present[k].then(|| Bar {
+            date: self.calendar[d],
+            open: self.open[k],
+            high: self.high[k],
+            low: self.low[k],
+            close: self.close[k],
+            volume: self.volume[k],
+        })
+    }
+
+    /// Index of a trading day in the calendar.
+    pub fn day_index(&self, date: Date) -> Option<usize> {
+        self.calendar.binary_search(&date).ok()
+    }
+
+    /// One ticker's closes over the whole calendar (NaN where missing).
+    pub fn close_of(&self, t: usize) -> &[f64] {
+        &self.close[t * self.n_days()..(t + 1) * self.n_days()]
+    }
+
+    /// One ticker's opens over the whole calendar (NaN where missing).
+    pub fn open_of(&self, t: usize) -> &[f64] {
+        &self.open[t * self.n_days()..(t + 1) * self.n_days()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_cells_are_explicit() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let mk = |t: &str, dates: &[&str]| {
+            let n = dates.len();
+            BarSeries::new(t, dates.iter().map(|s| d(s)).collect(), vec![1.0; n], vec![2.0; n], vec![0.5; n], vec![1.5; n], vec![9.0; n])
+                .unwrap()
+        };
+        let p = Panel::from_series(&[mk("A", &["2020-01-02", "2020-01-06"]), mk("B", &["2020-01-03", "2020-01-06"])]);
+        assert_eq!(p.calendar, [d("2020-01-02"), d("2020-01-03"), d("2020-01-06")]);
+        assert!(p.bar(0, 1).is_none());
+        assert!(p.bar(1, 0).is_none());
+        assert_eq!(p.bar(1, 2).unwrap().close, 1.5);
+        assert!(p.close_of(0)[1].is_nan());
+        assert_eq!(p.day_index(d("2020-01-06")), Some(2));
+    }
+}

@@ -1,0 +1,242 @@
+//! One ticker's daily bars, stored as a structure of arrays (the layout the C ABI takes).
+
+use crate::date::Date;
+use crate::error::{Error, Location, Result};
+
+/// One daily bar, for code that receives bars one at a time (the incremental features).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    pub date: Date,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub close: f64,
+    pub volume: f64,
+}
+
+impl Bar {
+    /// Checks that the bar could be real: finite positive prices, high >= low, finite volume >= 0.
+    /// Returns a message naming the first problem.
+    pub fn problem(&self) -> Option<String> {
+        for (name, v) in [("open", self.open), ("high", self.high), ("low", self.low), ("close", self.close)] {
+            if !v.is_finite() {
+                return Some(format!("{name} is not a finite number ({v})"));
+            }
+            if v <= 0.0 {
+                return Some(format!("{name} must be positive, got {v}"));
+            }
+        }
+        if self.high < self.low {
+            return Some(format!("high {} is below low {}", self.high, self.low));
+        }
+        if !self.volume.is_finite() {
+            return Some(format!("volume is not a finite number ({})", self.volume));
+        }
+        if self.volume < 0.0 {
+            return Some(format!("volume must not be negative, got {}", self.volume));
+        }
+        None
+    }
+}
+
+/// A ticker's bars in date order, one column per field. Construct with [`BarSeries::new`] (validates)
+/// or push bars with [`BarSeries::push`] (validates each bar and the date order).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BarSeries {
+    pub ticker: String,
+    pub dates: Vec<Date>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<f64>,
+}
+
+impl BarSeries {
+    pub fn empty(ticker: impl Into<String>) -> Self {
+        BarSeries { ticker: ticker.into(), ..Default::default() }
+    }
+
+    /// Builds a series from columns, checking lengths, every bar and the date order.
+    pub fn new(
+        ticker: impl Into<String>,
+        dates: Vec<Date>,
+        open: Vec<f64>,
+        high: Vec<f64>,
+        low: Vec<f64>,
+        close: Vec<f64>,
+        volume: Vec<f64>,
+    ) -> Result<Self> {
+        let s = BarSeries { ticker: ticker.into(), dates, open, high, low, close, volume };
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dates.is_empty()
+    }
+
+    pub fn bar(&self, i: usize) -> Bar {
+        Bar {
+            date: self.dates[i],
+            open: self.open[i],
+            high: self.high[i],
+            low: self.low[i],
+            close: self.close[i],
+            volume: self.volume[i],
+        }
+    }
+
+    /// Appends one bar after checking it and that its date is after the last one.
+    pub fn push(&mut self, bar: Bar) -> Result<()> {
+        self.check_next(&bar, self.len())?;
+        self.push_unchecked(bar);
+        Ok(())
+    }
+
+    pub(crate) fn push_unchecked(&mut self, bar: Bar) {
+        self.dates.push(bar.date);
+        self.open.push(bar.open);
+        self.high.push(bar.high);
+        self.low.push(bar.low);
+        self.close.push(bar.close);
+        self.volume.push(bar.volume);
+    }
+
+    /// Checks column lengths, every bar, and strictly increasing dates.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.dates.len();
+        for (name, col) in
+            [("open", &self.open), ("high", &self.high), ("low", &self.low), ("close", &self.close), ("volume", &self.volume)]
+        {
+            if col.len() != n {
+                return Err(Error::Shape {
+                    what: format!("ticker {}: {} dates but {} {name} values", self.ticker, n, col.len()),
+                });
+            }
+        }
+        for i in 0..n {
+            let bar = self.bar(i);
+            if let Some(what) = bar.problem() {
+                return Err(Error::invalid_bar(self.location(i), what));
+            }
+            if i > 0 {
+                self.check_order(self.dates[i - 1], bar.date, i)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_next(&self, bar: &Bar, index: usize) -> Result<()> {
+        if let Some(what) = bar.problem() {
+            return Err(Error::invalid_bar(self.location_of(bar.date), what));
+        }
+        if let Some(&last) = self.dates.last() {
+            self.check_order(last, bar.date, index)?;
+        }
+        Ok(())
+    }
+
+    fn check_order(&self, prev: Date, next: Date, index: usize) -> Result<()> {
+        if next > prev {
+            return Ok(());
+        }
+        let what = if next == prev {
+            format!("duplicate date (bar {index})")
+        } else {
+            format!("dates out of order: {next} comes after {prev} (bar {index})")
+        };
+        Err(Error::Unsorted { at: self.location_of(next), what })
+    }
+
+    fn location(&self, i: usize) -> Location {
+        self.location_of(self.dates[i])
+    }
+
+    fn location_of(&self, date: Date) -> Location {
+        Location { ticker: Some(self.ticker.clone()), date: Some(date.to_string()), ..Default::default() }
+    }
+
+    /// Index of the last bar dated on or before `date`.
+    pub fn index_at_or_before(&self, date: Date) -> Option<usize> {
+        self.dates.partition_point(|&d| d <= date).checked_sub(1)
+    }
+
+    /// The bars up to and including index `end` (a prefix: what was known at the close of that day).
+    pub fn prefix(&self, end_inclusive: usize) -> BarSeries {
+        let k = end_inclusive + 1;
+        BarSeries {
+            ticker: self.ticker.clone(),
+            dates: self.dates[..k].to_vec(),
+            open: self.open[..k].to_vec(),
+            high: self.high[..k].to_vec(),
+            low: self.low[..k].to_vec(),
+            close: self.close[..k].to_vec(),
+            volume: self.volume[..k].to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn series(dates: &[&str], close: &[f64]) -> Result<BarSeries> {
+        let n = dates.len();
+        BarSeries::new(
+            "T",
+            dates.iter().map(|s| d(s)).collect(),
+            close.to_vec(),
+            close.iter().map(|c| c * 1.01).collect(),
+            close.iter().map(|c| c * 0.99).collect(),
+            close.to_vec(),
+            vec![100.0; n],
+        )
+    }
+
+    #[test]
+    fn rejects_bad_bars_with_a_message_naming_them() {
+        let e = series(&["2020-01-02", "2020-01-03"], &[1.0, f64::NAN]).unwrap_err();
+        assert!(matches!(e, Error::InvalidBar { .. }), "{e}");
+        assert!(e.to_string().contains("ticker T, date 2020-01-03"), "{e}");
+        let e = series(&["2020-01-02"], &[-1.0]).unwrap_err();
+        assert!(e.to_string().contains("must be positive"), "{e}");
+        let e = series(&["2020-01-02"], &[0.0]).unwrap_err();
+        assert!(e.to_string().contains("must be positive"), "{e}");
+        let mut s = series(&["2020-01-02"], &[1.0]).unwrap();
+        s.high[0] = 0.5;
+        assert!(s.validate().unwrap_err().to_string().contains("below low"));
+        let mut s = series(&["2020-01-02"], &[1.0]).unwrap();
+        s.volume[0] = -3.0;
+        assert!(s.validate().unwrap_err().to_string().contains("volume must not be negative"));
+    }
+
+    #[test]
+    fn rejects_unsorted_and_duplicate_dates() {
+        let e = series(&["2020-01-03", "2020-01-02"], &[1.0, 1.0]).unwrap_err();
+        assert!(matches!(e, Error::Unsorted { .. }) && e.to_string().contains("out of order"), "{e}");
+        let e = series(&["2020-01-03", "2020-01-03"], &[1.0, 1.0]).unwrap_err();
+        assert!(e.to_string().contains("duplicate date"), "{e}");
+        let mut s = series(&["2020-01-03"], &[1.0]).unwrap();
+        let mut b = s.bar(0);
+        assert!(s.push(b).is_err());
+        b.date = d("2020-01-06");
+        s.push(b).unwrap();
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn rejects_mismatched_columns() {
+        let mut s = series(&["2020-01-02"], &[1.0]).unwrap();
+        s.volume.push(1.0);
+        assert!(matches!(s.validate().unwrap_err(), Error::Shape { .. }));
+    }
+}

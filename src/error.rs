@@ -1,0 +1,79 @@
+//! One error type for the whole library. Every variant maps to exactly one C status code
+//! (`ffi::status`), so a message never loses its category on the way across the boundary.
+
+use std::path::PathBuf;
+
+/// Where in a source file a bad value was found: file, 1-based line, ticker and date when known.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Location {
+    pub file: Option<PathBuf>,
+    pub line: Option<u64>,
+    pub ticker: Option<String>,
+    pub date: Option<String>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(file) = &self.file {
+            parts.push(format!("file {}", file.display()));
+        }
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        if let Some(t) = &self.ticker {
+            parts.push(format!("ticker {t}"));
+        }
+        if let Some(d) = &self.date {
+            parts.push(format!("date {d}"));
+        }
+        if parts.is_empty() { f.write_str("input") } else { f.write_str(&parts.join(", ")) }
+    }
+}
+
+/// Everything that can go wrong, by category. The categories are stable; the messages say the rest.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, #[source] source: std::io::Error },
+
+    /// A field could not be parsed, a column is missing, or a row has the wrong shape.
+    #[error("{at}: {what}")]
+    Parse { at: Location, what: String },
+
+    /// A value that parses but cannot be a real bar: NaN, a non-positive price, high < low,
+    /// negative volume.
+    #[error("{at}: {what}")]
+    InvalidBar { at: Location, what: String },
+
+    /// Dates that are not strictly increasing within one series (unsorted or duplicate).
+    #[error("{at}: {what}")]
+    Unsorted { at: Location, what: String },
+
+    /// Fewer bars than the computation needs.
+    #[error("too little history: {what}")]
+    TooLittleHistory { what: String },
+
+    /// Arrays whose lengths or shapes do not fit together.
+    #[error("shape mismatch: {what}")]
+    Shape { what: String },
+
+    /// An argument outside its domain (an unknown ticker, a bad option value, ...).
+    #[error("invalid argument: {what}")]
+    InvalidArgument { what: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn parse(at: Location, what: impl Into<String>) -> Self {
+        Error::Parse { at, what: what.into() }
+    }
+    pub(crate) fn invalid_bar(at: Location, what: impl Into<String>) -> Self {
+        Error::InvalidBar { at, what: what.into() }
+    }
+    pub(crate) fn argument(what: impl Into<String>) -> Self {
+        Error::InvalidArgument { what: what.into() }
+    }
+}

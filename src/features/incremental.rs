@@ -1,0 +1,85 @@
+//! The features of a series that grows one bar at a time: the state a live system keeps per stock.
+
+use super::{CLOSE_LOOKBACK, FeatureRow, RETURN_LOOKBACK, RowInputs, row};
+use crate::bars::Bar;
+use crate::date::Date;
+use crate::error::{Error, Location, Result};
+
+/// Trailing closes and returns of one stock; `push` costs the same whatever the history length
+/// (a shift of at most 21 + 20 numbers) and allocates nothing.
+#[derive(Debug, Clone)]
+pub struct FeatureState {
+    closes: [f64; CLOSE_LOOKBACK],
+    n_closes: usize,
+    returns: [f64; RETURN_LOOKBACK],
+    n_returns: usize,
+    prev_volume: f64,
+    last_date: Option<Date>,
+}
+
+impl Default for FeatureState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Appends `v` to a bounded buffer whose first `*n` slots are filled, dropping the oldest when full.
+fn shift_in<const N: usize>(buf: &mut [f64; N], n: &mut usize, v: f64) {
+    if *n == N {
+        buf.copy_within(1.., 0);
+        buf[N - 1] = v;
+    } else {
+        buf[*n] = v;
+        *n += 1;
+    }
+}
+
+impl FeatureState {
+    pub fn new() -> Self {
+        FeatureState {
+            closes: [0.0; CLOSE_LOOKBACK],
+            n_closes: 0,
+            returns: [0.0; RETURN_LOOKBACK],
+            n_returns: 0,
+            prev_volume: f64::NAN,
+            last_date: None,
+        }
+    }
+
+    /// Bars seen so far (saturating at what the features need: the rest is not kept).
+    pub fn bars_seen(&self) -> usize {
+        self.n_closes
+    }
+
+    /// Takes the next bar and returns its features. Rejects an invalid bar or a date that is not
+    /// after the previous one, leaving the state unchanged.
+    pub fn push(&mut self, bar: &Bar) -> Result<FeatureRow> {
+        if let Some(what) = bar.problem() {
+            return Err(Error::invalid_bar(Location { date: Some(bar.date.to_string()), ..Default::default() }, what));
+        }
+        if let Some(last) = self.last_date
+            && bar.date <= last
+        {
+            let at = Location { date: Some(bar.date.to_string()), ..Default::default() };
+            let what = if bar.date == last { "duplicate date".into() } else { format!("date out of order (after {last})") };
+            return Err(Error::Unsorted { at, what });
+        }
+        if self.n_closes > 0 {
+            let prev = self.closes[self.n_closes - 1];
+            shift_in(&mut self.returns, &mut self.n_returns, bar.close / prev - 1.0);
+        }
+        shift_in(&mut self.closes, &mut self.n_closes, bar.close);
+        let out = row(&RowInputs {
+            closes: &self.closes[..self.n_closes],
+            returns: &self.returns[..self.n_returns],
+            open: bar.open,
+            high: bar.high,
+            low: bar.low,
+            volume: bar.volume,
+            prev_volume: self.prev_volume,
+        });
+        self.prev_volume = bar.volume;
+        self.last_date = Some(bar.date);
+        Ok(out)
+    }
+}
