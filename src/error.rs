@@ -62,6 +62,23 @@ pub enum Error {
     /// An argument outside its domain (an unknown ticker, a bad option value, ...).
     #[error("invalid argument: {what}")]
     InvalidArgument { what: String },
+
+    /// A model file that is missing, truncated or not a model the backends can load.
+    #[error("model: {what}")]
+    Model { what: String },
+
+    /// A bundle whose manifest disagrees with its ONNX file (sha256, inputs, outputs) or asks for
+    /// something this library cannot honour (features, classes, version).
+    #[error("model contract: {what}")]
+    Contract { what: String },
+
+    /// A call that does not fit the model's kind (a direction call on a ranking model).
+    #[error("wrong model kind: {what}")]
+    WrongKind { what: String },
+
+    /// The inference backend failed (or could not be loaded) at run time.
+    #[error("backend: {what}")]
+    Backend { what: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -75,5 +92,17 @@ impl Error {
     }
     pub(crate) fn argument(what: impl Into<String>) -> Self {
         Error::InvalidArgument { what: what.into() }
+    }
+    pub(crate) fn shape(what: impl Into<String>) -> Self {
+        Error::Shape { what: what.into() }
+    }
+    pub(crate) fn model(what: impl Into<String>) -> Self {
+        Error::Model { what: what.into() }
+    }
+    pub(crate) fn contract(what: impl Into<String>) -> Self {
+        Error::Contract { what: what.into() }
+    }
+    pub(crate) fn backend(what: impl Into<String>) -> Self {
+        Error::Backend { what: what.into() }
     }
 }

@@ -9,9 +9,12 @@ pub mod date;
 pub mod error;
 pub mod features;
 pub mod labels;
+pub mod model;
+pub mod predict;
 
 pub use date::Date;
 pub use error::{Error, Result};
+pub use model::{BackendKind, Device, Model, ModelKind, OpenOptions};
 
 /// The library's version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod models;
+
 use proptest::prelude::*;
 use trendcast::Date;
 use trendcast::bars::{Bar, BarSeries};

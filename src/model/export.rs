@@ -1,0 +1,98 @@
+//! Writing bundles: the contract filled in from what this library computes, the ONNX graph from
+//! `model::onnx`. The trainer exports through here; tests and benches build real models with it.
+
+use std::path::Path;
+
+use super::bundle::Bundle;
+use super::manifest::{
+    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, NODE_FEATURE_NAMES, RelationSpec, Scaler, direction_io, ranking_io,
+};
+use super::onnx::{GruClassifier, RankingProbe};
+use crate::dataset::WindowAlignment;
+use crate::error::Result;
+use crate::features::FEATURE_NAMES;
+use crate::labels::{Direction, DirectionLabel, RankTarget};
+
+/// Everything a direction bundle records besides its weights.
+#[derive(Debug, Clone)]
+pub struct DirectionExport {
+    pub name: String,
+    pub window: usize,
+    pub alignment: WindowAlignment,
+    pub scaler: Option<Scaler>,
+    pub label: DirectionLabel,
+    pub train: DateRange,
+    pub validation: DateRange,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl DirectionExport {
+    /// A contract with the default label and the original's split dates.
+    pub fn new(name: &str, window: usize) -> Self {
+        let d = |s| crate::Date::parse(s).expect("valid date");
+        DirectionExport {
+            name: name.into(),
+            window,
+            alignment: WindowAlignment::EndsAtT,
+            scaler: None,
+            label: DirectionLabel::default(),
+            train: DateRange { from: d("2010-01-01"), to: d("2018-12-31") },
+            validation: DateRange { from: d("2019-01-01"), to: d("2021-12-31") },
+            extra: Default::default(),
+        }
+    }
+
+    fn manifest(&self, kind: ModelKind, features: Vec<String>) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            name: self.name.clone(),
+            kind,
+            library_version: crate::VERSION.into(),
+            onnx_file: "model.onnx".into(),
+            onnx_sha256: String::new(),
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            features,
+            window: self.window,
+            alignment: self.alignment,
+            scaler: self.scaler.clone(),
+            label: LabelSpec::Direction(self.label),
+            classes: Vec::new(),
+            relations: None,
+            train: self.train,
+            validation: self.validation,
+            extra: self.extra.clone(),
+        }
+    }
+}
+
+fn metadata(m: &Manifest) -> Vec<(String, String)> {
+    vec![
+        ("trendcast.kind".into(), m.kind.name().into()),
+        ("trendcast.name".into(), m.name.clone()),
+        ("trendcast.features".into(), m.features.join(",")),
+        ("trendcast.window".into(), m.window.to_string()),
+        ("trendcast.library_version".into(), m.library_version.clone()),
+    ]
+}
+
+/// Writes a direction bundle with a GRU classifier into `dir`; returns its manifest.
+pub fn write_direction(dir: &Path, gru: &GruClassifier, e: &DirectionExport) -> Result<Manifest> {
+    let mut m = e.manifest(ModelKind::Direction, FEATURE_NAMES.map(String::from).to_vec());
+    (m.inputs, m.outputs) = direction_io(e.window);
+    m.classes = Direction::NAMES.map(String::from).to_vec();
+    let proto = gru.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    Bundle::write(dir, &mut m, &proto)?;
+    Ok(m)
+}
+
+/// Writes a ranking bundle around the ranking probe graph (tests and benches of the call path).
+pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
+    let mut m = e.manifest(ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec());
+    (m.inputs, m.outputs) = ranking_io(e.window);
+    m.label = LabelSpec::Rank { target: RankTarget::OpenT1ToT2 };
+    m.relations = Some(relations);
+    let proto = probe.to_onnx(&m.inputs, &m.outputs, &metadata(&m));
+    Bundle::write(dir, &mut m, &proto)?;
+    Ok(m)
+}

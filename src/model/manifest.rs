@@ -1,0 +1,305 @@
+//! The manifest: a model's contract, stored as `manifest.json` beside its ONNX file. Loading checks
+//! every field this library must honour and refuses a bundle with an error that says what differs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::dataset::WindowAlignment;
+use crate::error::{Error, Result};
+use crate::features::FEATURE_NAMES;
+use crate::labels::{Direction, DirectionLabel, RankTarget};
+
+/// The manifest format this library reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What a model answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Down / flat / up probabilities per stock.
+    Direction,
+    /// One score per stock of a universe; higher is better.
+    Ranking,
+}
+
+impl ModelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Direction => "direction",
+            ModelKind::Ranking => "ranking",
+        }
+    }
+}
+
+/// One tensor dimension: a fixed size or a symbol bound at run time (`batch`, `nodes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Dim {
+    Fixed(u64),
+    Symbol(String),
+}
+
+impl std::fmt::Display for Dim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dim::Fixed(n) => write!(f, "{n}"),
+            Dim::Symbol(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A named float32 tensor of the ONNX graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TensorSpec {
+    pub name: String,
+    pub shape: Vec<Dim>,
+}
+
+impl TensorSpec {
+    pub fn new(name: &str, shape: &[Dim]) -> Self {
+        TensorSpec { name: name.into(), shape: shape.to_vec() }
+    }
+}
+
+impl std::fmt::Display for TensorSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let dims: Vec<String> = self.shape.iter().map(Dim::to_string).collect();
+        write!(f, "{}[{}]", self.name, dims.join(", "))
+    }
+}
+
+/// Standardisation fitted on the training split: input = (feature - mean) / std.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scaler {
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+/// An inclusive range of label dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange {
+    pub from: Date,
+    pub to: Date,
+}
+
+/// What the model was trained to predict.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LabelSpec {
+    Direction(DirectionLabel),
+    Rank { target: RankTarget },
+}
+
+/// How a ranking model's relation inputs are built (shared/specs/lsr-igru.md).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RelationSpec {
+    /// Trading days of overnight returns in each short-term cosine (61).
+    pub short_lookback: usize,
+    /// Entries of (cos + 1) / 2 below this become 0 (0.5).
+    pub short_cut: f64,
+    /// Per day and feature, clip to mean +- this many std before the z-score (3).
+    pub clip_std: f64,
+}
+
+impl Default for RelationSpec {
+    fn default() -> Self {
+        RelationSpec { short_lookback: 61, short_cut: 0.5, clip_std: 3.0 }
+    }
+}
+
+/// The contract of a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub name: String,
+    pub kind: ModelKind,
+    /// Version of the trendcast library that wrote the bundle.
+    pub library_version: String,
+    pub onnx_file: String,
+    pub onnx_sha256: String,
+    pub inputs: Vec<TensorSpec>,
+    pub outputs: Vec<TensorSpec>,
+    /// Input features in order: the 13 direction features, or the ranking model's node features.
+    pub features: Vec<String>,
+    /// Trading days in a window.
+    pub window: usize,
+    pub alignment: WindowAlignment,
+    pub scaler: Option<Scaler>,
+    pub label: LabelSpec,
+    /// Output classes in order (direction models); empty for ranking.
+    pub classes: Vec<String>,
+    pub relations: Option<RelationSpec>,
+    pub train: DateRange,
+    pub validation: DateRange,
+    /// Anything else the writer wants to keep (training settings, metrics); not interpreted.
+    #[serde(default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Node features of a ranking model, in order (the LSR-IGRU code's five raw values).
+pub const NODE_FEATURE_NAMES: [&str; 5] = ["close", "open", "high", "low", "volume"];
+
+/// The input and output tensors a direction model must have.
+pub fn direction_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+    let b = Dim::Symbol("batch".into());
+    (
+        vec![TensorSpec::new("x", &[b.clone(), Dim::Fixed(window as u64), Dim::Fixed(FEATURE_NAMES.len() as u64)])],
+        vec![TensorSpec::new("probs", &[b, Dim::Fixed(3)])],
+    )
+}
+
+/// The input and output tensors a ranking model must have: node features [T, N, F], the long-term
+/// relation matrix [N, N], the short-term matrices [T, N, N]; a score per node [N].
+pub fn ranking_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+    let (t, n) = (Dim::Fixed(window as u64), Dim::Symbol("nodes".into()));
+    (
+        vec![
+            TensorSpec::new("nodes", &[t.clone(), n.clone(), Dim::Fixed(NODE_FEATURE_NAMES.len() as u64)]),
+            TensorSpec::new("long_rel", &[n.clone(), n.clone()]),
+            TensorSpec::new("short_rel", &[t, n.clone(), n.clone()]),
+        ],
+        vec![TensorSpec::new("scores", &[n])],
+    )
+}
+
+fn mismatch<T: std::fmt::Debug>(what: &str, got: T, want: T) -> Error {
+    Error::contract(format!("{what}: the bundle has {got:?}, this library needs {want:?}"))
+}
+
+/// (major, minor, patch) of a `x.y.z` version string.
+fn semver(v: &str) -> Option<(u64, u64, u64)> {
+    let mut it = v.split(['.', '-', '+']).map(|p| p.parse::<u64>().ok());
+    Some((it.next()??, it.next()??, it.next()??))
+}
+
+impl Manifest {
+    /// Checks that this library can honour the contract. The ONNX file itself is checked against
+    /// the manifest by `Bundle::load`.
+    pub fn check(&self) -> Result<()> {
+        if self.format != FORMAT_VERSION {
+            return Err(mismatch("manifest format", self.format, FORMAT_VERSION));
+        }
+        let ours = semver(crate::VERSION).expect("our version is x.y.z");
+        let theirs = semver(&self.library_version)
+            .ok_or_else(|| Error::contract(format!("library_version {:?} is not x.y.z", self.library_version)))?;
+        // Before 1.0 a minor release may break compatibility (Cargo's rule); a newer writer may use
+        // contract features this library does not know.
+        let compatible = if ours.0 == 0 { theirs.0 == 0 && theirs.1 == ours.1 } else { theirs.0 == ours.0 };
+        if !compatible || theirs > ours {
+            return Err(Error::contract(format!(
+                "written by trendcast {}, which this library ({}) cannot read",
+                self.library_version,
+                crate::VERSION
+            )));
+        }
+        if self.window == 0 {
+            return Err(Error::contract("window must be at least 1"));
+        }
+        let (inputs, outputs) = match self.kind {
+            ModelKind::Direction => {
+                if self.features != FEATURE_NAMES {
+                    return Err(mismatch("features", &self.features[..], &FEATURE_NAMES.map(String::from)[..]));
+                }
+                if self.classes != Direction::NAMES {
+                    return Err(mismatch("classes", &self.classes[..], &Direction::NAMES.map(String::from)[..]));
+                }
+                if !matches!(self.label, LabelSpec::Direction(_)) {
+                    return Err(Error::contract("a direction model needs a direction label"));
+                }
+                direction_io(self.window)
+            }
+            ModelKind::Ranking => {
+                if self.features != NODE_FEATURE_NAMES {
+                    return Err(mismatch("features", &self.features[..], &NODE_FEATURE_NAMES.map(String::from)[..]));
+                }
+                if !matches!(self.label, LabelSpec::Rank { .. }) {
+                    return Err(Error::contract("a ranking model needs a rank label"));
+                }
+                let Some(rel) = self.relations else {
+                    return Err(Error::contract("a ranking model needs its relation settings"));
+                };
+                if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || !(rel.clip_std > 0.0) {
+                    return Err(Error::contract(format!("relation settings out of range: {rel:?}")));
+                }
+                ranking_io(self.window)
+            }
+        };
+        if self.inputs != inputs {
+            return Err(Error::contract(format!("inputs are {}, a {} model needs {}", list(&self.inputs), self.kind.name(), list(&inputs))));
+        }
+        if self.outputs != outputs {
+            return Err(Error::contract(format!("outputs are {}, a {} model needs {}", list(&self.outputs), self.kind.name(), list(&outputs))));
+        }
+        if let Some(s) = &self.scaler {
+            let n = self.features.len();
+            if s.mean.len() != n || s.std.len() != n {
+                return Err(Error::contract(format!("scaler has {} means and {} stds for {n} features", s.mean.len(), s.std.len())));
+            }
+            if s.mean.iter().any(|m| !m.is_finite()) || s.std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(Error::contract("scaler means must be finite and stds finite and positive"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn list(specs: &[TensorSpec]) -> String {
+    specs.iter().map(TensorSpec::to_string).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn direction_manifest() -> Manifest {
+        let (inputs, outputs) = direction_io(30);
+        let d = |s| Date::parse(s).unwrap();
+        Manifest {
+            format: FORMAT_VERSION,
+            name: "t".into(),
+            kind: ModelKind::Direction,
+            library_version: crate::VERSION.into(),
+            onnx_file: "model.onnx".into(),
+            onnx_sha256: String::new(),
+            inputs,
+            outputs,
+            features: FEATURE_NAMES.map(String::from).to_vec(),
+            window: 30,
+            alignment: WindowAlignment::EndsAtT,
+            scaler: None,
+            label: LabelSpec::Direction(DirectionLabel::default()),
+            classes: Direction::NAMES.map(String::from).to_vec(),
+            relations: None,
+            train: DateRange { from: d("2010-01-01"), to: d("2018-12-31") },
+            validation: DateRange { from: d("2019-01-01"), to: d("2021-12-31") },
+            extra: Default::default(),
+        }
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_honour_and_says_what_differs() {
+        let m = direction_manifest();
+        m.check().unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<Manifest>(&json).unwrap(), m);
+
+        let mut bad = m.clone();
+        bad.features.swap(0, 1);
+        assert!(bad.check().unwrap_err().to_string().contains("features"));
+        let mut bad = m.clone();
+        bad.classes.reverse();
+        assert!(bad.check().unwrap_err().to_string().contains("classes"));
+        let mut bad = m.clone();
+        bad.inputs[0].shape[1] = Dim::Fixed(20);
+        assert!(bad.check().unwrap_err().to_string().contains("inputs are x[batch, 20, 13]"));
+        let mut bad = m.clone();
+        bad.library_version = "9.0.0".into();
+        assert!(bad.check().unwrap_err().to_string().contains("cannot read"));
+        let mut bad = m.clone();
+        bad.scaler = Some(Scaler { mean: vec![0.0; 13], std: vec![0.0; 13] });
+        assert!(bad.check().unwrap_err().to_string().contains("positive"));
+        let mut bad = m.clone();
+        bad.kind = ModelKind::Ranking;
+        assert!(matches!(bad.check().unwrap_err(), Error::Contract { .. }));
+    }
+}

@@ -1,0 +1,112 @@
+//! Models: a bundle (ONNX + manifest, the contract) loaded on a backend. The calls that compute a
+//! model's inputs from raw bars live in `crate::predict`.
+
+pub mod backend;
+pub mod bundle;
+pub mod export;
+pub mod manifest;
+pub mod onnx;
+
+use std::path::Path;
+
+pub use backend::{BackendKind, Device, OpenOptions, TensorIn};
+pub use bundle::Bundle;
+pub use manifest::{Manifest, ModelKind};
+
+use backend::Engine;
+use crate::error::{Error, Result};
+
+/// A loaded, checked model. `&Model` may be used from many threads at once.
+pub struct Model {
+    manifest: Manifest,
+    engine: Box<dyn Engine>,
+    /// Why the model does not run where it was asked to (ort unavailable, CUDA unavailable).
+    fallback: Option<String>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("name", &self.manifest.name)
+            .field("kind", &self.manifest.kind)
+            .field("backend", &self.backend())
+            .field("execution_provider", &self.execution_provider())
+            .finish()
+    }
+}
+
+impl Model {
+    /// Loads and checks the bundle in `dir`, then opens it on the backend `opts` asks for.
+    pub fn open(dir: impl AsRef<Path>, opts: &OpenOptions) -> Result<Model> {
+        Self::from_bundle(Bundle::load(dir.as_ref())?, opts)
+    }
+
+    /// Opens an already loaded bundle.
+    pub fn from_bundle(bundle: Bundle, opts: &OpenOptions) -> Result<Model> {
+        let mut fallback = None;
+        let output = bundle.manifest.outputs[0].name.clone();
+        let ort = |fallback: &mut Option<String>| -> Result<Box<dyn Engine>> {
+            let lib = backend::ort::library_path(opts.ort_library.as_deref());
+            Ok(Box::new(backend::ort::OrtEngine::new(&lib, &bundle.onnx_bytes, &output, opts.device, fallback)?))
+        };
+        let engine: Box<dyn Engine> = match opts.backend {
+            BackendKind::Ort => ort(&mut fallback)?,
+            BackendKind::Tract => Box::new(backend::tract::TractEngine::new(&bundle.onnx)?),
+            BackendKind::Auto => match ort(&mut fallback) {
+                Ok(e) => e,
+                Err(e) => {
+                    fallback = Some(format!("ONNX Runtime unavailable, using tract: {e}"));
+                    Box::new(backend::tract::TractEngine::new(&bundle.onnx)?)
+                }
+            },
+        };
+        if opts.device != Device::Cpu && engine.backend() == BackendKind::Tract && fallback.is_none() {
+            fallback = Some("tract runs on the CPU only".into());
+        }
+        Ok(Model { manifest: bundle.manifest, engine, fallback })
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn kind(&self) -> ModelKind {
+        self.manifest.kind
+    }
+
+    /// The backend actually in use (`Ort` or `Tract`, never `Auto`).
+    pub fn backend(&self) -> BackendKind {
+        self.engine.backend()
+    }
+
+    /// The execution provider running the graph (`CPUExecutionProvider`, `CUDAExecutionProvider`,
+    /// or `tract-cpu`).
+    pub fn execution_provider(&self) -> &str {
+        self.engine.execution_provider()
+    }
+
+    /// Why the model is not running where it was asked to, if it is not.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        self.fallback.as_deref()
+    }
+
+    /// The bare backend call: inputs in contract order, the one output into `out`. The direction and
+    /// ranking calls build the inputs from raw bars and call this.
+    pub fn run(&self, inputs: &[TensorIn<'_>], out: &mut [f32]) -> Result<()> {
+        if inputs.len() != self.manifest.inputs.len() {
+            return Err(Error::shape(format!("{} inputs given, the model takes {}", inputs.len(), self.manifest.inputs.len())));
+        }
+        for (t, spec) in inputs.iter().zip(&self.manifest.inputs) {
+            let fits = t.shape.len() == spec.shape.len()
+                && t.shape.iter().zip(&spec.shape).all(|(d, s)| match s {
+                    manifest::Dim::Fixed(n) => *d as u64 == *n,
+                    manifest::Dim::Symbol(_) => *d > 0,
+                })
+                && t.shape.iter().product::<usize>() == t.data.len();
+            if !fits {
+                return Err(Error::shape(format!("input {} has shape {:?} and {} values; the contract says {spec}", spec.name, t.shape, t.data.len())));
+            }
+        }
+        self.engine.run(inputs, out)
+    }
+}

@@ -1,0 +1,72 @@
+//! Bars borrowed from the caller, as the C ABI hands them over: one array per field.
+
+use crate::bars::{Bar, BarSeries};
+use crate::date::Date;
+use crate::error::{Error, Location, Result};
+
+/// Dates as the library stores them, or as `YYYYMMDD` integers (the C ABI's form).
+#[derive(Debug, Clone, Copy)]
+pub enum Dates<'a> {
+    Days(&'a [Date]),
+    Yyyymmdd(&'a [i32]),
+}
+
+impl Dates<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Dates::Days(d) => d.len(),
+            Dates::Yyyymmdd(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The i-th date; a `YYYYMMDD` that is not a date is an error.
+    pub fn get(&self, i: usize) -> Result<Date> {
+        match self {
+            Dates::Days(d) => Ok(d[i]),
+            Dates::Yyyymmdd(d) => {
+                let v = d[i];
+                Date::from_ymd(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32).ok_or_else(|| {
+                    Error::parse(Location { date: Some(v.to_string()), ..Default::default() }, "not a YYYYMMDD date")
+                })
+            }
+        }
+    }
+}
+
+/// One stock's bars in date order, borrowed. Only the trailing bars a call needs are read.
+#[derive(Debug, Clone, Copy)]
+pub struct BarsRef<'a> {
+    pub dates: Dates<'a>,
+    pub open: &'a [f64],
+    pub high: &'a [f64],
+    pub low: &'a [f64],
+    pub close: &'a [f64],
+    pub volume: &'a [f64],
+}
+
+impl<'a> From<&'a BarSeries> for BarsRef<'a> {
+    fn from(s: &'a BarSeries) -> Self {
+        BarsRef { dates: Dates::Days(&s.dates), open: &s.open, high: &s.high, low: &s.low, close: &s.close, volume: &s.volume }
+    }
+}
+
+impl BarsRef<'_> {
+    /// Number of bars; every column must have it.
+    pub fn len(&self) -> Result<usize> {
+        let n = self.dates.len();
+        for (name, len) in [("open", self.open.len()), ("high", self.high.len()), ("low", self.low.len()), ("close", self.close.len()), ("volume", self.volume.len())] {
+            if len != n {
+                return Err(Error::shape(format!("{n} dates but {len} {name} values")));
+            }
+        }
+        Ok(n)
+    }
+
+    pub fn bar(&self, i: usize) -> Result<Bar> {
+        Ok(Bar { date: self.dates.get(i)?, open: self.open[i], high: self.high[i], low: self.low[i], close: self.close[i], volume: self.volume[i] })
+    }
+}

@@ -1,0 +1,140 @@
+//! The direction call: for each stock, the 13 features over its trailing bars (the same kernel
+//! that built the training windows), the window the model was trained on, the scaler, one batched
+//! backend run. Steady-state calls allocate nothing of their own: the buffers are per thread.
+
+use std::cell::RefCell;
+
+use crate::dataset::WindowAlignment;
+use crate::error::{Error, Result};
+use crate::features::{FeatureRow, FeatureState, N_FEATURES, WARMUP_BARS, is_complete};
+use crate::model::manifest::ModelKind;
+use crate::model::{Model, TensorIn};
+
+use super::BarsRef;
+
+/// Extra bars read beyond the minimum, so that a window can skip a few rows with a non-finite
+/// feature (as training did) without reading the whole history.
+const SLACK_BARS: usize = 10;
+
+#[derive(Default)]
+struct Scratch {
+    rows: Vec<FeatureRow>,
+    input: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Adds the stock's position to an error's message.
+fn for_stock(i: usize) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::InvalidBar { mut at, what } => {
+            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
+            Error::InvalidBar { at, what }
+        }
+        Error::Unsorted { mut at, what } => {
+            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
+            Error::Unsorted { at, what }
+        }
+        Error::Parse { mut at, what } => {
+            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
+            Error::Parse { at, what }
+        }
+        Error::TooLittleHistory { what } => Error::TooLittleHistory { what: format!("stock #{i}: {what}") },
+        Error::Shape { what } => Error::Shape { what: format!("stock #{i}: {what}") },
+        other => other,
+    }
+}
+
+impl Model {
+    /// Bars a direction call needs per stock: the window plus the features' warm-up (plus the day
+    /// of the gap for models trained with the original's one-day-gap windows).
+    pub fn min_bars(&self) -> usize {
+        let m = self.manifest();
+        let gap = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
+        match m.kind {
+            ModelKind::Direction => m.window + WARMUP_BARS + gap,
+            ModelKind::Ranking => m.window + m.relations.map_or(0, |r| r.short_lookback),
+        }
+    }
+
+    /// Down / flat / up probabilities for each stock, as of its last bar.
+    pub fn direction(&self, stocks: &[BarsRef<'_>]) -> Result<Vec<[f32; 3]>> {
+        let mut out = vec![[0f32; 3]; stocks.len()];
+        self.direction_into(stocks, out.as_flattened_mut())?;
+        Ok(out)
+    }
+
+    /// Writes each stock's three probabilities (down, flat, up) into `out` (`3 * stocks.len()`
+    /// values). `out` is written only on success.
+    pub fn direction_into(&self, stocks: &[BarsRef<'_>], out: &mut [f32]) -> Result<()> {
+        let m = self.manifest();
+        if m.kind != ModelKind::Direction {
+            return Err(Error::WrongKind { what: format!("a direction call on the {} model {:?}", m.kind.name(), m.name) });
+        }
+        if stocks.is_empty() {
+            return Err(Error::shape("no stocks given"));
+        }
+        if out.len() != 3 * stocks.len() {
+            return Err(Error::shape(format!("output holds {} values; {} stocks need {}", out.len(), stocks.len(), 3 * stocks.len())));
+        }
+        let per_stock = m.window * N_FEATURES;
+        SCRATCH.with_borrow_mut(|scratch| {
+            let Scratch { rows, input } = scratch;
+            input.resize(stocks.len() * per_stock, 0.0);
+            for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
+                self.window_into(stock, rows, dst).map_err(for_stock(i))?;
+            }
+            let shape = [stocks.len(), m.window, N_FEATURES];
+            self.run(&[TensorIn { shape: &shape, data: input }], out)
+        })
+    }
+
+    /// The model input of one stock: `window` complete feature rows ending at its last bar (or the
+    /// one before it), scaled, as f32.
+    fn window_into(&self, stock: &BarsRef<'_>, rows: &mut Vec<FeatureRow>, dst: &mut [f32]) -> Result<()> {
+        let m = self.manifest();
+        let n = stock.len()?;
+        let need = self.min_bars();
+        if n < need {
+            return Err(Error::TooLittleHistory { what: format!("{n} bars given, the model needs at least {need}") });
+        }
+        let mut start = n.saturating_sub(need + SLACK_BARS);
+        loop {
+            rows.clear();
+            let mut state = FeatureState::new();
+            for t in start..n {
+                rows.push(state.push(&stock.bar(t)?)?);
+            }
+            let last = rows.last().expect("n >= need > 0");
+            if !is_complete(last) {
+                return Err(Error::InvalidBar {
+                    at: crate::error::Location { date: Some(stock.dates.get(n - 1)?.to_string()), ..Default::default() },
+                    what: "a feature of the last bar is not finite (a zero volume the day before?): the model was never trained on such a day".into(),
+                });
+            }
+            // The newest complete rows, newest first; the gap alignment skips day t itself.
+            let skip = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
+            let picked = rows.iter().rev().filter(|r| is_complete(r)).skip(skip).take(m.window);
+            let mut k = m.window;
+            for row in picked {
+                k -= 1;
+                let o = &mut dst[k * N_FEATURES..(k + 1) * N_FEATURES];
+                match &m.scaler {
+                    Some(s) => o.iter_mut().zip(row).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
+                    None => o.iter_mut().zip(row).for_each(|(o, v)| *o = *v as f32),
+                }
+            }
+            if k == 0 {
+                return Ok(());
+            }
+            if start == 0 {
+                return Err(Error::TooLittleHistory {
+                    what: format!("only {} complete feature rows in {n} bars, the window needs {}", m.window - k + skip, m.window + skip),
+                });
+            }
+            start = 0; // rows were skipped: read the whole history
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The two calls: inputs computed from raw bars with the same code that built the training
+//! samples, then one backend run. `direction` per stock; `rank` for a universe on a day.
+
+mod bars_ref;
+mod direction;
+
+pub use bars_ref::{BarsRef, Dates};

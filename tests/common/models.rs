@@ -1,0 +1,29 @@
+//! Real models with known weights, written as bundles into temporary directories.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use trendcast::model::export::{DirectionExport, write_direction};
+use trendcast::model::onnx::GruClassifier;
+use trendcast::model::Manifest;
+
+/// A GRU(13 -> hidden) direction bundle with seeded weights.
+pub fn direction_bundle(dir: &Path, hidden: usize, window: usize) -> (GruClassifier, Manifest) {
+    let gru = GruClassifier::seeded(13, hidden, 3, 42);
+    let m = write_direction(dir, &gru, &DirectionExport::new("test-direction", window)).unwrap();
+    (gru, m)
+}
+
+/// ONNX Runtime is required (the README test command installs it) unless TRENDCAST_REQUIRE_ORT is
+/// unset and the library is missing; then ort checks are skipped with a printed reason.
+pub fn ort_available() -> bool {
+    let lib = std::env::var_os("TRENDCAST_ORT_LIB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/onnxruntime/libonnxruntime.so.1.31.1"));
+    if lib.exists() {
+        return true;
+    }
+    assert!(std::env::var_os("TRENDCAST_REQUIRE_ORT").is_none(), "TRENDCAST_REQUIRE_ORT is set but {} is missing", lib.display());
+    eprintln!("SKIPPED ort checks: {} not found (run scripts/setup-deps.sh)", lib.display());
+    false
+}
