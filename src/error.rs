@@ -55,6 +55,10 @@ pub enum Error {
     #[error("too little history: {what}")]
     TooLittleHistory { what: String },
 
+    /// A NULL pointer where the C ABI requires one.
+    #[error("null pointer: {what}")]
+    NullPointer { what: String },
+
     /// Arrays whose lengths or shapes do not fit together.
     #[error("shape mismatch: {what}")]
     Shape { what: String },

@@ -7,6 +7,7 @@ pub mod bars;
 pub mod dataset;
 pub mod date;
 pub mod error;
+pub mod ffi;
 pub mod features;
 pub mod labels;
 pub mod model;

@@ -48,6 +48,24 @@ pub struct BarsRef<'a> {
     pub volume: &'a [f64],
 }
 
+/// Anything that can lend one stock's bars: `BarsRef`, `BarSeries`, the C ABI's `trendcast_bars`.
+/// The calls take slices of these, so no caller has to build a list of views first.
+pub trait AsBars {
+    fn as_bars(&self) -> Result<BarsRef<'_>>;
+}
+
+impl AsBars for BarsRef<'_> {
+    fn as_bars(&self) -> Result<BarsRef<'_>> {
+        Ok(*self)
+    }
+}
+
+impl AsBars for BarSeries {
+    fn as_bars(&self) -> Result<BarsRef<'_>> {
+        Ok(BarsRef::from(self))
+    }
+}
+
 impl<'a> From<&'a BarSeries> for BarsRef<'a> {
     fn from(s: &'a BarSeries) -> Self {
         BarsRef { dates: Dates::Days(&s.dates), open: &s.open, high: &s.high, low: &s.low, close: &s.close, volume: &s.volume }

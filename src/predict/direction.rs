@@ -10,7 +10,7 @@ use crate::features::{FeatureRow, FeatureState, N_FEATURES, WARMUP_BARS, is_comp
 use crate::model::manifest::ModelKind;
 use crate::model::{Model, TensorIn};
 
-use super::BarsRef;
+use super::{AsBars, BarsRef};
 
 /// Extra bars read beyond the minimum, so that a window can skip a few rows with a non-finite
 /// feature (as training did) without reading the whole history.
@@ -43,6 +43,7 @@ fn for_stock(i: usize) -> impl Fn(Error) -> Error {
         }
         Error::TooLittleHistory { what } => Error::TooLittleHistory { what: format!("stock #{i}: {what}") },
         Error::Shape { what } => Error::Shape { what: format!("stock #{i}: {what}") },
+        Error::NullPointer { what } => Error::NullPointer { what: format!("stock #{i}: {what}") },
         other => other,
     }
 }
@@ -60,7 +61,7 @@ impl Model {
     }
 
     /// Down / flat / up probabilities for each stock, as of its last bar.
-    pub fn direction(&self, stocks: &[BarsRef<'_>]) -> Result<Vec<[f32; 3]>> {
+    pub fn direction<S: AsBars>(&self, stocks: &[S]) -> Result<Vec<[f32; 3]>> {
         let mut out = vec![[0f32; 3]; stocks.len()];
         self.direction_into(stocks, out.as_flattened_mut())?;
         Ok(out)
@@ -68,7 +69,7 @@ impl Model {
 
     /// Writes each stock's three probabilities (down, flat, up) into `out` (`3 * stocks.len()`
     /// values). `out` is written only on success.
-    pub fn direction_into(&self, stocks: &[BarsRef<'_>], out: &mut [f32]) -> Result<()> {
+    pub fn direction_into<S: AsBars>(&self, stocks: &[S], out: &mut [f32]) -> Result<()> {
         let m = self.manifest();
         if m.kind != ModelKind::Direction {
             return Err(Error::WrongKind { what: format!("a direction call on the {} model {:?}", m.kind.name(), m.name) });
@@ -84,7 +85,7 @@ impl Model {
             let Scratch { rows, input } = scratch;
             input.resize(stocks.len() * per_stock, 0.0);
             for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
-                self.window_into(stock, rows, dst).map_err(for_stock(i))?;
+                stock.as_bars().and_then(|b| self.window_into(&b, rows, dst)).map_err(for_stock(i))?;
             }
             let shape = [stocks.len(), m.window, N_FEATURES];
             self.run(&[TensorIn { shape: &shape, data: input }], out)

@@ -4,4 +4,4 @@
 mod bars_ref;
 mod direction;
 
-pub use bars_ref::{BarsRef, Dates};
+pub use bars_ref::{AsBars, BarsRef, Dates};

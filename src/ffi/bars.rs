@@ -1,0 +1,50 @@
+//! Bars as C hands them over: one array per field (structure of arrays), caller-owned.
+
+use crate::error::{Error, Result};
+use crate::predict::{AsBars, BarsRef, Dates};
+
+/// One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
+///
+/// Ownership: borrowed for the duration of the call that receives it; the library keeps no
+/// pointer. Only the trailing bars a model needs are read (see trendcast_model_min_bars); they must
+/// be valid bars: finite, prices > 0, high >= low, volume >= 0, dates strictly increasing.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct trendcast_bars {
+    /// Trading dates as YYYYMMDD integers (20241231), strictly increasing.
+    pub dates: *const i32,
+    pub open: *const f64,
+    pub high: *const f64,
+    pub low: *const f64,
+    /// Close, adjusted for splits and dividends as the model's training data was.
+    pub close: *const f64,
+    pub volume: *const f64,
+    /// Number of bars in each array.
+    pub len: usize,
+}
+
+/// A caller's array as a slice; NULL is an error unless `len` is 0.
+fn slice<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(Error::NullPointer { what: format!("bars.{name} is NULL") });
+    }
+    // SAFETY: the C contract: a non-NULL array holds `len` values and outlives the call.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+impl AsBars for trendcast_bars {
+    fn as_bars(&self) -> Result<BarsRef<'_>> {
+        let n = self.len;
+        Ok(BarsRef {
+            dates: Dates::Yyyymmdd(slice(self.dates, n, "dates")?),
+            open: slice(self.open, n, "open")?,
+            high: slice(self.high, n, "high")?,
+            low: slice(self.low, n, "low")?,
+            close: slice(self.close, n, "close")?,
+            volume: slice(self.volume, n, "volume")?,
+        })
+    }
+}

@@ -1,0 +1,52 @@
+//! The panic boundary and the per-thread last-error message.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use super::status::trendcast_status;
+use crate::error::{Error, Result};
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+fn set_last_error(msg: String) {
+    let c = CString::new(msg.replace('\0', " ")).expect("NULs were replaced");
+    LAST_ERROR.with_borrow_mut(|e| *e = c);
+}
+
+/// Runs an entry point's body: an error becomes its status code and the thread's last error, a
+/// panic becomes TRENDCAST_STATUS_PANIC. Nothing unwinds into C.
+pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> trendcast_status {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => {
+            set_last_error(String::new());
+            trendcast_status::Ok
+        }
+        Ok(Err(e)) => {
+            let status = trendcast_status::from(&e);
+            set_last_error(e.to_string());
+            status
+        }
+        Err(p) => {
+            set_last_error(format!("internal error (panic): {}", crate::model::backend::tract::panic_message(p)));
+            trendcast_status::Panic
+        }
+    }
+}
+
+/// A required pointer, or a NullPointer error naming the argument.
+pub(crate) fn non_null<'a, T>(p: *const T, name: &str) -> Result<&'a T> {
+    // SAFETY: the caller of the C function promises that a non-NULL pointer is valid for the call.
+    unsafe { p.as_ref() }.ok_or_else(|| Error::NullPointer { what: format!("{name} is NULL") })
+}
+
+/// The message of the last failed call on this thread ("" after a success).
+///
+/// Ownership: the string belongs to the library and stays valid until the next trendcast call on
+/// the same thread. Copy it if you need it longer. Never NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_last_error() -> *const c_char {
+    LAST_ERROR.with_borrow(|e| e.as_ptr())
+}

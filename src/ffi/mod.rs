@@ -1,0 +1,17 @@
+//! The C ABI (`include/trendcast.h`, generated from this module by cbindgen). It translates and
+//! guards; the logic lives in the modules it calls. Conventions (shared/specs/c-abi.md): one
+//! `trendcast_` prefix, opaque handles created and freed in pairs, a status code from every fallible
+//! call with the message in `trendcast_last_error()`, no panic across the boundary, plain arrays.
+#![allow(non_camel_case_types)]
+
+mod bars;
+mod guard;
+mod model;
+mod status;
+mod version;
+
+pub use bars::*;
+pub use guard::trendcast_last_error;
+pub use model::*;
+pub use status::trendcast_status;
+pub use version::*;

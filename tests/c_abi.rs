@@ -1,0 +1,151 @@
+//! The C ABI from C and C++: the checked-in header is the generated one; a C11 and a C++17 program
+//! compile warning-free against it (-Wall -Wextra -Werror), link the built library and pass their
+//! checks on both backends; the C program runs clean under AddressSanitizer and valgrind.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::predict::BarsRef;
+use trendcast::{BackendKind, Model, OpenOptions};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// target/<profile>/, where cargo puts libtrendcast.so and libtrendcast.a.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    assert!(dir.join("libtrendcast.so").exists(), "libtrendcast.so not built in {}", dir.display());
+    dir
+}
+
+#[test]
+fn checked_in_header_is_the_generated_one() {
+    let generated = std::fs::read_to_string(env!("TRENDCAST_GENERATED_HEADER")).unwrap();
+    let checked_in = std::fs::read_to_string(root().join("include/trendcast.h")).unwrap();
+    assert!(generated == checked_in, "include/trendcast.h is stale: run scripts/update-header.sh and commit it");
+}
+
+/// Compiles `src` with the given compiler and extra flags into `out`.
+fn compile(compiler: &str, std: &str, src: &str, out: &Path, extra: &[&str]) {
+    let lib = lib_dir();
+    let status = Command::new(compiler)
+        .args([std, "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .args(extra)
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c").join(src))
+        .arg("-o")
+        .arg(out)
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-ltrendcast", "-lm", "-pthread"])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+    assert!(status.success(), "{compiler} failed on {src}");
+}
+
+/// A direction bundle and a bars file for the programs; returns the Rust API's probabilities.
+fn fixtures(dir: &Path) -> Vec<[f32; 3]> {
+    common::models::direction_bundle(&dir.join("model"), 16, 30);
+    let u = generate(&SyntheticSpec { days: 80, ..Default::default() });
+    let mut csv = String::new();
+    for (k, s) in u.series.iter().enumerate() {
+        for i in 0..s.len() {
+            let d = s.dates[i].naive();
+            let ymd = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32;
+            csv += &format!("{k},{ymd},{:?},{:?},{:?},{:?},{:?}\n", s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+        }
+    }
+    std::fs::write(dir.join("bars.csv"), csv).unwrap();
+    let m = Model::open(dir.join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    m.direction(&u.series.iter().map(BarsRef::from).collect::<Vec<_>>()).unwrap()
+}
+
+fn run(program: &Path, dir: &Path, backend: &str, wrapper: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = match wrapper {
+        [] => Command::new(program),
+        [w, args @ ..] => {
+            let mut c = Command::new(w);
+            c.args(args).arg(program);
+            c
+        }
+    };
+    cmd.arg(dir.join("model")).arg(dir.join("bars.csv")).arg(backend).envs(env.iter().copied());
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{} {backend} failed:\n{stdout}\n{}", program.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.lines().any(|l| l.ends_with(" passed, 0 failed")), "{stdout}");
+    stdout
+}
+
+fn parse_probs(stdout: &str) -> Vec<[f32; 3]> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("probs "))
+        .map(|l| {
+            let v: Vec<f32> = l.split(' ').skip(1).map(|x| x.parse().unwrap()).collect();
+            [v[0], v[1], v[2]]
+        })
+        .collect()
+}
+
+#[test]
+fn c11_program_gets_the_rust_answers_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let want = fixtures(dir.path());
+    let exe = dir.path().join("direction_c");
+    compile("cc", "-std=c11", "direction.c", &exe, &[]);
+    let mut backends = vec!["tract"];
+    if common::models::ort_available() {
+        backends.push("ort");
+    }
+    for backend in backends {
+        let got = parse_probs(&run(&exe, dir.path(), backend, &[], &[]));
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            for c in 0..3 {
+                assert!((g[c] - w[c]).abs() < 1e-5, "{backend}: C {g:?} vs Rust {w:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn cpp17_program_shares_one_model_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let exe = dir.path().join("threads_cpp");
+    compile("c++", "-std=c++17", "threads.cpp", &exe, &[]);
+    run(&exe, dir.path(), "tract", &[], &[]);
+    if common::models::ort_available() {
+        run(&exe, dir.path(), "ort", &[], &[]);
+    }
+}
+
+#[test]
+fn c_program_is_clean_under_address_sanitizer() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let exe = dir.path().join("direction_asan");
+    compile("cc", "-std=c11", "direction.c", &exe, &["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
+    run(&exe, dir.path(), "tract", &[], &[("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"), ("UBSAN_OPTIONS", "halt_on_error=1")]);
+}
+
+#[test]
+fn c_program_is_clean_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: valgrind is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let exe = dir.path().join("direction_vg");
+    compile("cc", "-std=c11", "direction.c", &exe, &[]);
+    run(&exe, dir.path(), "tract", &["valgrind", "--error-exitcode=3", "--errors-for-leak-kinds=definite", "--leak-check=full", "-q"], &[]);
+}
