@@ -12,6 +12,7 @@ pub mod features;
 pub mod labels;
 pub mod model;
 pub mod predict;
+pub mod relations;
 
 pub use date::Date;
 pub use error::{Error, Result};

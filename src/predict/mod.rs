@@ -3,5 +3,7 @@
 
 mod bars_ref;
 mod direction;
+mod ranking;
 
 pub use bars_ref::{AsBars, BarsRef, Dates};
+pub use ranking::{Ranking, RankingInputs};

@@ -1,0 +1,14 @@
+//! The ranking model's inputs (shared/specs/lsr-igru.md): the node set (stocks, then
+//! sub-industries, then sectors), node features with the per-day clip-and-z-score, the static
+//! long-term relation matrix, and the daily short-term matrices from overnight-return cosines.
+//! Everything for day t reads bars up to the close of t only.
+
+mod long_term;
+mod node_features;
+mod nodes;
+mod short_term;
+
+pub use long_term::long_term_matrix;
+pub use node_features::{N_NODE_FEATURES, node_features_at, normalize_day};
+pub use nodes::NodeSet;
+pub use short_term::{ShortTermRelations, overnight_returns, short_term_direct};

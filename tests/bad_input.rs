@@ -1,0 +1,136 @@
+//! Every kind of bad input is a specific error (and C status) whose message names the problem:
+//! never a panic, never a silent answer.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+use trendcast::bars::BarSeries;
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::ffi::trendcast_status as S;
+use trendcast::model::bundle::sha256_hex;
+use trendcast::model::export::{DirectionExport, write_ranking_probe};
+use trendcast::model::manifest::RelationSpec;
+use trendcast::model::onnx::RankingProbe;
+use trendcast::predict::{BarsRef, Dates};
+use trendcast::{BackendKind, Error, Model, OpenOptions};
+
+fn tract() -> OpenOptions {
+    OpenOptions { backend: BackendKind::Tract, ..Default::default() }
+}
+
+fn expect(r: Result<impl std::fmt::Debug, Error>, status: S, words: &str) {
+    let e = r.expect_err("must fail");
+    assert_eq!(S::from(&e), status, "{e}");
+    assert!(e.to_string().contains(words), "message {:?} should contain {words:?}", e.to_string());
+}
+
+fn edit_manifest(dir: &Path, f: impl FnOnce(&mut Value)) {
+    let p = dir.join("manifest.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    f(&mut v);
+    std::fs::write(p, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn broken_bundles_are_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let fresh = || {
+        let _ = std::fs::remove_dir_all(&dir);
+        common::models::direction_bundle(&dir, 8, 30);
+    };
+    expect(Model::open(tmp.path().join("absent"), &tract()), S::Model, "manifest.json");
+
+    fresh();
+    std::fs::remove_file(dir.join("model.onnx")).unwrap();
+    expect(Model::open(&dir, &tract()), S::Model, "model.onnx");
+
+    fresh();
+    let bytes = std::fs::read(dir.join("model.onnx")).unwrap();
+    std::fs::write(dir.join("model.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    expect(Model::open(&dir, &tract()), S::Contract, "sha256");
+    // Truncated, with a manifest that vouches for the truncated file: the ONNX itself is unreadable.
+    let sha = sha256_hex(&bytes[..bytes.len() / 2]);
+    edit_manifest(&dir, |m| m["onnx_sha256"] = sha.into());
+    expect(Model::open(&dir, &tract()), S::Model, "not a readable ONNX model");
+
+    fresh();
+    std::fs::write(dir.join("manifest.json"), "{ not json").unwrap();
+    expect(Model::open(&dir, &tract()), S::Contract, "not a valid manifest");
+
+    // A manifest whose window differs from the ONNX graph's.
+    fresh();
+    edit_manifest(&dir, |m| {
+        m["window"] = 20.into();
+        m["inputs"][0]["shape"][1] = 20.into();
+    });
+    expect(Model::open(&dir, &tract()), S::Contract, "the ONNX graph declares inputs x[batch, 30, 13]");
+
+    fresh();
+    edit_manifest(&dir, |m| m["features"][0] = "rsi_14".into());
+    expect(Model::open(&dir, &tract()), S::Contract, "features");
+
+    fresh();
+    edit_manifest(&dir, |m| m["onnx_file"] = "../elsewhere.onnx".into());
+    expect(Model::open(&dir, &tract()), S::Contract, "inside the bundle");
+
+    fresh();
+    edit_manifest(&dir, |m| m["library_version"] = "0.99.0".into());
+    expect(Model::open(&dir, &tract()), S::Contract, "cannot read");
+}
+
+#[test]
+fn a_direction_call_on_a_ranking_model_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = RankingProbe { weights: vec![0.1; 5], bias: 0.0 };
+    write_ranking_probe(tmp.path(), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let u = generate(&SyntheticSpec::default());
+    expect(m.direction(&u.series[..1]), S::WrongKind, "a direction call on the ranking model");
+}
+
+#[test]
+fn bad_bars_are_refused_with_the_stock_and_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::models::direction_bundle(tmp.path(), 8, 30);
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let u = generate(&SyntheticSpec { days: 70, ..Default::default() });
+    let good = u.series[0].clone();
+    let last = good.len() - 1;
+    let with = |f: &dyn Fn(&mut BarSeries)| {
+        let mut s = good.clone();
+        f(&mut s);
+        s
+    };
+    let two = |bad: BarSeries| m.direction(&[good.clone(), bad]);
+
+    expect(two(with(&|s| s.close[last] = f64::NAN)), S::InvalidBar, "stock #1");
+    expect(two(with(&|s| s.open[last] = 0.0)), S::InvalidBar, "open must be positive");
+    expect(two(with(&|s| s.low[last] = -2.0)), S::InvalidBar, "low must be positive");
+    expect(two(with(&|s| s.high[last] = s.low[last] / 2.0)), S::InvalidBar, "below low");
+    expect(two(with(&|s| s.volume[last] = -1.0)), S::InvalidBar, "volume must not be negative");
+    expect(two(with(&|s| s.volume[last] = f64::INFINITY)), S::InvalidBar, "volume is not a finite number");
+    expect(two(with(&|s| s.dates.swap(last, last - 1))), S::Unsorted, "out of order");
+    expect(two(with(&|s| s.dates[last] = s.dates[last - 1])), S::Unsorted, "duplicate date");
+    expect(two(with(&|s| s.volume[last - 1] = 0.0)), S::InvalidBar, "not finite");
+    let short = good.prefix(m.min_bars() - 2);
+    expect(m.direction(&[short]), S::TooLittleHistory, "the model needs at least 50");
+    let b = BarsRef::from(&good);
+    let ragged = BarsRef { close: &good.close[1..], ..b };
+    expect(m.direction(&[ragged]), S::Shape, "close values");
+    expect(m.direction::<BarSeries>(&[]), S::Shape, "no stocks");
+    let mut out = [0f32; 5];
+    expect(m.direction_into(&[good.clone(), good.clone()], &mut out), S::Shape, "output holds 5 values");
+    assert_eq!(out, [0.0; 5], "output untouched on failure");
+    let bad_dates = [20240230i32; 1];
+    let one = BarsRef { dates: Dates::Yyyymmdd(&bad_dates), open: &good.open[..1], high: &good.high[..1], low: &good.low[..1], close: &good.close[..1], volume: &good.volume[..1] };
+    expect(m.direction(&[one]), S::TooLittleHistory, "1 bars given");
+
+    // Rows skipped for a zero volume inside the window are replaced by older complete rows, as in
+    // training; the answer stays a valid distribution.
+    let gap = with(&|s| s.volume[last - 10] = 0.0);
+    let p = m.direction(&[gap]).unwrap();
+    assert!((p[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+}

@@ -1,0 +1,150 @@
+//! The ranking side: relation inputs (incremental = direct, A_L's structure, no look-ahead) and the
+//! ranking call through both backends against an f64 reference of the probe model.
+
+mod common;
+
+use proptest::prelude::*;
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::bars::{Panel, Universe};
+use trendcast::model::export::{DirectionExport, write_ranking_probe};
+use trendcast::model::manifest::RelationSpec;
+use trendcast::model::onnx::RankingProbe;
+use trendcast::relations::{NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, short_term_direct};
+use trendcast::{BackendKind, Model, OpenOptions};
+
+fn universe(days: usize, seed: u64) -> Universe {
+    generate(&SyntheticSpec { days, seed, late_listing_every: 7, ..Default::default() })
+}
+
+#[test]
+fn incremental_short_term_relations_equal_the_direct_computation() {
+    let u = universe(200, 3);
+    let panel = Panel::from_series(&u.series);
+    let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
+    let members = nodes.members();
+    let n = nodes.n_nodes();
+    let lookback = 61;
+    let returns: Vec<f64> = (0..panel.n_days())
+        .flat_map(|d| {
+            let mut r = vec![0.0; n];
+            overnight_returns(&panel, &nodes, &members, d, &mut r);
+            r
+        })
+        .collect();
+    let mut rel = ShortTermRelations::new(n);
+    let mut inc = vec![0f32; n * n];
+    let mut worst = 0f32;
+    for d in 0..panel.n_days() {
+        rel.add(&returns[d * n..(d + 1) * n]);
+        if d >= lookback {
+            rel.remove(&returns[(d - lookback) * n..(d - lookback + 1) * n]);
+        }
+        if d + 1 >= lookback {
+            rel.matrix(0.5, &mut inc);
+            let direct = short_term_direct(&returns[(d + 1 - lookback) * n..(d + 1) * n], lookback, n, 0.5);
+            for (a, b) in inc.iter().zip(&direct) {
+                // Entries at the 0.5 cut may land on either side; elsewhere they agree closely.
+                if (*a == 0.0) != (*b == 0.0) {
+                    assert!((a.max(*b) - 0.5).abs() < 1e-9, "cut disagreement {a} vs {b}");
+                } else {
+                    worst = worst.max((a - b).abs());
+                }
+            }
+        }
+    }
+    assert!(worst < 1e-6, "incremental vs direct: {worst}");
+    assert!(inc.iter().any(|&v| v > 0.5 && v < 1.0), "relations are not trivial");
+}
+
+#[test]
+fn long_term_matrix_has_the_spec_structure() {
+    let u = universe(30, 1);
+    let tickers: Vec<String> = u.series.iter().map(|s| s.ticker.clone()).collect();
+    let nodes = NodeSet::new(&tickers, &u.industries).unwrap();
+    let n = nodes.n_nodes();
+    assert_eq!(n, 48 + 12 + 4);
+    let a = long_term_matrix(&nodes);
+    for i in 0..n {
+        assert_eq!(a[i * n + i], 1.0, "self loop {i}");
+        for j in 0..n {
+            assert_eq!(a[i * n + j], a[j * n + i]);
+        }
+    }
+    let (s0, s1) = (0, 47); // different sectors
+    assert_eq!(a[s0 * n + s1], 0.0);
+    assert_eq!(a[s0 * n + 1], 1.0, "same sub-industry");
+    assert_eq!(a[s0 * n + nodes.stock_sub[s0]], 1.0);
+    assert_eq!(a[s0 * n + nodes.stock_sector[s0]], 0.0, "a stock and a sector are not linked");
+    let sec = n - 4;
+    assert!((sec..n).all(|j| a[sec * n + j] == 1.0), "sectors fully connected");
+    assert_eq!(a[nodes.stock_sub[s0] * n + nodes.stock_sector[s0]], 1.0);
+}
+
+fn probe_model(dir: &std::path::Path, backend: BackendKind) -> Model {
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    if !dir.join("manifest.json").exists() {
+        write_ranking_probe(dir, &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    }
+    Model::open(dir, &OpenOptions { backend, ..Default::default() }).unwrap()
+}
+
+#[test]
+fn ranking_call_matches_the_reference_on_both_backends() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = universe(120, 5);
+    let panel = Panel::from_series(&u.series);
+    let date = *panel.calendar.last().unwrap();
+    let tract = probe_model(tmp.path(), BackendKind::Tract);
+    let r = tract.rank(&panel, &u.industries, date).unwrap();
+    let inp = tract.ranking_inputs(&panel, &u.industries, panel.n_days() - 1).unwrap();
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    let want = probe.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, inp.n_nodes);
+    for (k, s) in r.scores.iter().enumerate() {
+        assert!((*s as f64 - want[k]).abs() < 1e-5, "stock {k}: {s} vs {}", want[k]);
+    }
+    assert_eq!(r.order.len(), panel.n_tickers());
+    assert!(r.order.windows(2).all(|w| r.scores[w[0]] >= r.scores[w[1]]));
+    if common::models::ort_available() {
+        let ort = probe_model(tmp.path(), BackendKind::Ort);
+        let o = ort.rank(&panel, &u.industries, date).unwrap();
+        let worst = o.scores.iter().zip(&r.scores).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+        assert!(worst < 1e-5, "ort vs tract: {worst}");
+    }
+    // Too early in the panel, a date that is not a trading day, and a direction model.
+    let e = tract.rank(&panel, &u.industries, panel.calendar[60]).unwrap_err();
+    assert!(e.to_string().contains("too little history"), "{e}");
+    assert!(tract.rank(&panel, &u.industries, trendcast::Date::parse("1999-01-01").unwrap()).is_err());
+    let dtmp = tempfile::tempdir().unwrap();
+    common::models::direction_bundle(dtmp.path(), 8, 30);
+    let dm = Model::open(dtmp.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    assert!(dm.rank(&panel, &u.industries, date).unwrap_err().to_string().contains("wrong model kind"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    /// Changing every bar after day d leaves all three ranking inputs of day d unchanged.
+    #[test]
+    fn ranking_inputs_do_not_look_ahead(cut in 76usize..110, seed in 0u64..1000, scale in 0.5f64..2.0) {
+        let tmp = tempfile::tempdir().unwrap();
+        let model = probe_model(tmp.path(), BackendKind::Tract);
+        let u = universe(120, 11);
+        let mut v = u.clone();
+        let future = generate(&SyntheticSpec { days: 120, seed, late_listing_every: 7, ..Default::default() });
+        for (s, f) in v.series.iter_mut().zip(&future.series) {
+            let d0 = s.dates.partition_point(|&d| d <= u.series[0].dates[cut]);
+            for i in d0..s.len() {
+                let j = i.min(f.len() - 1);
+                s.open[i] = f.open[j] * scale;
+                s.high[i] = f.high[j] * scale;
+                s.low[i] = f.low[j] * scale;
+                s.close[i] = f.close[j] * scale;
+                s.volume[i] = f.volume[j];
+            }
+        }
+        let (pa, pb) = (Panel::from_series(&u.series), Panel::from_series(&v.series));
+        let (a, b) = (model.ranking_inputs(&pa, &u.industries, cut).unwrap(), model.ranking_inputs(&pb, &v.industries, cut).unwrap());
+        prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
+        prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
+        prop_assert_eq!(a.long_rel, b.long_rel);
+    }
+}
