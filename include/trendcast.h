@@ -323,6 +323,30 @@ trendcast_status trendcast_direction(const struct trendcast_model *model,
                                      size_t out_len);
 
 /**
+ * Scores a universe as of the latest date among its stocks' bars, with a ranking model.
+ *
+ * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call. Every bar is
+ *   validated. Stocks may start and end on different days; a stock without a bar on the latest date
+ *   gets a NaN score and is left out of the order.
+ * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
+ *   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
+ * - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).
+ * - `out_order`: caller-owned, `n_stocks` values: the indices of the scored stocks, best first,
+ *   followed by `SIZE_MAX` for each unscored stock.
+ * - `out_date`: receives the date scored, as YYYYMMDD. May be NULL.
+ *
+ * All outputs are written only on success. Safe to call from many threads on the same model.
+ */
+trendcast_status trendcast_rank(const struct trendcast_model *model,
+                                const struct trendcast_bars *stocks,
+                                const int32_t *sector_ids,
+                                const int32_t *sub_industry_ids,
+                                size_t n_stocks,
+                                float *out_scores,
+                                size_t *out_order,
+                                int32_t *out_date);
+
+/**
  * The library's version as "major.minor.patch". Static storage: never freed, never NULL.
  */
 const char *trendcast_version(void);

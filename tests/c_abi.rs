@@ -50,10 +50,8 @@ fn compile(compiler: &str, std: &str, src: &str, out: &Path, extra: &[&str]) {
     assert!(status.success(), "{compiler} failed on {src}");
 }
 
-/// A direction bundle and a bars file for the programs; returns the Rust API's probabilities.
-fn fixtures(dir: &Path) -> Vec<[f32; 3]> {
-    common::models::direction_bundle(&dir.join("model"), 16, 30);
-    let u = generate(&SyntheticSpec { days: 80, ..Default::default() });
+/// Writes the universe's bars as the programs read them: stock,yyyymmdd,open,high,low,close,volume.
+fn write_bars(dir: &Path, u: &trendcast::bars::Universe) {
     let mut csv = String::new();
     for (k, s) in u.series.iter().enumerate() {
         for i in 0..s.len() {
@@ -63,6 +61,13 @@ fn fixtures(dir: &Path) -> Vec<[f32; 3]> {
         }
     }
     std::fs::write(dir.join("bars.csv"), csv).unwrap();
+}
+
+/// A direction bundle and a bars file for the programs; returns the Rust API's probabilities.
+fn fixtures(dir: &Path) -> Vec<[f32; 3]> {
+    common::models::direction_bundle(&dir.join("model"), 16, 30);
+    let u = generate(&SyntheticSpec { days: 80, ..Default::default() });
+    write_bars(dir, &u);
     let m = Model::open(dir.join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
     m.direction(&u.series.iter().map(BarsRef::from).collect::<Vec<_>>()).unwrap()
 }
@@ -148,4 +153,39 @@ fn c_program_is_clean_under_valgrind() {
     let exe = dir.path().join("direction_vg");
     compile("cc", "-std=c11", "direction.c", &exe, &[]);
     run(&exe, dir.path(), "tract", &["valgrind", "--error-exitcode=3", "--errors-for-leak-kinds=definite", "--leak-check=full", "-q"], &[]);
+}
+
+#[test]
+fn c11_ranking_program_gets_the_rust_ranking() {
+    use trendcast::model::export::{DirectionExport, write_ranking_probe};
+    use trendcast::model::manifest::RelationSpec;
+    use trendcast::model::onnx::RankingProbe;
+    let dir = tempfile::tempdir().unwrap();
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    write_ranking_probe(&dir.path().join("model"), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    let u = generate(&SyntheticSpec { days: 100, late_listing_every: 9, ..Default::default() });
+    write_bars(dir.path(), &u);
+    // The programs number stocks in file order, which is the universe's (ticker) order; the
+    // synthetic tickers sort as they were generated: 12 per sector, 4 per sub-industry.
+    let m = Model::open(dir.path().join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
+    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let want = trendcast::predict::rank_with_ids(&m, &u.series, &sectors, &subs).unwrap();
+    let exe = dir.path().join("rank_c");
+    compile("cc", "-std=c11", "rank.c", &exe, &[]);
+    let mut backends = vec!["tract"];
+    if common::models::ort_available() {
+        backends.push("ort");
+    }
+    for backend in backends {
+        let out = run(&exe, dir.path(), backend, &[], &[]);
+        let field = |prefix: &str| -> Vec<String> { out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').nth(1).unwrap().to_string()).collect() };
+        let scores: Vec<f32> = field("score ").iter().map(|s| s.parse().unwrap()).collect();
+        for (g, w) in scores.iter().zip(&want.scores) {
+            assert!((g - w).abs() < 1e-5, "{backend}: {g} vs {w}");
+        }
+        let order: Vec<usize> = field("order ").iter().map(|s| s.parse().unwrap()).collect();
+        assert_eq!(&order[..want.order.len()], &want.order[..], "{backend}");
+        assert!(out.contains(&format!("date {}", want.date.to_string().replace('-', ""))));
+    }
 }

@@ -245,3 +245,58 @@ pub extern "C" fn trendcast_direction(
         m.model.direction_into(stocks, out)
     })
 }
+
+/// Scores a universe as of the latest date among its stocks' bars, with a ranking model.
+///
+/// - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call. Every bar is
+///   validated. Stocks may start and end on different days; a stock without a bar on the latest date
+///   gets a NaN score and is left out of the order.
+/// - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
+///   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
+/// - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).
+/// - `out_order`: caller-owned, `n_stocks` values: the indices of the scored stocks, best first,
+///   followed by `SIZE_MAX` for each unscored stock.
+/// - `out_date`: receives the date scored, as YYYYMMDD. May be NULL.
+///
+/// All outputs are written only on success. Safe to call from many threads on the same model.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_rank(
+    model: *const trendcast_model,
+    stocks: *const trendcast_bars,
+    sector_ids: *const i32,
+    sub_industry_ids: *const i32,
+    n_stocks: usize,
+    out_scores: *mut f32,
+    out_order: *mut usize,
+    out_date: *mut i32,
+) -> trendcast_status {
+    guard(|| {
+        let m = non_null(model, "model")?;
+        for (p, name) in [(stocks.cast::<u8>(), "stocks"), (sector_ids.cast(), "sector_ids"), (sub_industry_ids.cast(), "sub_industry_ids"), (out_scores.cast_const().cast(), "out_scores"), (out_order.cast_const().cast(), "out_order")] {
+            non_null(p, name)?;
+        }
+        if n_stocks == 0 {
+            return Err(Error::Shape { what: "no stocks given".into() });
+        }
+        // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
+        let (stocks, sectors, subs) = unsafe {
+            (
+                std::slice::from_raw_parts(stocks, n_stocks),
+                std::slice::from_raw_parts(sector_ids, n_stocks),
+                std::slice::from_raw_parts(sub_industry_ids, n_stocks),
+            )
+        };
+        let ranking = crate::predict::rank_with_ids(&m.model, stocks, sectors, subs)?;
+        // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
+        let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n_stocks), std::slice::from_raw_parts_mut(out_order, n_stocks)) };
+        scores.copy_from_slice(&ranking.scores);
+        order.fill(usize::MAX);
+        order[..ranking.order.len()].copy_from_slice(&ranking.order);
+        if !out_date.is_null() {
+            let d = ranking.date.naive();
+            // SAFETY: checked non-NULL.
+            unsafe { *out_date = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32 };
+        }
+        Ok(())
+    })
+}

@@ -6,4 +6,4 @@ mod direction;
 mod ranking;
 
 pub use bars_ref::{AsBars, BarsRef, Dates};
-pub use ranking::{Ranking, RankingInputs};
+pub use ranking::{Ranking, RankingInputs, rank_with_ids};

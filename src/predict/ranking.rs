@@ -98,3 +98,33 @@ impl Model {
         Ok(Ranking { date, scores, order })
     }
 }
+
+/// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the
+/// validated panel and an industry table from the ids, and scores the latest date.
+pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<Ranking> {
+    use crate::bars::{BarSeries, IndustryRow};
+    if stocks.len() != sector_ids.len() || stocks.len() != sub_industry_ids.len() {
+        return Err(Error::shape(format!("{} stocks, {} sector ids, {} sub-industry ids", stocks.len(), sector_ids.len(), sub_industry_ids.len())));
+    }
+    let mut series = Vec::with_capacity(stocks.len());
+    let mut rows = Vec::with_capacity(stocks.len());
+    for (i, s) in stocks.iter().enumerate() {
+        let b = s.as_bars()?;
+        let ticker = format!("stock #{i}");
+        let mut one = BarSeries::empty(ticker.clone());
+        for t in 0..b.len()? {
+            one.push(b.bar(t)?).map_err(|e| match e {
+                Error::InvalidBar { mut at, what } => Error::InvalidBar { at: { at.ticker = Some(ticker.clone()); at }, what },
+                Error::Unsorted { mut at, what } => Error::Unsorted { at: { at.ticker = Some(ticker.clone()); at }, what },
+                other => other,
+            })?;
+        }
+        series.push(one);
+        rows.push(IndustryRow { ticker, sector: format!("sector {}", sector_ids[i]), sub_industry: format!("sub-industry {}", sub_industry_ids[i]) });
+    }
+    let industries = Industries::new(rows)?;
+    // Panel rows follow `series`, so panel index k is stock k.
+    let panel = Panel::from_series(&series);
+    let date = *panel.calendar.last().ok_or_else(|| Error::shape("no bars given"))?;
+    model.rank(&panel, &industries, date)
+}
