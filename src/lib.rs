@@ -10,6 +10,7 @@ pub mod error;
 pub mod ffi;
 pub mod features;
 pub mod labels;
+pub mod metrics;
 pub mod model;
 pub mod predict;
 pub mod relations;

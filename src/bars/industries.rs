@@ -2,12 +2,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// One row of `industries.csv`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndustryRow {
     pub ticker: String,
     pub sector: String,
@@ -54,6 +54,17 @@ impl Industries {
     /// (sector id, sub-industry id) of a ticker.
     pub fn of(&self, ticker: &str) -> Option<(usize, usize)> {
         self.by_ticker.get(ticker).copied()
+    }
+
+    /// The table's rows, by ticker.
+    pub fn rows(&self) -> Vec<IndustryRow> {
+        let mut rows: Vec<IndustryRow> = self
+            .by_ticker
+            .iter()
+            .map(|(t, &(sec, sub))| IndustryRow { ticker: t.clone(), sector: self.sectors[sec].clone(), sub_industry: self.sub_industries[sub].clone() })
+            .collect();
+        rows.sort_by(|a, b| a.ticker.cmp(&b.ticker));
+        rows
     }
 
     pub fn n_tickers(&self) -> usize {

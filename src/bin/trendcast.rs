@@ -2,13 +2,18 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
-use trendcast::bars::{LoadOptions, load_dataset_dir};
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::bars::{LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 use trendcast::features::{self, FEATURE_NAMES};
-use trendcast::{Date, Error};
+use trendcast::labels::Direction;
+use trendcast::model::ModelKind;
+use trendcast::predict::BarsRef;
+use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
 
 #[derive(Parser)]
 #[command(name = "trendcast", version, about = "Stock direction and ranking from raw daily bars")]
@@ -17,9 +22,14 @@ struct Cli {
     command: Command,
 }
 
-/// The shared data set beside the project, when it exists.
+/// The shared data set beside the project.
 fn default_data_dir() -> PathBuf {
     PathBuf::from("../shared/data/sp500")
+}
+
+/// The bundles shipped with the project.
+fn shipped_models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
 }
 
 #[derive(Subcommand)]
@@ -48,19 +58,78 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         embargo: usize,
     },
+    /// Direction probabilities of each ticker as of the close of a date (JSON lines).
+    Direction {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        #[arg(long)]
+        date: Date,
+        #[arg(long, default_value = "auto")]
+        backend: BackendKind,
+        /// Comma-separated tickers (default: all).
+        #[arg(long, value_delimiter = ',')]
+        tickers: Vec<String>,
+    },
+    /// The top K tickers by a ranking model's score as of the close of a date.
+    Rank {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        #[arg(long)]
+        date: Date,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[arg(long, default_value = "auto")]
+        backend: BackendKind,
+    },
+    /// A model's manifest and the backend and execution provider it runs on.
+    Info {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value = "auto")]
+        backend: BackendKind,
+    },
+    /// Macro-F1, accuracy, per-class F1 and confusion matrix of a direction model over a date range,
+    /// computed through the inference library.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        #[arg(long)]
+        from: Date,
+        #[arg(long)]
+        to: Date,
+        #[arg(long, default_value = "auto")]
+        backend: BackendKind,
+    },
+    /// The main job: the shipped models on the latest day of the shared data (or of a synthetic
+    /// market when the data is absent), on tract, with the time each call took.
+    Demo {
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        #[arg(long, default_value_os_t = shipped_models())]
+        models: PathBuf,
+        #[arg(long, default_value = "tract")]
+        backend: BackendKind,
+    },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Features { data, ticker, date } => features_cmd(&data, &ticker, date),
-        Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo),
+    let result = match Cli::parse().command {
+        Command::Features { data, ticker, date } => features_cmd(&data, &ticker, date).map(print_json),
+        Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
+        Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
+        Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
+        Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
+        Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
+        Command::Demo { data, models, backend } => demo_cmd(&data, &models, backend),
     };
     match result {
-        Ok(v) => {
-            println!("{v}");
-            ExitCode::SUCCESS
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("trendcast: {e}");
             ExitCode::FAILURE
@@ -68,9 +137,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints a line of output; a closed pipe (`trendcast ... | head`) ends the program quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("trendcast: cannot write output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
+fn print_json(v: Value) {
+    say!("{v}");
+}
+
 /// A JSON number, or null for NaN and infinities (which JSON cannot carry).
 fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+fn open(model: &Path, backend: BackendKind) -> Result<Model, Error> {
+    Model::open(model, &OpenOptions { backend, ..Default::default() })
 }
 
 fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
@@ -81,13 +172,13 @@ fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
         .dates
         .binary_search(&date)
         .map_err(|_| Error::InvalidArgument { what: format!("{ticker} has no bar on {date}") })?;
-    // Only bars up to t are read: the prefix is what was known at the close of t.
-    let row = features::compute(&series.prefix(t))[t];
     if t < features::WARMUP_BARS {
         return Err(Error::TooLittleHistory {
             what: format!("{ticker} has {} bars up to {date}; all 13 features need {}", t + 1, features::WARMUP_BARS + 1),
         });
     }
+    // Only bars up to t are read: the prefix is what was known at the close of t.
+    let row = features::compute(&series.prefix(t))[t];
     let feats: Map<String, Value> = FEATURE_NAMES.iter().zip(row).map(|(n, v)| (n.to_string(), number(v))).collect();
     Ok(json!({ "ticker": ticker, "date": date.to_string(), "features": feats }))
 }
@@ -119,4 +210,168 @@ fn dataset_cmd(data: &Path, lookback: usize, gap: bool, embargo: usize) -> Resul
         "splits": splits,
         "class_weights": ds.class_weights().to_vec(),
     }))
+}
+
+/// Each selected ticker's bars up to the close of `date` (tickers without a bar that day are
+/// reported on stderr and left out).
+fn stocks_on<'a>(u: &'a Universe, date: Date, tickers: &[String]) -> Vec<(&'a str, BarsRef<'a>)> {
+    let mut out = Vec::new();
+    for s in &u.series {
+        if !tickers.is_empty() && !tickers.contains(&s.ticker) {
+            continue;
+        }
+        match s.dates.binary_search(&date) {
+            Ok(t) => out.push((s.ticker.as_str(), BarsRef::from(s).prefix(t))),
+            Err(_) => eprintln!("{}: no bar on {date}, skipped", s.ticker),
+        }
+    }
+    out
+}
+
+/// One JSON line of direction probabilities.
+fn direction_line(ticker: &str, date: Date, p: &[f32; 3]) -> Value {
+    let class = trendcast::metrics::argmax3(p);
+    json!({ "ticker": ticker, "date": date.to_string(), "down": p[0], "flat": p[1], "up": p[2],
+            "class": Direction::NAMES[class] })
+}
+
+fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, tickers: &[String]) -> Result<(), Error> {
+    let m = open(model, backend)?;
+    let opts = LoadOptions { tickers: (!tickers.is_empty()).then(|| tickers.iter().cloned().collect()) };
+    let u = load_dataset_dir(data, &opts)?;
+    for t in tickers {
+        if u.get(t).is_none() {
+            return Err(Error::InvalidArgument { what: format!("no bars for ticker {t}") });
+        }
+    }
+    let stocks = stocks_on(&u, date, tickers);
+    // One call per stock, so that a stock with too little history is reported, not fatal.
+    for (ticker, bars) in &stocks {
+        match m.direction(std::slice::from_ref(bars)) {
+            Ok(p) => say!("{}", direction_line(ticker, date, &p[0])),
+            Err(e) => eprintln!("{ticker}: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendKind) -> Result<Value, Error> {
+    let m = open(model, backend)?;
+    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    let panel = Panel::from_series(&u.series);
+    let r = m.rank(&panel, &u.industries, date)?;
+    let top: Vec<Value> = r.order.iter().take(top).map(|&k| json!({ "ticker": panel.tickers[k], "score": r.scores[k] })).collect();
+    Ok(json!({ "date": date.to_string(), "scored": r.order.len(), "top": top }))
+}
+
+fn info_cmd(model: &Path, backend: BackendKind) -> Result<Value, Error> {
+    let m = open(model, backend)?;
+    Ok(json!({
+        "manifest": m.manifest(), "backend": m.backend().name(), "execution_provider": m.execution_provider(),
+        "fallback_reason": m.fallback_reason(), "min_bars": m.min_bars(),
+    }))
+}
+
+fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKind) -> Result<Value, Error> {
+    let m = open(model, backend)?;
+    let label = match m.manifest().label {
+        trendcast::model::manifest::LabelSpec::Direction(l) => l,
+        _ => return Err(Error::WrongKind { what: "eval needs a direction model".into() }),
+    };
+    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    // The samples of the dataset (the original's cleaning rules) whose date is in the range; the
+    // inputs are computed by the direction call from raw bars, as in serving.
+    let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, label, ..Default::default() };
+    let ds = DirectionDataset::build(&u.series, &spec)?;
+    let mut by_symbol: Vec<Vec<(usize, Direction)>> = vec![Vec::new(); ds.symbols.len()];
+    for s in ds.samples.iter().filter(|s| s.date >= from && s.date <= to) {
+        let series = u.get(&ds.symbols[s.symbol as usize].ticker).expect("dataset symbols come from the universe");
+        let t = series.dates.binary_search(&s.date).expect("sample dates are bar dates");
+        by_symbol[s.symbol as usize].push((t, s.label));
+    }
+    let mut confusion = trendcast::metrics::Confusion::default();
+    let mut batch: Vec<BarsRef> = Vec::new();
+    let mut truth = Vec::new();
+    let mut probs = Vec::new();
+    let mut flush = |batch: &mut Vec<BarsRef>, truth: &mut Vec<Direction>| -> Result<(), Error> {
+        probs.resize(3 * batch.len(), 0.0);
+        m.direction_into(batch, &mut probs)?;
+        for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
+            confusion.add(*t as usize, trendcast::metrics::argmax3(p));
+        }
+        batch.clear();
+        truth.clear();
+        Ok(())
+    };
+    for (sym, samples) in by_symbol.iter().enumerate() {
+        let series = u.get(&ds.symbols[sym].ticker).expect("present");
+        for &(t, l) in samples {
+            batch.push(BarsRef::from(series).prefix(t));
+            truth.push(l);
+            if batch.len() == 512 {
+                flush(&mut batch, &mut truth)?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, &mut truth)?;
+    }
+    let s = confusion.scores();
+    Ok(json!({
+        "model": m.manifest().name, "backend": m.backend().name(), "from": from.to_string(), "to": to.to_string(),
+        "samples": s.samples, "macro_f1": s.macro_f1, "accuracy": s.accuracy,
+        "f1": { "down": s.f1[0], "flat": s.f1[1], "up": s.f1[2] }, "confusion": s.confusion,
+    }))
+}
+
+fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Error> {
+    let (u, source) = if data.join("industries.csv").exists() {
+        (load_dataset_dir(data, &LoadOptions::default())?, format!("shared data {}", data.display()))
+    } else {
+        let spec = SyntheticSpec { sectors: 11, sub_industries_per_sector: 4, stocks_per_sub_industry: 5, days: 400, ..Default::default() };
+        (generate(&spec), format!("SYNTHETIC market ({} not found): generated sectors, sub-industries and correlated bars", data.display()))
+    };
+    let mut bundles: Vec<PathBuf> = std::fs::read_dir(models)
+        .map_err(|source| Error::Io { path: models.to_path_buf(), source })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("manifest.json").exists())
+        .collect();
+    bundles.sort();
+    let date = u.series.iter().filter_map(|s| s.dates.last()).max().copied().ok_or_else(|| Error::Shape { what: "no bars".into() })?;
+    say!("data: {source}; {} stocks; latest day {date}", u.series.len());
+    for dir in bundles {
+        let started = Instant::now();
+        let m = open(&dir, backend)?;
+        say!("\nmodel {} ({}), backend {} / {}, opened in {:.1} ms", m.manifest().name, m.kind().name(), m.backend().name(),
+                 m.execution_provider(), started.elapsed().as_secs_f64() * 1e3);
+        match m.kind() {
+            ModelKind::Direction => {
+                let stocks = stocks_on(&u, date, &[]);
+                let refs: Vec<BarsRef> = stocks.iter().map(|(_, b)| *b).collect();
+                let started = Instant::now();
+                let probs = m.direction(&refs)?;
+                let batch_ms = started.elapsed().as_secs_f64() * 1e3;
+                let started = Instant::now();
+                m.direction(&refs[..1])?;
+                let one_us = started.elapsed().as_secs_f64() * 1e6;
+                say!("ticker,date,down,flat,up,class");
+                for ((t, _), p) in stocks.iter().zip(&probs) {
+                    say!("{t},{date},{:.4},{:.4},{:.4},{}", p[0], p[1], p[2], Direction::NAMES[trendcast::metrics::argmax3(p)]);
+                }
+                say!("direction: {} stocks in one call {batch_ms:.2} ms; one stock {one_us:.0} us (first calls include plan building)", refs.len());
+            }
+            ModelKind::Ranking => {
+                let panel = Panel::from_series(&u.series);
+                let started = Instant::now();
+                let r = m.rank(&panel, &u.industries, date)?;
+                let ms = started.elapsed().as_secs_f64() * 1e3;
+                say!("rank,ticker,score");
+                for (i, &k) in r.order.iter().take(10).enumerate() {
+                    say!("{},{},{:.5}", i + 1, panel.tickers[k], r.scores[k]);
+                }
+                say!("ranking: {} stocks scored in {ms:.1} ms", r.order.len());
+            }
+        }
+    }
+    Ok(())
 }

@@ -72,7 +72,17 @@ impl<'a> From<&'a BarSeries> for BarsRef<'a> {
     }
 }
 
-impl BarsRef<'_> {
+impl<'a> BarsRef<'a> {
+    /// The bars up to and including index `end`: what was known at the close of that day.
+    pub fn prefix(self, end: usize) -> BarsRef<'a> {
+        let k = end + 1;
+        let dates = match self.dates {
+            Dates::Days(d) => Dates::Days(&d[..k]),
+            Dates::Yyyymmdd(d) => Dates::Yyyymmdd(&d[..k]),
+        };
+        BarsRef { dates, open: &self.open[..k], high: &self.high[..k], low: &self.low[..k], close: &self.close[..k], volume: &self.volume[..k] }
+    }
+
     /// Number of bars; every column must have it.
     pub fn len(&self) -> Result<usize> {
         let n = self.dates.len();

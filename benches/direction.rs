@@ -1,0 +1,109 @@
+//! The direction call, GRU 128 / window 30 / 13 features, from raw bars (features included), on
+//! both backends: through the Rust API, through the C ABI entry point, and the bare backend call on
+//! a prepared input (the difference is the library's overhead). Figures in benches/README.md.
+//! ONNX Runtime runs are skipped with a message when its library is not installed.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use tract_onnx::prelude::*;
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::ffi::{trendcast_bars, trendcast_direction, trendcast_model, trendcast_model_free, trendcast_model_open, trendcast_open_options_default, trendcast_status};
+use trendcast::model::export::{DirectionExport, write_direction};
+use trendcast::model::onnx::GruClassifier;
+use trendcast::predict::BarsRef;
+use trendcast::{BackendKind, Model, OpenOptions};
+
+const WINDOW: usize = 30;
+
+/// YYYYMMDD dates of a series, for the C ABI.
+fn ymd(s: &trendcast::bars::BarSeries) -> Vec<i32> {
+    s.dates.iter().map(|d| d.to_string().replace('-', "").parse().unwrap()).collect()
+}
+
+fn direction(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let gru = GruClassifier::seeded(13, 128, 3, 1);
+    write_direction(dir.path(), &gru, &DirectionExport::new("bench", WINDOW)).unwrap();
+    let u = generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 80, ..Default::default() });
+    let stocks: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+    let dates: Vec<Vec<i32>> = u.series.iter().map(ymd).collect();
+    let c_bars: Vec<trendcast_bars> = u
+        .series
+        .iter()
+        .zip(&dates)
+        .map(|(s, d)| trendcast_bars {
+            dates: d.as_ptr(),
+            open: s.open.as_ptr(),
+            high: s.high.as_ptr(),
+            low: s.low.as_ptr(),
+            close: s.close.as_ptr(),
+            volume: s.volume.as_ptr(),
+            len: s.len(),
+        })
+        .collect();
+    let path = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
+
+    let mut g = c.benchmark_group("direction");
+    for backend in [BackendKind::Tract, BackendKind::Ort] {
+        let Ok(model) = Model::open(dir.path(), &OpenOptions { backend, ..Default::default() }) else {
+            eprintln!("SKIPPED {} benches: backend unavailable (run scripts/setup-deps.sh)", backend.name());
+            continue;
+        };
+        let mut opts = trendcast_open_options_default();
+        opts.backend = if backend == BackendKind::Ort { 1 } else { 2 };
+        let mut handle: *mut trendcast_model = std::ptr::null_mut();
+        assert_eq!(trendcast_model_open(path.as_ptr(), &opts, &mut handle), trendcast_status::Ok);
+        for n in [1usize, 500] {
+            let mut out = vec![0f32; 3 * n];
+            let name = backend.name();
+            g.bench_function(BenchmarkId::new(format!("{name}/rust_api"), n), |b| {
+                b.iter(|| model.direction_into(black_box(&stocks[..n]), &mut out).unwrap())
+            });
+            g.bench_function(BenchmarkId::new(format!("{name}/c_abi"), n), |b| {
+                b.iter(|| assert_eq!(trendcast_direction(handle, c_bars.as_ptr(), n, out.as_mut_ptr(), out.len()), trendcast_status::Ok))
+            });
+            // The engine call alone on a prepared input: what the call costs without the features.
+            let x: Vec<f32> = (0..n * WINDOW * 13).map(|i| ((i % 97) as f32 - 48.0) * 1e-3).collect();
+            let shape = [n, WINDOW, 13];
+            g.bench_function(BenchmarkId::new(format!("{name}/model_run"), n), |b| {
+                b.iter(|| model.run(&[trendcast::model::TensorIn { shape: &shape, data: black_box(&x) }], &mut out).unwrap())
+            });
+        }
+        trendcast_model_free(handle);
+    }
+
+    // tract without trendcast: parse, fix the shape, optimise, run. The floor for the tract rows.
+    let onnx = std::fs::read(dir.path().join("model.onnx")).unwrap();
+    for n in [1usize, 500] {
+        let plan = tract_onnx::onnx()
+            .model_for_read(&mut &onnx[..])
+            .unwrap()
+            .with_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), [n, WINDOW, 13]))
+            .unwrap()
+            .into_optimized()
+            .unwrap()
+            .into_runnable()
+            .unwrap();
+        let x: Vec<f32> = (0..n * WINDOW * 13).map(|i| ((i % 97) as f32 - 48.0) * 1e-3).collect();
+        g.bench_function(BenchmarkId::new("tract/bare", n), |b| {
+            b.iter(|| plan.run(tvec![Tensor::from_shape(&[n, WINDOW, 13], black_box(&x)).unwrap().into_tvalue()]).unwrap())
+        });
+    }
+    // The feature computation alone, one stock's 50 trailing bars.
+    let s = &u.series[0];
+    g.bench_function("features_50_bars", |b| {
+        b.iter(|| {
+            let mut st = trendcast::features::FeatureState::new();
+            let mut last = [0f64; 13];
+            for t in s.len() - 50..s.len() {
+                last = st.push(&s.bar(t)).unwrap();
+            }
+            black_box(last)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, direction);
+criterion_main!(benches);

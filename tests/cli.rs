@@ -1,0 +1,72 @@
+//! The command line on a generated data set (no shared data needed): direction, info, eval, rank
+//! and the demo's synthetic fallback.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use trendcast::bars::synthetic::{SyntheticSpec, generate, write_dataset_dir};
+
+fn trendcast(args: &[&str], data: &Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast")).args(args).arg("--data").arg(data).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn direction_info_and_eval_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 200, first_day: trendcast::Date::parse("2021-06-01").unwrap(), late_listing_every: 11, ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let m = model.to_str().unwrap();
+
+    let (ok, out, err) = trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--backend", "tract", "--tickers", "S0U0N0,S1U1N1"], &data);
+    assert!(ok, "{err}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["ticker"], "S0U0N0");
+    let p: f64 = ["down", "flat", "up"].iter().map(|k| lines[0][k].as_f64().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-5);
+    assert!(["down", "flat", "up"].contains(&lines[0]["class"].as_str().unwrap()));
+
+    let (ok, _, err) = trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--tickers", "NOPE"], &data);
+    assert!(!ok && err.contains("no bars for ticker NOPE"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast")).args(["info", "--model", m, "--backend", "tract"]).output().unwrap();
+    let info: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["backend"], "tract");
+    assert_eq!(info["execution_provider"], "tract-cpu");
+    assert_eq!(info["manifest"]["kind"], "direction");
+    assert_eq!(info["min_bars"], 50);
+
+    let (ok, out, err) = trendcast(&["eval", "--model", m, "--from", "2022-01-01", "--to", "2022-03-31", "--backend", "tract"], &data);
+    assert!(ok, "{err}");
+    let e: Value = serde_json::from_str(&out).unwrap();
+    let confusion: u64 = e["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_u64().unwrap())).sum();
+    assert_eq!(confusion, e["samples"].as_u64().unwrap());
+    assert!(e["samples"].as_u64().unwrap() > 1000);
+    assert!((0.0..=1.0).contains(&e["macro_f1"].as_f64().unwrap()));
+}
+
+#[test]
+fn demo_says_when_its_data_is_synthetic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let models = tmp.path().join("models");
+    common::models::direction_bundle(&models.join("d"), 8, 30);
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
+        .args(["demo", "--data", "/nonexistent/sp500", "--models"])
+        .arg(&models)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("SYNTHETIC market"), "{stdout}");
+    assert!(stdout.contains("backend tract"), "{stdout}");
+    // One CSV line per synthetic stock: ticker,date,down,flat,up,class.
+    let rows = stdout.lines().filter(|l| l.split(',').count() == 6 && ["down", "flat", "up"].iter().any(|c| l.ends_with(&format!(",{c}")))).count();
+    assert_eq!(rows, 11 * 4 * 5, "{stdout}");
+}

@@ -1,0 +1,276 @@
+//! Training the direction GRU: the original project's loop (weighted cross-entropy, Adam, gradient
+//! clipping, best epoch by validation macro-F1), on samples built by the core crate, exported
+//! through the core's ONNX writer and checked against ONNX Runtime and tract.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use tch::nn::{self, Module, OptimizerConfig, RNN};
+use tch::{Device, Kind, Reduction, Tensor};
+use trendcast::dataset::{DatasetSpec, DirectionDataset, Sample, Split, WindowAlignment};
+use trendcast::features::N_FEATURES;
+use trendcast::metrics::{ClassScores, Confusion};
+use trendcast::model::export::{DirectionExport, write_direction};
+use trendcast::model::manifest::{DateRange, Scaler};
+use trendcast::model::onnx::GruClassifier;
+use trendcast::model::{BackendKind, Model, OpenOptions, TensorIn};
+
+use crate::batch::direction_batch;
+use crate::config::DirectionConfig;
+
+/// GRU(13 -> H), last step, dropout, linear to 3 logits (the original's final model).
+pub struct Net {
+    pub vs: nn::VarStore,
+    gru: nn::GRU,
+    head: nn::Linear,
+    dropout: f64,
+    /// Feature standardisation applied to every batch (identity without a scaler).
+    mean: Tensor,
+    std: Tensor,
+}
+
+impl Net {
+    pub fn new(device: Device, hidden: usize, dropout: f64, scaler: Option<&Scaler>) -> Net {
+        let vs = nn::VarStore::new(device);
+        let cfg = nn::RNNConfig { batch_first: true, ..Default::default() };
+        let gru = nn::gru(vs.root() / "gru", N_FEATURES as i64, hidden as i64, cfg);
+        let head = nn::linear(vs.root() / "head", hidden as i64, 3, Default::default());
+        let (m, s) = match scaler {
+            Some(s) => (s.mean.iter().map(|v| *v as f32).collect(), s.std.iter().map(|v| *v as f32).collect()),
+            None => (vec![0f32; N_FEATURES], vec![1f32; N_FEATURES]),
+        };
+        Net { vs, gru, head, dropout, mean: Tensor::from_slice(&m).to_device(device), std: Tensor::from_slice(&s).to_device(device) }
+    }
+
+    /// Standardised inputs: what the exported model receives after the library's scaler.
+    pub fn scale(&self, x: &Tensor) -> Tensor {
+        (x - &self.mean) / &self.std
+    }
+
+    /// Logits of already scaled windows [B, T, 13].
+    pub fn logits(&self, x: &Tensor, train: bool) -> Tensor {
+        let (out, _) = self.gru.seq(x);
+        self.head.forward(&out.select(1, -1).dropout(self.dropout, train))
+    }
+
+    /// The weights in PyTorch layout, for the ONNX writer.
+    pub fn export_weights(&self, hidden: usize) -> Result<GruClassifier> {
+        let vars = self.vs.variables();
+        let get = |name: &str| -> Result<Vec<f32>> {
+            let t = vars.get(name).with_context(|| format!("no variable {name}"))?;
+            Ok(Vec::<f32>::try_from(t.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))?)
+        };
+        Ok(GruClassifier {
+            input_size: N_FEATURES,
+            hidden,
+            classes: 3,
+            weight_ih: get("gru.weight_ih_l0")?,
+            weight_hh: get("gru.weight_hh_l0")?,
+            bias_ih: get("gru.bias_ih_l0")?,
+            bias_hh: get("gru.bias_hh_l0")?,
+            fc_weight: get("head.weight")?,
+            fc_bias: get("head.bias")?,
+        })
+    }
+}
+
+/// Mean and std of each feature over the training samples' own rows (day t of each sample).
+pub fn fit_scaler(ds: &DirectionDataset, train: &[Sample]) -> Scaler {
+    let mut sum = [0f64; N_FEATURES];
+    let mut sum2 = [0f64; N_FEATURES];
+    for s in train {
+        let row = &ds.symbols[s.symbol as usize].features[s.row as usize];
+        for k in 0..N_FEATURES {
+            sum[k] += row[k];
+            sum2[k] += row[k] * row[k];
+        }
+    }
+    let n = train.len().max(1) as f64;
+    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
+    let std = (0..N_FEATURES).map(|k| (sum2[k] / n - mean[k] * mean[k]).max(1e-24).sqrt()).collect();
+    Scaler { mean, std }
+}
+
+fn subsample(mut v: Vec<Sample>, max: usize, seed: u64) -> Vec<Sample> {
+    if max > 0 && v.len() > max {
+        v.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
+        v.truncate(max);
+        v.sort_by_key(|s| (s.symbol, s.row));
+    }
+    v
+}
+
+/// Scores of the net on samples (eval mode, no gradients).
+pub fn evaluate(net: &Net, ds: &DirectionDataset, samples: &[Sample], device: Device) -> ClassScores {
+    let _guard = tch::no_grad_guard();
+    let mut confusion = Confusion::default();
+    let mut buf = Vec::new();
+    for chunk in samples.chunks(4096) {
+        let (x, y) = direction_batch(ds, chunk, &mut buf, device);
+        let pred = Vec::<i64>::try_from(net.logits(&net.scale(&x), false).argmax(-1, false).to_device(Device::Cpu)).expect("i64");
+        let truth = Vec::<i64>::try_from(y.to_device(Device::Cpu)).expect("i64");
+        for (t, p) in truth.iter().zip(&pred) {
+            confusion.add(*t as usize, *p as usize);
+        }
+    }
+    confusion.scores()
+}
+
+/// What a training run produced.
+pub struct Trained {
+    pub net: Net,
+    pub summary: serde_json::Value,
+}
+
+/// Trains on `series` as `cfg` says, keeping the epoch with the best validation macro-F1.
+pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], device: Device) -> Result<Trained> {
+    tch::manual_seed(cfg.seed as i64);
+    tch::set_num_threads(cfg.threads as i32);
+    let spec = DatasetSpec {
+        lookback: cfg.lookback,
+        alignment: if cfg.gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT },
+        embargo: cfg.embargo,
+        ..Default::default()
+    };
+    let ds = DirectionDataset::build(series, &spec)?;
+    let by = |split| ds.samples.iter().filter(|s| s.split == split).copied().collect::<Vec<_>>();
+    let train = subsample(by(Split::Train), cfg.max_train_samples, cfg.seed);
+    let val = subsample(by(Split::Validation), cfg.max_eval_samples, cfg.seed + 1);
+    let test = subsample(by(Split::Test), cfg.max_eval_samples, cfg.seed + 2);
+    if train.is_empty() || val.is_empty() {
+        bail!("no training or validation samples ({} / {})", train.len(), val.len());
+    }
+    let scaler = cfg.scaler.then(|| fit_scaler(&ds, &train));
+    let net = Net::new(device, cfg.hidden, cfg.dropout, scaler.as_ref());
+    let mut opt = nn::Adam { wd: cfg.weight_decay, ..Default::default() }.build(&net.vs, cfg.lr)?;
+    let counts = {
+        let mut c = [0usize; 3];
+        train.iter().for_each(|s| c[s.label as usize] += 1);
+        c
+    };
+    let weights: Vec<f32> = counts.iter().map(|&k| train.len() as f32 / (3.0 * k.max(1) as f32)).collect();
+    let weights = cfg.class_weights.then(|| Tensor::from_slice(&weights).to_device(device));
+
+    let mut best: Option<(usize, f64, Vec<(String, Tensor)>)> = None;
+    let mut history = Vec::new();
+    let mut order = train.clone();
+    let mut buf = Vec::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+    for epoch in 1..=cfg.epochs {
+        order.shuffle(&mut rng);
+        let bar = ProgressBar::new(order.len() as u64).with_style(
+            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} samples {per_sec} eta {eta} {msg}").expect("valid template"),
+        );
+        bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
+        let started = Instant::now();
+        let (mut loss_sum, mut batches) = (0f64, 0usize);
+        for chunk in order.chunks(cfg.batch) {
+            let (x, y) = direction_batch(&ds, chunk, &mut buf, device);
+            let logits = net.logits(&net.scale(&x), true);
+            let loss = logits.cross_entropy_loss::<&Tensor>(&y, weights.as_ref(), Reduction::Mean, -100, 0.0);
+            opt.backward_step_clip_norm(&loss, cfg.clip);
+            loss_sum += loss.double_value(&[]);
+            batches += 1;
+            bar.inc(chunk.len() as u64);
+            if batches % 20 == 0 {
+                bar.set_message(format!("loss {:.4}", loss_sum / batches as f64));
+            }
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let v = evaluate(&net, &ds, &val, device);
+        bar.finish_and_clear();
+        eprintln!(
+            "epoch {epoch}/{}: loss {:.4}, {:.0} samples/s, {seconds:.0} s; validation macro-F1 {:.4}, accuracy {:.4}",
+            cfg.epochs,
+            loss_sum / batches as f64,
+            order.len() as f64 / seconds,
+            v.macro_f1,
+            v.accuracy
+        );
+        history.push(json!({
+            "epoch": epoch, "train_loss": loss_sum / batches as f64, "seconds": seconds,
+            "samples_per_second": order.len() as f64 / seconds, "validation": v,
+        }));
+        if best.as_ref().is_none_or(|b| v.macro_f1 > b.1) {
+            let snapshot = net.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect();
+            best = Some((epoch, v.macro_f1, snapshot));
+        }
+    }
+    let (best_epoch, _, snapshot) = best.expect("at least one epoch");
+    {
+        let _guard = tch::no_grad_guard();
+        let mut vars = net.vs.variables();
+        for (k, t) in snapshot {
+            vars.get_mut(&k).expect("same variables").copy_(&t);
+        }
+    }
+    let v = evaluate(&net, &ds, &val, device);
+    let t = (!test.is_empty()).then(|| evaluate(&net, &ds, &test, device));
+    let range = |s: &[Sample]| DateRange { from: s.iter().map(|s| s.date).min().expect("non-empty"), to: s.iter().map(|s| s.date).max().expect("non-empty") };
+    let summary = json!({
+        "config": cfg, "device": format!("{device:?}"), "best_epoch": best_epoch,
+        "train_samples": train.len(), "validation_samples": val.len(), "test_samples": test.len(),
+        "class_weights": weights.map(|w| Vec::<f32>::try_from(w.to_device(Device::Cpu)).expect("f32")),
+        "train_range": range(&train), "validation_range": range(&val),
+        "validation": v, "test": t, "history": history, "scaler": scaler,
+    });
+    Ok(Trained { net, summary })
+}
+
+/// Writes the bundle and checks that tch, tract and (when its library loads) ONNX Runtime agree
+/// within 1e-5 on validation windows; fails otherwise. Returns the largest difference seen.
+pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], out: &Path, device: Device) -> Result<f64> {
+    let s = &trained.summary;
+    let scaler: Option<Scaler> = serde_json::from_value(s["scaler"].clone())?;
+    let mut e = DirectionExport::new(&cfg.name, cfg.lookback);
+    e.alignment = if cfg.gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
+    e.scaler = scaler;
+    e.train = serde_json::from_value(s["train_range"].clone())?;
+    e.validation = serde_json::from_value(s["validation_range"].clone())?;
+    let mut extra = serde_json::Map::new();
+    for k in ["config", "best_epoch", "train_samples", "validation_samples", "test_samples", "validation", "test", "device"] {
+        extra.insert(k.into(), s[k].clone());
+    }
+    e.extra = extra;
+    write_direction(out, &trained.net.export_weights(cfg.hidden)?, &e)?;
+
+    // Parity on up to 256 validation windows, fed to every engine already scaled.
+    let spec = DatasetSpec { lookback: cfg.lookback, alignment: e.alignment, embargo: cfg.embargo, ..Default::default() };
+    let ds = DirectionDataset::build(series, &spec)?;
+    let picked: Vec<Sample> = ds.samples.iter().filter(|s| s.split == Split::Validation).step_by(97).take(256).copied().collect();
+    let mut buf = Vec::new();
+    let (x, _) = direction_batch(&ds, &picked, &mut buf, device);
+    let (xs, want) = {
+        let _guard = tch::no_grad_guard();
+        let xs = trained.net.scale(&x);
+        let p = trained.net.logits(&xs, false).softmax(-1, Kind::Float);
+        (Vec::<f32>::try_from(xs.to_device(Device::Cpu).flatten(0, -1))?, Vec::<f32>::try_from(p.to_device(Device::Cpu).flatten(0, -1))?)
+    };
+    let shape = [picked.len(), cfg.lookback, N_FEATURES];
+    let mut worst = 0f64;
+    for backend in [BackendKind::Tract, BackendKind::Ort] {
+        let m = match Model::open(out, &OpenOptions { backend, ..Default::default() }) {
+            Ok(m) => m,
+            Err(err) if backend == BackendKind::Ort => {
+                eprintln!("parity: ONNX Runtime not checked ({err})");
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let mut got = vec![0f32; want.len()];
+        m.run(&[TensorIn { shape: &shape, data: &xs }], &mut got)?;
+        let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs() as f64).fold(0.0, f64::max);
+        eprintln!("parity: tch vs {} max |diff| {diff:.2e} over {} windows", backend.name(), picked.len());
+        if diff > 1e-5 {
+            bail!("exported model disagrees with tch on {}: max |diff| {diff:.2e} > 1e-5", backend.name());
+        }
+        worst = worst.max(diff);
+    }
+    Ok(worst)
+}
