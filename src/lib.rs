@@ -3,6 +3,7 @@
 //! Data runs one way: raw bars ([`bars`]) -> features ([`features`]) and labels ([`labels`]) ->
 //! windows and splits ([`dataset`]) -> models. See ARCHITECTURE.md for the map.
 
+pub mod backtest;
 pub mod bars;
 pub mod dataset;
 pub mod date;

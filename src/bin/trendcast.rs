@@ -85,6 +85,32 @@ enum Command {
         #[arg(long, default_value = "auto")]
         backend: BackendKind,
     },
+    /// Buy-hold-sell backtest of a ranking model (or the momentum baseline): decide at the close of
+    /// t, trade at the open of t+1, hold to the open of t+2. Prints the metrics as JSON.
+    Backtest {
+        /// A ranking bundle; omit with --baseline.
+        #[arg(long, required_unless_present = "baseline")]
+        model: Option<PathBuf>,
+        /// `momentum`: rank by the past 20-day return (BLSW-style baseline).
+        #[arg(long)]
+        baseline: Option<String>,
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        #[arg(long)]
+        from: Date,
+        #[arg(long)]
+        to: Date,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Cost per side in basis points of traded value.
+        #[arg(long, default_value_t = 0.0)]
+        cost_bps: f64,
+        /// Write the daily portfolio, benchmark and excess net values as CSV.
+        #[arg(long)]
+        curve: Option<PathBuf>,
+        #[arg(long, default_value = "auto")]
+        backend: BackendKind,
+    },
     /// A model's manifest and the backend and execution provider it runs on.
     Info {
         #[arg(long)]
@@ -124,6 +150,9 @@ fn main() -> ExitCode {
         Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
+        Command::Backtest { model, baseline, data, from, to, top, cost_bps, curve, backend } => {
+            backtest_cmd(model.as_deref(), baseline.as_deref(), &data, (from, to), top, cost_bps, curve.as_deref(), backend).map(print_json)
+        }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
         Command::Demo { data, models, backend } => demo_cmd(&data, &models, backend),
@@ -262,6 +291,51 @@ fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendK
     let r = m.rank(&panel, &u.industries, date)?;
     let top: Vec<Value> = r.order.iter().take(top).map(|&k| json!({ "ticker": panel.tickers[k], "score": r.scores[k] })).collect();
     Ok(json!({ "date": date.to_string(), "scored": r.order.len(), "top": top }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backtest_cmd(
+    model: Option<&Path>,
+    baseline: Option<&str>,
+    data: &Path,
+    (from, to): (Date, Date),
+    top: usize,
+    cost_bps: f64,
+    curve: Option<&Path>,
+    backend: BackendKind,
+) -> Result<Value, Error> {
+    use trendcast::backtest::{BacktestSpec, momentum_scores, run};
+    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    let panel = Panel::from_series(&u.series);
+    let first = panel.calendar.partition_point(|&d| d < from);
+    let last = panel.calendar.partition_point(|&d| d <= to).saturating_sub(1);
+    // The last decision needs the opens of the next two trading days.
+    let last = last.min(panel.n_days().saturating_sub(3));
+    let spec = BacktestSpec { top_k: top, cost_bps };
+    let (name, result) = match (model, baseline) {
+        (Some(dir), _) => {
+            let m = open(dir, backend)?;
+            let r = run(&panel, first, last, spec, |d| Ok(m.rank(&panel, &u.industries, panel.calendar[d])?.scores))?;
+            (m.manifest().name.clone(), r)
+        }
+        (None, Some("momentum")) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?),
+        (None, other) => return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum)") }),
+    };
+    if let Some(path) = curve {
+        let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
+        let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
+        for r in &result.daily {
+            p *= 1.0 + r.portfolio;
+            b *= 1.0 + r.benchmark;
+            e *= 1.0 + r.portfolio - r.benchmark;
+            text += &format!("{},{p},{b},{e}\n", r.date);
+        }
+        std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    }
+    Ok(json!({
+        "model": name, "from": result.daily.first().map(|r| r.date.to_string()), "to": result.daily.last().map(|r| r.date.to_string()),
+        "top": top, "cost_bps": cost_bps, "metrics": result.metrics,
+    }))
 }
 
 fn info_cmd(model: &Path, backend: BackendKind) -> Result<Value, Error> {

@@ -1,0 +1,158 @@
+//! The buy-hold-sell backtest of shared/specs/lsr-igru.md: decide at the close of t from that day's
+//! scores, trade at the open of t+1 into the top k (equal weight), hold to the open of t+2. The
+//! benchmark is the equal-weighted universe over the same open-to-open periods.
+
+mod metrics;
+
+pub use metrics::{Metrics, correlation, rank_correlation};
+
+use serde::Serialize;
+
+use crate::bars::Panel;
+use crate::date::Date;
+use crate::error::{Error, Result};
+
+/// Backtest settings.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct BacktestSpec {
+    /// Stocks held each day (the paper: 10).
+    pub top_k: usize,
+    /// Cost in basis points of traded value, per side (0: none, as the paper).
+    pub cost_bps: f64,
+}
+
+/// One trading decision and its outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct DailyRecord {
+    /// The decision day t (scores known at its close).
+    pub date: Date,
+    /// Portfolio return from the open of t+1 to the open of t+2, after costs.
+    pub portfolio: f64,
+    /// Equal-weighted universe return over the same period.
+    pub benchmark: f64,
+    /// Fraction of the portfolio bought (= sold) at the open of t+1.
+    pub turnover: f64,
+    pub ic: f64,
+    pub rank_ic: f64,
+}
+
+/// The daily records and their metrics.
+#[derive(Debug, Clone, Serialize)]
+pub struct BacktestResult {
+    pub spec: BacktestSpec,
+    pub metrics: Metrics,
+    pub daily: Vec<DailyRecord>,
+}
+
+/// The open-to-open return from t+1 to t+2 of every stock decided on day `d` (NaN where undefined).
+pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
+    out.clear();
+    let nd = panel.n_days();
+    out.extend((0..panel.n_tickers()).map(|k| {
+        let o = panel.open_of(k);
+        if d + 2 < nd { o[d + 2] / o[d + 1] - 1.0 } else { f64::NAN }
+    }));
+}
+
+/// Runs the backtest over the panel days `first..=last` (decision days; each needs two later days).
+/// `scores(d)` gives one score per panel stock for day d (NaN: not eligible); it must use data up
+/// to the close of d only.
+pub fn run(panel: &Panel, first: usize, last: usize, spec: BacktestSpec, mut scores: impl FnMut(usize) -> Result<Vec<f32>>) -> Result<BacktestResult> {
+    if spec.top_k == 0 {
+        return Err(Error::argument("top_k must be at least 1"));
+    }
+    if last + 2 >= panel.n_days() || first > last {
+        return Err(Error::argument(format!(
+            "decision days {first}..={last} need two trading days after the last one; the panel has {}",
+            panel.n_days()
+        )));
+    }
+    let cost = spec.cost_bps / 1e4;
+    let mut held: Vec<usize> = Vec::new();
+    let mut daily = Vec::with_capacity(last + 1 - first);
+    let mut fwd = Vec::new();
+    for d in first..=last {
+        let s = scores(d)?;
+        if s.len() != panel.n_tickers() {
+            return Err(Error::shape(format!("{} scores for {} stocks", s.len(), panel.n_tickers())));
+        }
+        next_open_returns(panel, d, &mut fwd);
+        // Eligible: scored, and tradable at both opens (a stock without them cannot be bought).
+        let mut eligible: Vec<usize> = (0..s.len()).filter(|&k| s[k].is_finite() && fwd[k].is_finite()).collect();
+        eligible.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        let mut picks: Vec<usize> = eligible.iter().take(spec.top_k).copied().collect();
+        picks.sort_unstable();
+        let kept = picks.iter().filter(|k| held.binary_search(k).is_ok()).count();
+        let turnover = if picks.is_empty() { 0.0 } else { 1.0 - kept as f64 / picks.len() as f64 };
+        let gross = if picks.is_empty() { 0.0 } else { picks.iter().map(|&k| fwd[k]).sum::<f64>() / picks.len() as f64 };
+        // Selling the leavers and buying the joiners: each side trades `turnover` of the value.
+        let portfolio = gross - 2.0 * turnover * cost;
+        let universe: Vec<f64> = fwd.iter().copied().filter(|r| r.is_finite()).collect();
+        let benchmark = if universe.is_empty() { 0.0 } else { universe.iter().sum::<f64>() / universe.len() as f64 };
+        let (xs, ys): (Vec<f64>, Vec<f64>) = eligible.iter().map(|&k| (s[k] as f64, fwd[k])).unzip();
+        daily.push(DailyRecord {
+            date: panel.calendar[d],
+            portfolio,
+            benchmark,
+            turnover,
+            ic: correlation(&xs, &ys),
+            rank_ic: rank_correlation(&xs, &ys),
+        });
+        held = picks;
+    }
+    let metrics = Metrics::from_daily(&daily);
+    Ok(BacktestResult { spec, metrics, daily })
+}
+
+/// The BLSW-style momentum baseline: score = close_t / close_{t-lookback} - 1 (NaN where undefined).
+pub fn momentum_scores(panel: &Panel, d: usize, lookback: usize) -> Vec<f32> {
+    (0..panel.n_tickers())
+        .map(|k| {
+            let c = panel.close_of(k);
+            if d >= lookback { (c[d] / c[d - lookback] - 1.0) as f32 } else { f32::NAN }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bars::synthetic::{SyntheticSpec, generate};
+
+    fn panel() -> Panel {
+        Panel::from_series(&generate(&SyntheticSpec { days: 260, ..Default::default() }).series)
+    }
+
+    #[test]
+    fn an_oracle_beats_the_benchmark_and_its_inverse_loses() {
+        let p = panel();
+        let spec = BacktestSpec { top_k: 5, cost_bps: 0.0 };
+        let oracle = |d| {
+            let mut f = Vec::new();
+            next_open_returns(&p, d, &mut f);
+            Ok(f.iter().map(|&r| r as f32).collect())
+        };
+        let good = run(&p, 30, 250, spec, oracle).unwrap();
+        let bad = run(&p, 30, 250, spec, |d| oracle(d).map(|v: Vec<f32>| v.iter().map(|x| -x).collect())).unwrap();
+        assert!(good.metrics.arr > 1.0 && good.metrics.ir > 3.0, "{:?}", good.metrics);
+        assert!(bad.metrics.arr < good.metrics.arr && bad.metrics.ir < 0.0);
+        assert!(good.metrics.ic > 0.5 && good.metrics.rank_ic > 0.9);
+        let b: f64 = good.daily.iter().map(|r| r.benchmark).sum();
+        let b2: f64 = bad.daily.iter().map(|r| r.benchmark).sum();
+        assert_eq!(b, b2, "the benchmark does not depend on the scores");
+    }
+
+    #[test]
+    fn costs_are_charged_on_turnover_per_side() {
+        let p = panel();
+        let mom = |d| Ok(momentum_scores(&p, d, 20));
+        let free = run(&p, 30, 200, BacktestSpec { top_k: 5, cost_bps: 0.0 }, mom).unwrap();
+        let paid = run(&p, 30, 200, BacktestSpec { top_k: 5, cost_bps: 5.0 }, mom).unwrap();
+        assert_eq!(free.daily[0].turnover, 1.0, "the first day buys everything");
+        for (a, b) in free.daily.iter().zip(&paid.daily) {
+            assert!((a.portfolio - b.portfolio - 2.0 * a.turnover * 5e-4).abs() < 1e-15);
+        }
+        assert!(paid.metrics.arr < free.metrics.arr);
+        assert!(run(&p, 30, 258, BacktestSpec { top_k: 5, cost_bps: 0.0 }, mom).is_err(), "needs t+2");
+    }
+}
