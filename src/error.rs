@@ -88,6 +88,29 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// Names the stock an error is about (where the error does not name one already), so a caller
+    /// who passed many stocks knows which one was bad.
+    pub fn for_stock(self, name: &str) -> Self {
+        match self {
+            Error::InvalidBar { mut at, what } => {
+                at.ticker.get_or_insert_with(|| name.to_string());
+                Error::InvalidBar { at, what }
+            }
+            Error::Unsorted { mut at, what } => {
+                at.ticker.get_or_insert_with(|| name.to_string());
+                Error::Unsorted { at, what }
+            }
+            Error::Parse { mut at, what } => {
+                at.ticker.get_or_insert_with(|| name.to_string());
+                Error::Parse { at, what }
+            }
+            Error::TooLittleHistory { what } => Error::TooLittleHistory { what: format!("{name}: {what}") },
+            Error::Shape { what } => Error::Shape { what: format!("{name}: {what}") },
+            Error::NullPointer { what } => Error::NullPointer { what: format!("{name}: {what}") },
+            other => other,
+        }
+    }
+
     pub(crate) fn parse(at: Location, what: impl Into<String>) -> Self {
         Error::Parse { at, what: what.into() }
     }

@@ -26,28 +26,6 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Adds the stock's position to an error's message.
-fn for_stock(i: usize) -> impl Fn(Error) -> Error {
-    move |e| match e {
-        Error::InvalidBar { mut at, what } => {
-            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
-            Error::InvalidBar { at, what }
-        }
-        Error::Unsorted { mut at, what } => {
-            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
-            Error::Unsorted { at, what }
-        }
-        Error::Parse { mut at, what } => {
-            at.ticker.get_or_insert_with(|| format!("stock #{i}"));
-            Error::Parse { at, what }
-        }
-        Error::TooLittleHistory { what } => Error::TooLittleHistory { what: format!("stock #{i}: {what}") },
-        Error::Shape { what } => Error::Shape { what: format!("stock #{i}: {what}") },
-        Error::NullPointer { what } => Error::NullPointer { what: format!("stock #{i}: {what}") },
-        other => other,
-    }
-}
-
 impl Model {
     /// Bars a direction call needs per stock: the window plus the features' warm-up (plus the day
     /// of the gap for models trained with the original's one-day-gap windows).
@@ -85,7 +63,7 @@ impl Model {
             let Scratch { rows, input } = scratch;
             input.resize(stocks.len() * per_stock, 0.0);
             for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
-                stock.as_bars().and_then(|b| self.window_into(&b, rows, dst)).map_err(for_stock(i))?;
+                stock.as_bars().and_then(|b| self.window_into(&b, rows, dst)).map_err(|e| e.for_stock(&format!("stock #{i}")))?;
             }
             let shape = [stocks.len(), m.window, N_FEATURES];
             self.run(&[TensorIn { shape: &shape, data: input }], out)

@@ -109,15 +109,11 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
     let mut series = Vec::with_capacity(stocks.len());
     let mut rows = Vec::with_capacity(stocks.len());
     for (i, s) in stocks.iter().enumerate() {
-        let b = s.as_bars()?;
         let ticker = format!("stock #{i}");
         let mut one = BarSeries::empty(ticker.clone());
-        for t in 0..b.len()? {
-            one.push(b.bar(t)?).map_err(|e| match e {
-                Error::InvalidBar { mut at, what } => Error::InvalidBar { at: { at.ticker = Some(ticker.clone()); at }, what },
-                Error::Unsorted { mut at, what } => Error::Unsorted { at: { at.ticker = Some(ticker.clone()); at }, what },
-                other => other,
-            })?;
+        let bars = s.as_bars().map_err(|e| e.for_stock(&ticker))?;
+        for t in 0..bars.len().map_err(|e| e.for_stock(&ticker))? {
+            one.push(bars.bar(t).map_err(|e| e.for_stock(&ticker))?).map_err(|e| e.for_stock(&ticker))?;
         }
         series.push(one);
         rows.push(IndustryRow { ticker, sector: format!("sector {}", sector_ids[i]), sub_industry: format!("sub-industry {}", sub_industry_ids[i]) });
