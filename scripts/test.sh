@@ -6,4 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
 source scripts/env.sh
+
+# The bindings' tests (tests/bindings.rs runs the Python package's pytest suite, tests/packaging.rs
+# builds outside programs against `make install`):
+# - cmake and pkg-config, from Debian when missing (CI runs as root on a fresh machine);
+if ! command -v cmake >/dev/null || ! command -v pkg-config >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing cmake and pkg-config" >&2
+    apt-get update -qq && apt-get install -y -qq cmake pkg-config >/dev/null
+  else
+    echo "setup: cmake or pkg-config missing (apt-get install cmake pkg-config); their tests will skip" >&2
+  fi
+fi
+if command -v cmake >/dev/null; then export TRENDCAST_REQUIRE_CMAKE=1; fi
+# - a Python environment in .deps/venv with pinned test dependencies (once), and the package from
+#   bindings/python reinstalled into it every run (a few seconds), so that it is never stale.
+venv=.deps/venv
+pins="numpy==2.4.6 pandas==3.1.1 pytest==9.2.0 setuptools==80.9.0"
+if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
+  echo "setup: creating $venv ($pins)" >&2
+  rm -rf "$venv"
+  "${PYTHON:-python3}" -m venv "$venv"
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check $pins
+  echo "$pins" > "$venv/.pins"
+fi
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall ./bindings/python
+export TRENDCAST_PYTHON="$PWD/$venv/bin/python"
+
 cargo test --release --workspace "$@"

@@ -4,24 +4,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::native::{lib_dir, root};
+
+use std::path::Path;
 use std::process::Command;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// target/<profile>/, where cargo puts libtrendcast.so and libtrendcast.a.
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    assert!(dir.join("libtrendcast.so").exists(), "libtrendcast.so not built in {}", dir.display());
-    dir
-}
 
 #[test]
 fn checked_in_header_is_the_generated_one() {
@@ -50,24 +40,11 @@ fn compile(compiler: &str, std: &str, src: &str, out: &Path, extra: &[&str]) {
     assert!(status.success(), "{compiler} failed on {src}");
 }
 
-/// Writes the universe's bars as the programs read them: stock,yyyymmdd,open,high,low,close,volume.
-fn write_bars(dir: &Path, u: &trendcast::bars::Universe) {
-    let mut csv = String::new();
-    for (k, s) in u.series.iter().enumerate() {
-        for i in 0..s.len() {
-            let d = s.dates[i].naive();
-            let ymd = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32;
-            csv += &format!("{k},{ymd},{:?},{:?},{:?},{:?},{:?}\n", s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
-        }
-    }
-    std::fs::write(dir.join("bars.csv"), csv).unwrap();
-}
-
 /// A direction bundle and a bars file for the programs; returns the Rust API's probabilities.
 fn fixtures(dir: &Path) -> Vec<[f32; 3]> {
     common::models::direction_bundle(&dir.join("model"), 16, 30);
     let u = generate(&SyntheticSpec { days: 80, ..Default::default() });
-    write_bars(dir, &u);
+    common::native::write_bars_csv(&dir.join("bars.csv"), &u);
     let m = Model::open(dir.join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
     m.direction(&u.series.iter().map(BarsRef::from).collect::<Vec<_>>()).unwrap()
 }
@@ -164,7 +141,7 @@ fn c11_ranking_program_gets_the_rust_ranking() {
     let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
     write_ranking_probe(&dir.path().join("model"), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
     let u = generate(&SyntheticSpec { days: 100, late_listing_every: 9, ..Default::default() });
-    write_bars(dir.path(), &u);
+    common::native::write_bars_csv(&dir.path().join("bars.csv"), &u);
     // The programs number stocks in file order, which is the universe's (ticker) order; the
     // synthetic tickers sort as they were generated: 12 per sector, 4 per sub-industry.
     let m = Model::open(dir.path().join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();

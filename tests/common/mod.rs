@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod models;
+pub mod native;
 
 use proptest::prelude::*;
 use trendcast::Date;

@@ -1,0 +1,107 @@
+"""Every failure is a TrendcastError subclass carrying the C status code and the library's message."""
+
+import numpy as np
+import pytest
+
+import trendcast
+from trendcast import Status
+
+
+def one(stocks, i=0):
+    return {k: v.copy() for k, v in list(stocks.values())[i].items()}
+
+
+def test_each_status_has_its_subclass():
+    from trendcast._errors import ERRORS, error_for
+
+    for status in Status:
+        if status == Status.OK:
+            continue
+        e = error_for(int(status), "message")
+        assert type(e) is ERRORS[status] and e.status == status and str(e) == "message"
+        assert isinstance(e, trendcast.TrendcastError)
+    assert isinstance(error_for(99, "new"), trendcast.TrendcastError)
+    assert issubclass(trendcast.ShapeError, ValueError) and issubclass(trendcast.IoError, OSError)
+
+
+def test_missing_bundle(tmp_path):
+    with pytest.raises(trendcast.TrendcastError) as e:
+        trendcast.Model(tmp_path / "nope", backend="tract")
+    assert e.value.status in (Status.MODEL, Status.IO)
+    assert "nope" in e.value.message
+
+
+def test_unknown_backend(direction_dir):
+    with pytest.raises(trendcast.InvalidArgumentError, match="backend"):
+        trendcast.Model(direction_dir, backend="cuda")
+
+
+def test_invalid_bar(model, stocks):
+    s = one(stocks)
+    s["close"][-1] = np.nan
+    with pytest.raises(trendcast.InvalidBarError) as e:
+        model.direction(s)
+    assert e.value.status == Status.INVALID_BAR and "close" in e.value.message
+    s = one(stocks)
+    s["low"][-2] = s["high"][-2] * 2
+    with pytest.raises(trendcast.InvalidBarError, match="below low"):
+        model.direction([one(stocks, 1), s])
+
+
+def test_unsorted_dates(model, stocks):
+    s = one(stocks)
+    s["date"][-1] = s["date"][-2]
+    with pytest.raises(trendcast.UnsortedError) as e:
+        model.direction(s)
+    assert e.value.status == Status.UNSORTED
+
+
+def test_too_little_history(model, stocks):
+    s = {k: v[-(model.min_bars - 1):] for k, v in one(stocks).items()}
+    with pytest.raises(trendcast.TooLittleHistoryError, match=str(model.min_bars)):
+        model.direction(s)
+
+
+def test_not_a_date(model, stocks):
+    s = one(stocks)
+    s["date"][-1] = 20241340
+    with pytest.raises(trendcast.ParseError):
+        model.direction(s)
+    with pytest.raises(trendcast.ParseError):
+        model.direction({**s, "date": ["2024-13-01"] * len(s["date"])})
+
+
+def test_shapes(model, stocks):
+    s = one(stocks)
+    s["volume"] = s["volume"][:-1]
+    with pytest.raises(trendcast.ShapeError, match="volume"):
+        model.direction(s)
+    with pytest.raises(trendcast.ShapeError):
+        model.direction([])
+    with pytest.raises(trendcast.InvalidArgumentError, match="high"):
+        model.direction({k: v for k, v in one(stocks).items() if k != "high"})
+    with pytest.raises(trendcast.InvalidArgumentError):
+        model.direction("not bars")
+
+
+def test_wrong_kind(model, ranker, stocks):
+    batch = list(stocks.values())
+    with pytest.raises(trendcast.WrongKindError) as e:
+        ranker.direction(batch)
+    assert e.value.status == Status.WRONG_KIND and isinstance(e.value, TypeError)
+    with pytest.raises(trendcast.WrongKindError):
+        model.rank(batch, np.zeros(len(batch), np.int32), np.arange(len(batch), dtype=np.int32))
+
+
+def test_rank_ids(ranker, stocks):
+    batch = list(stocks.values())
+    n = len(batch)
+    with pytest.raises(trendcast.ShapeError):
+        ranker.rank(batch, np.zeros(n - 1, np.int32), np.zeros(n, np.int32))
+    # A sub-industry in two sectors.
+    sectors = np.zeros(n, np.int32)
+    sectors[1] = 1
+    with pytest.raises(trendcast.TrendcastError):
+        ranker.rank(batch, sectors, np.zeros(n, np.int32))
+    with pytest.raises(trendcast.InvalidArgumentError, match="DataFrame"):
+        ranker.rank(batch, {"A": 1}, {"A": 1})

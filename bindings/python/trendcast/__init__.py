@@ -1,0 +1,56 @@
+"""trendcast: stock direction and ranking from raw daily bars, over the library's C ABI (ctypes).
+
+    >>> import trendcast
+    >>> model = trendcast.Model("models/direction", backend="tract")
+    >>> probs = model.direction(bars)          # (n, 3) float32: down, flat, up
+
+The shared library is found through ``$TRENDCAST_LIB``, then a copy bundled in the package, then the
+Cargo build of the source tree (``target/release``), then the system loader: see
+:func:`trendcast.library_path` and bindings/README.md.
+"""
+
+from ._errors import (
+    BackendError,
+    ContractError,
+    InvalidArgumentError,
+    InvalidBarError,
+    IoError,
+    ModelError,
+    NullPointerError,
+    PanicError,
+    ParseError,
+    ShapeError,
+    Status,
+    TooLittleHistoryError,
+    TrendcastError,
+    UnsortedError,
+    WrongKindError,
+)
+from ._model import Model, Ranking, split_frame, version
+from ._native import LibraryNotFoundError, library_path
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendError",
+    "ContractError",
+    "InvalidArgumentError",
+    "InvalidBarError",
+    "IoError",
+    "LibraryNotFoundError",
+    "Model",
+    "ModelError",
+    "NullPointerError",
+    "PanicError",
+    "ParseError",
+    "Ranking",
+    "ShapeError",
+    "Status",
+    "TooLittleHistoryError",
+    "TrendcastError",
+    "UnsortedError",
+    "WrongKindError",
+    "library_path",
+    "split_frame",
+    "version",
+]

@@ -1,0 +1,177 @@
+"""Bars as Python hands them over, turned into the C ABI's six arrays per stock.
+
+A stock's bars: a mapping (dict) of 1-D arrays, a numpy structured array, or a one-stock pandas
+DataFrame, with the fields ``date`` (or ``dates``), ``open``, ``high``, ``low``, ``close``,
+``volume``. Dates are YYYYMMDD integers, numpy datetime64 values or ``YYYY-MM-DD`` strings.
+Several stocks: a list of those, or one long-format DataFrame
+(``date,ticker,open,high,low,close[,adj_close],volume``). pandas is imported only when a
+DataFrame is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, List, Sequence, Tuple
+
+import numpy as np
+
+from ._errors import InvalidArgumentError, ParseError, ShapeError
+
+PRICE_FIELDS = ("open", "high", "low", "close", "volume")
+LONG_COLUMNS = ("date", "ticker") + PRICE_FIELDS
+
+#: One stock, ready for the C call: (dates int32, open, high, low, close, volume float64), all
+#: C-contiguous and of one length.
+Columns = Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def is_frame(obj: Any) -> bool:
+    """A pandas DataFrame, recognised without importing pandas."""
+    t = type(obj)
+    return t.__name__ == "DataFrame" and t.__module__.split(".")[0] == "pandas"
+
+
+def yyyymmdd(values: Any) -> np.ndarray:
+    """Dates as YYYYMMDD int32: from integers (checked to fit), datetime64 or date strings."""
+    a = np.asarray(values)
+    if a.dtype.kind in "iu":
+        if a.size and (a.min() < 0 or a.max() > np.iinfo(np.int32).max):
+            raise ParseError("dates as integers must be YYYYMMDD values")
+        return np.ascontiguousarray(a, dtype=np.int32)
+    if a.dtype.kind == "f":
+        if a.size and not np.all(np.isfinite(a) & (a == np.floor(a))):
+            raise ParseError("dates as numbers must be whole YYYYMMDD values (a NaN or fraction found)")
+        return yyyymmdd(a.astype(np.int64))
+    if a.dtype.kind != "M":
+        try:
+            a = a.astype("datetime64[D]")
+        except (ValueError, TypeError) as e:
+            raise ParseError(f"dates must be YYYYMMDD integers, datetime64 or YYYY-MM-DD strings: {e}") from None
+    days = a.astype("datetime64[D]")
+    if np.isnat(days).any():
+        raise ParseError("a date is missing (NaT)")
+    months = days.astype("datetime64[M]")
+    y = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    m = months.astype(np.int64) % 12 + 1
+    d = (days - months).astype(np.int64) + 1
+    return np.ascontiguousarray(y * 10000 + m * 100 + d, dtype=np.int32)
+
+
+def _field(stock: Any, name: str, where: str) -> Any:
+    names = (name, "dates") if name == "date" else (name,)
+    if isinstance(stock, np.ndarray) and stock.dtype.names:
+        have = stock.dtype.names
+        get = stock.__getitem__
+    elif isinstance(stock, Mapping):
+        have = tuple(stock.keys())
+        get = stock.__getitem__
+    elif is_frame(stock):
+        have = tuple(stock.columns)
+        get = lambda k: stock[k].to_numpy()  # noqa: E731
+    else:
+        raise InvalidArgumentError(
+            f"{where}: bars must be a dict of arrays, a numpy structured array or a pandas DataFrame, "
+            f"not {type(stock).__name__}"
+        )
+    for n in names:
+        if n in have:
+            return get(n)
+    raise InvalidArgumentError(f"{where}: no `{name}` field (have: {', '.join(map(str, have))})")
+
+
+def stock_columns(stock: Any, index: int) -> Columns:
+    """One stock's six columns, converted (copied only where the dtype or layout differs)."""
+    where = f"stock #{index}"
+    dates = yyyymmdd(_field(stock, "date", where))
+    cols = [np.ascontiguousarray(_field(stock, f, where), dtype=np.float64) for f in PRICE_FIELDS]
+    for name, c in zip(("date",) + PRICE_FIELDS, [dates] + cols):
+        if c.ndim != 1:
+            raise ShapeError(f"{where}: `{name}` must be one-dimensional, got shape {c.shape}")
+    for name, c in zip(PRICE_FIELDS, cols):
+        if len(c) != len(dates):
+            raise ShapeError(f"{where}: {len(dates)} dates but {len(c)} {name} values")
+    return (dates, cols[0], cols[1], cols[2], cols[3], cols[4])
+
+
+def _column(frame: Any, name: str) -> str:
+    """The frame's column called `name`, matched without regard to case (as the CSV loader does)."""
+    for c in frame.columns:
+        if str(c).lower() == name:
+            return c
+    have = ", ".join(map(str, frame.columns))
+    raise InvalidArgumentError(f"the long-format DataFrame has no `{name}` column (have: {have})")
+
+
+def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
+    """A long-format DataFrame (``date,ticker,open,high,low,close[,adj_close],volume``) as
+    (tickers, per-stock columns): tickers sorted, as the Rust loader and the CLI order them; each
+    ticker's rows kept in frame order (they must be in date order: unsorted dates are an error, as
+    in the CSV loader). A non-missing ``adj_close`` scales the bar's open, high, low and close by
+    ``adj_close / close``, as the CSV loader does."""
+    cols = {n: _column(frame, n) for n in LONG_COLUMNS}
+    adj = next((c for c in frame.columns if str(c).lower() == "adj_close"), None)
+    tickers = frame[cols["ticker"]].to_numpy()
+    if len(tickers) == 0:
+        raise ShapeError("the DataFrame has no rows")
+    keys = tickers.astype(str)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    dates = yyyymmdd(frame[cols["date"]].to_numpy())
+    values = {f: np.asarray(frame[cols[f]].to_numpy(), dtype=np.float64) for f in PRICE_FIELDS}
+    if adj is not None:
+        a = np.asarray(frame[adj].to_numpy(), dtype=np.float64)
+        has = ~np.isnan(a)
+        if has.any():
+            factor = np.where(has, a / values["close"], 1.0)
+            for f in ("open", "high", "low"):
+                values[f] = values[f] * factor
+            values["close"] = np.where(has, a, values["close"])
+    names: List[str] = []
+    stocks: List[Columns] = []
+    for s, e in zip(starts, ends):
+        rows = order[s:e]
+        o, h, lo, c, v = (np.ascontiguousarray(values[f][rows]) for f in PRICE_FIELDS)
+        names.append(str(sorted_keys[s]))
+        stocks.append((np.ascontiguousarray(dates[rows]), o, h, lo, c, v))
+    return names, stocks
+
+
+def many(bars: Any) -> Tuple[List[str], List[Columns]]:
+    """Stocks from a long-format DataFrame, a list of stocks, or one stock. Tickers are named only
+    for a DataFrame ([] otherwise)."""
+    if is_frame(bars):
+        cols = [str(c).lower() for c in bars.columns]
+        if "ticker" in cols:
+            return split_frame(bars)
+        return [], [stock_columns(bars, 0)]
+    if isinstance(bars, Mapping) or (isinstance(bars, np.ndarray) and bars.dtype.names):
+        return [], [stock_columns(bars, 0)]
+    if isinstance(bars, (str, bytes)) or not isinstance(bars, Sequence):
+        raise InvalidArgumentError(
+            "bars must be a long-format DataFrame, one stock (a dict of arrays, a structured array) "
+            f"or a list of stocks, not {type(bars).__name__}"
+        )
+    return [], [stock_columns(s, i) for i, s in enumerate(bars)]
+
+
+def ids(values: Any, tickers: Sequence[str], n: int, what: str) -> np.ndarray:
+    """Industry ids as int32, one per stock: integers as given, other labels (names) numbered by
+    equality; a mapping is looked up by ticker (only with a DataFrame, whose tickers are known)."""
+    if isinstance(values, Mapping):
+        if not tickers:
+            raise InvalidArgumentError(f"{what} as a mapping needs a long-format DataFrame (tickers to look up)")
+        missing = [t for t in tickers if t not in values]
+        if missing:
+            raise InvalidArgumentError(f"{what}: no entry for ticker(s) {', '.join(missing[:5])}")
+        values = [values[t] for t in tickers]
+    a = np.asarray(values)
+    if a.ndim != 1 or len(a) != n:
+        raise ShapeError(f"{n} stocks but {what} has shape {a.shape}")
+    if a.dtype.kind in "iu":
+        if n and (a.min() < np.iinfo(np.int32).min or a.max() > np.iinfo(np.int32).max):
+            raise InvalidArgumentError(f"{what} must fit in 32-bit integers")
+        return np.ascontiguousarray(a, dtype=np.int32)
+    _, inverse = np.unique(a.astype(str), return_inverse=True)
+    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int32)

@@ -1,0 +1,251 @@
+"""The model handle: open, inspect, predict, close."""
+
+from __future__ import annotations
+
+import json
+import os
+from ctypes import POINTER, byref, c_double, c_float, c_int32, c_size_t, c_uint32
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _native
+from ._bars import Columns, ids, many
+from ._errors import InvalidArgumentError, NullPointerError, ShapeError, error_for
+
+PathLike = Union[str, "os.PathLike[str]"]
+_SIZE_MAX = np.iinfo(np.uintp).max
+
+
+def _check(status: int) -> None:
+    if status != 0:
+        raise error_for(status, _native.last_error())
+
+
+def _c_bars(stocks: List[Columns]) -> Any:
+    """An array of trendcast_bars viewing the (kept alive by the caller) numpy columns."""
+    arr = (_native.trendcast_bars * len(stocks))()
+    dp, fp = POINTER(c_int32), POINTER(c_double)
+    for b, (dates, o, h, lo, c, v) in zip(arr, stocks):
+        b.dates = dates.ctypes.data_as(dp)
+        b.open, b.high, b.low, b.close, b.volume = (x.ctypes.data_as(fp) for x in (o, h, lo, c, v))
+        b.len = len(dates)
+    return arr
+
+
+class Ranking(tuple):  # type: ignore[type-arg]
+    """The result of :meth:`Model.rank`: unpacks as ``scores, order``.
+
+    - ``scores``: float32 array, one score per stock in input order (higher is better); NaN for a
+      stock without a bar on the scored date.
+    - ``order``: int64 array, the indices of the scored stocks, best first (unscored ones left out).
+    - ``date``: the date scored, as a YYYYMMDD int.
+    - ``tickers``: the stocks' tickers when the bars were a long-format DataFrame, else ``[]``.
+    """
+
+    date: int
+    tickers: List[str]
+
+    def __new__(cls, scores: np.ndarray, order: np.ndarray, date: int, tickers: List[str]) -> "Ranking":
+        self = super().__new__(cls, (scores, order))
+        self.date = date
+        self.tickers = tickers
+        return self
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self[0]
+
+    @property
+    def order(self) -> np.ndarray:
+        return self[1]
+
+
+class Model:
+    """A model bundle (a directory with manifest.json and the ONNX file it names), loaded once.
+
+    ``backend``: ``"auto"`` (ONNX Runtime when its library loads, tract otherwise), ``"ort"`` or
+    ``"tract"``. ``cuda_device``: a GPU index to ask ONNX Runtime for CUDA (None: CPU).
+    ``ort_library``: the ONNX Runtime library to load (None: ``$TRENDCAST_ORT_LIB``, then the
+    project's ``.deps/onnxruntime``).
+
+    A model is immutable once open: it may be used from many threads at once (the calls release
+    the GIL). Close it with :meth:`close` or a ``with`` block; it is also freed when collected.
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        backend: str = "auto",
+        *,
+        cuda_device: Optional[int] = None,
+        ort_library: Optional[PathLike] = None,
+    ) -> None:
+        self._handle = None
+        lib = _native.lib()
+        if backend not in _native.BACKENDS:
+            raise InvalidArgumentError(f"backend must be one of {', '.join(_native.BACKENDS)}, not {backend!r}")
+        opts = lib.trendcast_open_options_default()
+        opts.backend = _native.BACKENDS[backend]
+        if cuda_device is not None:
+            if cuda_device < 0:
+                raise InvalidArgumentError(f"cuda_device must be >= 0, not {cuda_device}")
+            opts.cuda_device = cuda_device
+        ort = os.fsencode(ort_library) if ort_library is not None else None
+        opts.ort_library_path = ort
+        handle = _native.model_p()
+        _check(lib.trendcast_model_open(os.fsencode(path), byref(opts), byref(handle)))
+        self._handle = handle
+        self._lib = lib
+        kind = c_uint32()
+        _check(lib.trendcast_model_kind(handle, byref(kind)))
+        self._kind = _native.KINDS.get(kind.value, f"kind {kind.value}")
+        n = c_size_t()
+        _check(lib.trendcast_model_min_bars(handle, byref(n)))
+        self._min_bars = n.value
+        text = lambda f: (f(handle) or b"").decode("utf-8")  # noqa: E731
+        self._name = text(lib.trendcast_model_name)
+        self._backend = text(lib.trendcast_model_backend)
+        self._provider = text(lib.trendcast_model_execution_provider)
+        self._manifest_json = text(lib.trendcast_model_manifest_json)
+        fallback = lib.trendcast_model_fallback_reason(handle)
+        self._fallback = fallback.decode("utf-8") if fallback else None
+        self._manifest: Optional[Dict[str, Any]] = None
+
+    # --- lifetime ---
+
+    def close(self) -> None:
+        """Frees the model. No other thread may be using it. Closing twice is fine."""
+        handle, self._handle = self._handle, None
+        if handle:
+            self._lib.trendcast_model_free(handle)
+
+    def __enter__(self) -> "Model":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def _live(self) -> Any:
+        if not self._handle:
+            raise NullPointerError("the model is closed")
+        return self._handle
+
+    # --- what it is ---
+
+    @property
+    def kind(self) -> str:
+        """``"direction"`` or ``"ranking"``."""
+        return self._kind
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def backend(self) -> str:
+        """The backend in use: ``"ort"`` or ``"tract"``."""
+        return self._backend
+
+    @property
+    def execution_provider(self) -> str:
+        """``"CPUExecutionProvider"``, ``"CUDAExecutionProvider"`` or ``"tract-cpu"``."""
+        return self._provider
+
+    @property
+    def fallback_reason(self) -> Optional[str]:
+        """Why the model does not run where it was asked to (ONNX Runtime or CUDA unavailable)."""
+        return self._fallback
+
+    @property
+    def min_bars(self) -> int:
+        """Trailing bars per stock a call needs at least; passing more is fine."""
+        return self._min_bars
+
+    @property
+    def manifest(self) -> Dict[str, Any]:
+        """The bundle's manifest (the model's contract), parsed."""
+        if self._manifest is None:
+            self._manifest = json.loads(self._manifest_json)
+        return self._manifest
+
+    def __repr__(self) -> str:
+        state = "" if self._handle else ", closed"
+        return f"<trendcast.Model {self._name!r} {self._kind} on {self._backend} ({self._provider}){state}>"
+
+    # --- calls ---
+
+    def direction(self, bars: Any) -> np.ndarray:
+        """Down / flat / up probabilities per stock, each as of its last bar: an (n, 3) float32
+        array whose rows sum to 1.
+
+        ``bars``: a list of stocks (each a dict of arrays or a structured array), one stock, or a
+        long-format DataFrame (rows then follow the sorted tickers: see
+        :func:`trendcast.split_frame`)."""
+        _, stocks = many(bars)
+        if not stocks:
+            raise ShapeError("no stocks given")
+        out = np.empty((len(stocks), 3), dtype=np.float32)
+        arr = _c_bars(stocks)
+        _check(
+            self._lib.trendcast_direction(
+                self._live(), arr, len(stocks), out.ctypes.data_as(POINTER(c_float)), out.size
+            )
+        )
+        return out
+
+    def rank(self, bars: Any, sector_ids: Any, sub_industry_ids: Any) -> Ranking:
+        """Scores a universe as of the latest date among its stocks' bars (a ranking model).
+
+        ``bars``: as for :meth:`direction`. ``sector_ids``, ``sub_industry_ids``: one per stock,
+        integers (for example GICS codes) or any labels (names are numbered by equality); with a
+        DataFrame also a mapping from ticker. Stocks with equal ids share an industry node; every
+        sub-industry must lie in one sector.
+
+        Returns a :class:`Ranking`, which unpacks as ``scores, order``."""
+        tickers, stocks = many(bars)
+        n = len(stocks)
+        if n == 0:
+            raise ShapeError("no stocks given")
+        sectors = ids(sector_ids, tickers, n, "sector_ids")
+        subs = ids(sub_industry_ids, tickers, n, "sub_industry_ids")
+        scores = np.empty(n, dtype=np.float32)
+        order = np.empty(n, dtype=np.uintp)
+        date = c_int32()
+        arr = _c_bars(stocks)
+        _check(
+            self._lib.trendcast_rank(
+                self._live(),
+                arr,
+                sectors.ctypes.data_as(POINTER(c_int32)),
+                subs.ctypes.data_as(POINTER(c_int32)),
+                n,
+                scores.ctypes.data_as(POINTER(c_float)),
+                order.ctypes.data_as(POINTER(c_size_t)),
+                byref(date),
+            )
+        )
+        scored = order[order != _SIZE_MAX].astype(np.int64)
+        return Ranking(scores, scored, date.value, tickers)
+
+
+def version() -> str:
+    """The library's version, "major.minor.patch"."""
+    v = _native.lib().trendcast_version()
+    return v.decode("ascii") if v else ""
+
+
+def split_frame(frame: Any) -> Tuple[List[str], List[Dict[str, np.ndarray]]]:
+    """A long-format DataFrame as (sorted tickers, one dict of arrays per ticker): the order in which
+    :meth:`Model.direction` and :meth:`Model.rank` return a DataFrame's stocks."""
+    from ._bars import split_frame as split
+
+    names, stocks = split(frame)
+    keys = ("date", "open", "high", "low", "close", "volume")
+    return names, [dict(zip(keys, s)) for s in stocks]

@@ -1,0 +1,193 @@
+"""The C ABI (include/trendcast.h) through ctypes: finding and loading the library, the structs and
+the function signatures, exactly as the header declares them. Nothing else lives here."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+from ctypes import (
+    POINTER,
+    Structure,
+    c_char_p,
+    c_double,
+    c_float,
+    c_int32,
+    c_size_t,
+    c_uint32,
+)
+from pathlib import Path
+from typing import List, Optional
+
+#: The ABI major version these bindings were written against (TRENDCAST_VERSION_MAJOR).
+ABI_MAJOR = 0
+
+if sys.platform == "darwin":
+    LIBRARY_FILE = "libtrendcast.dylib"
+elif sys.platform == "win32":
+    LIBRARY_FILE = "trendcast.dll"
+else:
+    LIBRARY_FILE = "libtrendcast.so"
+
+
+class LibraryNotFoundError(OSError):
+    """The trendcast shared library could not be found or loaded."""
+
+
+# --- structs, as in include/trendcast.h ----------------------------------------------------------
+
+
+class trendcast_bars(Structure):
+    """One stock's bars: six caller-owned arrays of `len` values each."""
+
+    _fields_ = [
+        ("dates", POINTER(c_int32)),
+        ("open", POINTER(c_double)),
+        ("high", POINTER(c_double)),
+        ("low", POINTER(c_double)),
+        ("close", POINTER(c_double)),
+        ("volume", POINTER(c_double)),
+        ("len", c_size_t),
+    ]
+
+
+class trendcast_open_options(Structure):
+    _fields_ = [
+        ("struct_size", c_uint32),
+        ("backend", c_uint32),
+        ("cuda_device", c_int32),
+        ("ort_library_path", c_char_p),
+    ]
+
+
+class trendcast_model(Structure):
+    """Opaque handle."""
+
+
+model_p = POINTER(trendcast_model)
+status_t = c_int32  # enum trendcast_status : int32_t
+
+BACKENDS = {"auto": 0, "ort": 1, "tract": 2}  # enum trendcast_backend
+KINDS = {0: "direction", 1: "ranking"}  # enum trendcast_kind
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    def f(name, restype, *argtypes):
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = list(argtypes)
+
+    f("trendcast_last_error", c_char_p)
+    f("trendcast_open_options_default", trendcast_open_options)
+    f("trendcast_model_open", status_t, c_char_p, POINTER(trendcast_open_options), POINTER(model_p))
+    f("trendcast_model_free", None, model_p)
+    f("trendcast_model_kind", status_t, model_p, POINTER(c_uint32))
+    f("trendcast_model_min_bars", status_t, model_p, POINTER(c_size_t))
+    for name in ("name", "backend", "execution_provider", "manifest_json", "fallback_reason"):
+        f(f"trendcast_model_{name}", c_char_p, model_p)
+    f("trendcast_direction", status_t, model_p, POINTER(trendcast_bars), c_size_t, POINTER(c_float), c_size_t)
+    f(
+        "trendcast_rank",
+        status_t,
+        model_p,
+        POINTER(trendcast_bars),
+        POINTER(c_int32),
+        POINTER(c_int32),
+        c_size_t,
+        POINTER(c_float),
+        POINTER(c_size_t),
+        POINTER(c_int32),
+    )
+    f("trendcast_version", c_char_p)
+    f("trendcast_version_number", c_uint32)
+
+
+# --- finding the library --------------------------------------------------------------------------
+
+
+def candidates() -> List[str]:
+    """Where the library is looked for, in order.
+
+    1. ``$TRENDCAST_LIB``: the library file, or a directory holding it. When set, it is the only
+       candidate (a wrong path is an error, never silently replaced by another library).
+    2. A copy bundled in the installed package (``trendcast/_lib/``; see the package README).
+    3. The Cargo build of the source tree the package lives in or was installed from:
+       ``$CARGO_TARGET_DIR/release``, then ``<repo>/target/release``.
+    4. The system's loader path (``ldconfig``, ``LD_LIBRARY_PATH``): ``make install`` puts it there.
+    """
+    env = os.environ.get("TRENDCAST_LIB")
+    if env:
+        p = Path(env)
+        return [str(p / LIBRARY_FILE if p.is_dir() else p)]
+    here = Path(__file__).resolve().parent
+    out = [here / "_lib" / LIBRARY_FILE]
+    target = os.environ.get("CARGO_TARGET_DIR")
+    if target:
+        out.append(Path(target) / "release" / LIBRARY_FILE)
+    # bindings/python/trendcast -> the repository root (an in-tree or editable install).
+    out.append(here.parents[2] / "target" / "release" / LIBRARY_FILE)
+    try:  # the source tree a regular `pip install bindings/python` was built from
+        from ._build_info import SOURCE_TREE  # type: ignore[import-not-found]
+
+        out.append(Path(SOURCE_TREE).parents[1] / "target" / "release" / LIBRARY_FILE)
+    except ImportError:
+        pass
+    found: List[str] = []
+    for p in out:
+        if str(p) not in found:
+            found.append(str(p))
+    found.append(LIBRARY_FILE)  # a bare name: the dynamic loader's own search
+    return found
+
+
+_lock = threading.Lock()
+_lib: Optional[ctypes.CDLL] = None
+_path: Optional[str] = None
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library (loaded and checked on first use)."""
+    global _lib, _path
+    if _lib is not None:
+        return _lib
+    with _lock:
+        if _lib is not None:
+            return _lib
+        tried = []
+        explicit = bool(os.environ.get("TRENDCAST_LIB"))
+        for c in candidates():
+            if os.sep in c and not os.path.exists(c):
+                tried.append(f"{c} (missing)")
+                continue
+            try:
+                loaded = ctypes.CDLL(c)
+            except OSError as e:
+                tried.append(f"{c} ({e})")
+                if explicit:
+                    break
+                continue
+            _declare(loaded)
+            major = loaded.trendcast_version_number() >> 16
+            if major != ABI_MAJOR:
+                raise LibraryNotFoundError(
+                    f"{c} has ABI major version {major}; these bindings need {ABI_MAJOR}"
+                )
+            _lib, _path = loaded, c
+            return loaded
+        raise LibraryNotFoundError(
+            "cannot load the trendcast library; build it with `cargo build --release --lib` "
+            "or set TRENDCAST_LIB to libtrendcast.so. Tried: " + "; ".join(tried)
+        )
+
+
+def library_path() -> str:
+    """The path (or loader name) of the library in use, loading it if needed."""
+    lib()
+    assert _path is not None
+    return _path
+
+
+def last_error() -> str:
+    msg = lib().trendcast_last_error()
+    return msg.decode("utf-8", "replace") if msg else ""

@@ -1,0 +1,38 @@
+//! What the tests that build and run native programs share: where the sources and the built
+//! library are, and the bars file format the C, C++ and Python test programs read.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use trendcast::Date;
+use trendcast::bars::Universe;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// target/<profile>/, where cargo puts libtrendcast.so and libtrendcast.a.
+pub fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    assert!(dir.join("libtrendcast.so").exists() && dir.join("libtrendcast.a").exists(), "libtrendcast not built in {}", dir.display());
+    dir
+}
+
+/// A date as the C ABI takes it: 20241231.
+pub fn yyyymmdd(d: Date) -> i32 {
+    d.to_string().replace('-', "").parse().unwrap()
+}
+
+/// Writes one line per bar, `stock,yyyymmdd,open,high,low,close,volume`, stocks numbered in the
+/// universe's order; floats in shortest round-trip form, so C's strtod reads the same doubles.
+pub fn write_bars_csv(path: &Path, u: &Universe) {
+    let mut csv = String::new();
+    for (k, s) in u.series.iter().enumerate() {
+        for i in 0..s.len() {
+            csv += &format!("{k},{},{:?},{:?},{:?},{:?},{:?}\n", yyyymmdd(s.dates[i]), s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+        }
+    }
+    std::fs::write(path, csv).unwrap();
+}
