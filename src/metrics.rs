@@ -83,8 +83,8 @@ mod tests {
         assert!((s.accuracy - 6.0 / 8.0).abs() < 1e-12);
         // down: tp 3, predicted 4, actual 4 -> 0.75; flat: 1, 1, 2 -> 2/3; up: 2, 3, 2 -> 0.8
         let want = [0.75, 2.0 / 3.0, 0.8];
-        for k in 0..3 {
-            assert!((s.f1[k] - want[k]).abs() < 1e-12);
+        for (got, want) in s.f1.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12);
         }
         assert!((s.macro_f1 - want.iter().sum::<f64>() / 3.0).abs() < 1e-12);
         assert_eq!(argmax3(&[0.2, 0.5, 0.3]), 1);

@@ -42,7 +42,7 @@ proptest! {
             }
         }
         let alignment = if gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
-        let (da, db) = (DirectionDataset::build(&[a.clone()], &spec(alignment)).unwrap(),
+        let (da, db) = (DirectionDataset::build(std::slice::from_ref(&a), &spec(alignment)).unwrap(),
                         DirectionDataset::build(&[b], &spec(alignment)).unwrap());
         // The rows a window of day s <= t covers are days <= t, so their inputs must be identical.
         for sa in da.samples.iter().filter(|s| s.date <= a.dates[t]) {

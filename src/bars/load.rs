@@ -37,10 +37,13 @@ pub fn load_dataset_dir(dir: &Path, opts: &LoadOptions) -> Result<Universe> {
     Ok(Universe { series, industries })
 }
 
+/// One file's series with the line number of each bar (for errors found when joining files).
+type FileSeries = Vec<(BarSeries, Vec<u64>)>;
+
 /// Loads bar files (one thread per file) and joins them in the order given: a ticker's bars in a
 /// later file must come after its bars in an earlier one. Returns the series sorted by ticker.
 pub fn load_bars(files: &[PathBuf], opts: &LoadOptions) -> Result<Vec<BarSeries>> {
-    let parts: Vec<Result<Vec<(BarSeries, Vec<u64>)>>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<FileSeries>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files.iter().map(|f| scope.spawn(move || load_bar_file(f, opts))).collect();
         handles.into_iter().map(|h| h.join().expect("loader thread panicked")).collect()
     });
@@ -52,14 +55,14 @@ pub fn load_bars(files: &[PathBuf], opts: &LoadOptions) -> Result<Vec<BarSeries>
                     by_ticker.insert(s.ticker.clone(), s);
                 }
                 Some(acc) => {
-                    for i in 0..s.len() {
+                    for (i, &line) in lines.iter().enumerate() {
                         let bar = s.bar(i);
                         if let Some(&last) = acc.dates.last()
                             && bar.date <= last
                         {
                             let at = Location {
                                 file: Some(file.clone()),
-                                line: Some(lines[i]),
+                                line: Some(line),
                                 ticker: Some(s.ticker.clone()),
                                 date: Some(bar.date.to_string()),
                             };
@@ -123,7 +126,7 @@ impl Columns {
 }
 
 /// Parses one file into per-ticker series (in first-seen order), with each bar's line number.
-fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<Vec<(BarSeries, Vec<u64>)>> {
+fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(open_maybe_gzip(path)?);
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line());

@@ -218,7 +218,7 @@ impl Manifest {
                 let Some(rel) = self.relations else {
                     return Err(Error::contract("a ranking model needs its relation settings"));
                 };
-                if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || !(rel.clip_std > 0.0) {
+                if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || rel.clip_std.is_nan() || rel.clip_std <= 0.0 {
                     return Err(Error::contract(format!("relation settings out of range: {rel:?}")));
                 }
                 ranking_io(self.window)

@@ -83,8 +83,8 @@ impl<'a> BarsRef<'a> {
         BarsRef { dates, open: &self.open[..k], high: &self.high[..k], low: &self.low[..k], close: &self.close[..k], volume: &self.volume[..k] }
     }
 
-    /// Number of bars; every column must have it.
-    pub fn len(&self) -> Result<usize> {
+    /// Number of bars, after checking that every column has it.
+    pub fn checked_len(&self) -> Result<usize> {
         let n = self.dates.len();
         for (name, len) in [("open", self.open.len()), ("high", self.high.len()), ("low", self.low.len()), ("close", self.close.len()), ("volume", self.volume.len())] {
             if len != n {

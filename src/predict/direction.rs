@@ -74,7 +74,7 @@ impl Model {
     /// one before it), scaled, as f32.
     fn window_into(&self, stock: &BarsRef<'_>, rows: &mut Vec<FeatureRow>, dst: &mut [f32]) -> Result<()> {
         let m = self.manifest();
-        let n = stock.len()?;
+        let n = stock.checked_len()?;
         let need = self.min_bars();
         if n < need {
             return Err(Error::TooLittleHistory { what: format!("{n} bars given, the model needs at least {need}") });

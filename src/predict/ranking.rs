@@ -112,7 +112,7 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
         let ticker = format!("stock #{i}");
         let mut one = BarSeries::empty(ticker.clone());
         let bars = s.as_bars().map_err(|e| e.for_stock(&ticker))?;
-        for t in 0..bars.len().map_err(|e| e.for_stock(&ticker))? {
+        for t in 0..bars.checked_len().map_err(|e| e.for_stock(&ticker))? {
             one.push(bars.bar(t).map_err(|e| e.for_stock(&ticker))?).map_err(|e| e.for_stock(&ticker))?;
         }
         series.push(one);

@@ -30,7 +30,8 @@ pub struct GraphBuilder {
     initializers: Vec<TensorProto>,
 }
 
-/// A node attribute.
+/// A node attribute. (The tensor variant is large; attributes are built once per export.)
+#[allow(clippy::large_enum_variant)]
 pub enum Attr<'a> {
     Int(&'a str, i64),
     Ints(&'a str, &'a [i64]),
