@@ -122,6 +122,13 @@ pub fn evaluate(net: &Net, ds: &DirectionDataset, samples: &[Sample], device: De
     confusion.scores()
 }
 
+/// The epoch with the best validation macro-F1 so far, and a copy of its weights.
+struct BestEpoch {
+    epoch: usize,
+    macro_f1: f64,
+    weights: Vec<(String, Tensor)>,
+}
+
 /// What a training run produced.
 pub struct Trained {
     pub net: Net,
@@ -157,7 +164,7 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
     let weights: Vec<f32> = counts.iter().map(|&k| train.len() as f32 / (3.0 * k.max(1) as f32)).collect();
     let weights = cfg.class_weights.then(|| Tensor::from_slice(&weights).to_device(device));
 
-    let mut best: Option<(usize, f64, Vec<(String, Tensor)>)> = None;
+    let mut best: Option<BestEpoch> = None;
     let mut history = Vec::new();
     let mut order = train.clone();
     let mut buf = Vec::new();
@@ -197,12 +204,12 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
             "epoch": epoch, "train_loss": loss_sum / batches as f64, "seconds": seconds,
             "samples_per_second": order.len() as f64 / seconds, "validation": v,
         }));
-        if best.as_ref().is_none_or(|b| v.macro_f1 > b.1) {
-            let snapshot = net.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect();
-            best = Some((epoch, v.macro_f1, snapshot));
+        if best.as_ref().is_none_or(|b| v.macro_f1 > b.macro_f1) {
+            let weights = net.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect();
+            best = Some(BestEpoch { epoch, macro_f1: v.macro_f1, weights });
         }
     }
-    let (best_epoch, _, snapshot) = best.expect("at least one epoch");
+    let BestEpoch { epoch: best_epoch, weights: snapshot, .. } = best.expect("at least one epoch");
     {
         let _guard = tch::no_grad_guard();
         let mut vars = net.vs.variables();
