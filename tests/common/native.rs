@@ -12,10 +12,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>/, where cargo puts libtrendcast.so and libtrendcast.a.
+/// target/<profile>/deps/: where `cargo test` builds libtrendcast.so and libtrendcast.a beside the
+/// test binaries. (Only `cargo build` copies them up to target/<profile>/, so a copy there may be
+/// stale or, on a fresh clone, missing.)
 pub fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let dir = exe.parent().unwrap().to_path_buf();
     assert!(dir.join("libtrendcast.so").exists() && dir.join("libtrendcast.a").exists(), "libtrendcast not built in {}", dir.display());
     dir
 }
