@@ -320,11 +320,18 @@ fn rust_readme_example_runs() {
     readme_example(&f.path("direction"), &f.path("ranking"), &f.path("data")).unwrap();
 }
 
-/// Each code block of bindings/README.md preceded by `<!-- example: PATH -->` is that file (for the
-/// Rust example: the marked function above), so the README shows exactly what these tests run.
+/// Each code block of README.md and bindings/README.md preceded by `<!-- example: PATH -->` is that
+/// file (for the Rust example: the marked function above), so the READMEs show exactly what these
+/// tests run.
 #[test]
 fn readme_shows_the_tested_examples() {
-    let readme = std::fs::read_to_string(root().join("bindings/README.md")).unwrap();
+    for name in ["README.md", "bindings/README.md"] {
+        readme_blocks_are_the_files(name);
+    }
+}
+
+fn readme_blocks_are_the_files(name: &str) {
+    let readme = std::fs::read_to_string(root().join(name)).unwrap();
     let mut checked = Vec::new();
     let mut rest = readme.as_str();
     while let Some(at) = rest.find("<!-- example: ") {
@@ -342,7 +349,7 @@ fn readme_shows_the_tested_examples() {
         } else {
             std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
         };
-        assert!(block == want, "bindings/README.md's block for {path} differs from the file:\n{block}\n---\n{want}");
+        assert!(block == want, "{name}'s block for {path} differs from the file:\n{block}\n---\n{want}");
         checked.push(path.to_string());
         rest = &rest[body_start + body_len..];
     }
@@ -350,5 +357,6 @@ fn readme_shows_the_tested_examples() {
     assert_eq!(
         checked,
         ["bindings/examples/example.c", "bindings/examples/example.cpp", "bindings/examples/example.py", "tests/bindings.rs#readme_example"],
+        "{name}"
     );
 }
