@@ -3,9 +3,11 @@
 //! build real models with known weights the same way).
 
 mod direction;
+mod lsr_igru;
 mod ranking;
 
 pub use direction::GruClassifier;
+pub use lsr_igru::{Dense, EncoderKind, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec};
 pub use ranking::RankingProbe;
 
 use prost::Message;
