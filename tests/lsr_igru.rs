@@ -97,6 +97,18 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     let no_long = LsrIgruSpec { use_long: false, ..spec.clone() }.layout();
     assert!(no_long.iter().all(|(n, _)| !n.starts_with("long.")));
 
+    // The graph holds each parameter once, under its layout name.
+    let (inputs, outputs) = trendcast::model::manifest::ranking_io(15);
+    let proto = LsrIgru::seeded(spec.clone(), 1).unwrap().to_onnx(&inputs, &outputs, &[]).unwrap();
+    let mut inits: Vec<String> = proto.graph.unwrap().initializer.into_iter().map(|t| t.name).collect();
+    inits.sort_unstable();
+    let before = inits.len();
+    inits.dedup();
+    assert_eq!(before, inits.len(), "duplicate initializers");
+    for name in &names {
+        assert!(inits.binary_search(&name.to_string()).is_ok(), "{name} is not an initializer");
+    }
+
     let mut bad = LsrIgru::seeded(spec.clone(), 1).unwrap();
     bad.gru[0].b_r.pop();
     assert!(bad.check().unwrap_err().to_string().contains("gru.0.b_r"));

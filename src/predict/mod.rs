@@ -7,4 +7,4 @@ mod ranking;
 
 pub use bars_ref::{AsBars, BarsRef, Dates};
 pub use crate::relations::RankingInputs;
-pub use ranking::{Ranking, rank_with_ids};
+pub use ranking::{Ranking, rank_with_ids, stock_scores};

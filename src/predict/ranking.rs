@@ -46,13 +46,18 @@ impl Model {
             ],
             &mut node_scores,
         )?;
-        let nd = panel.n_days();
-        let scores: Vec<f32> =
-            (0..panel.n_tickers()).map(|k| if panel.present[k * nd + d] { node_scores[k] } else { f32::NAN }).collect();
+        let scores = stock_scores(panel, d, &node_scores);
         let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         Ok(Ranking { date, scores, order })
     }
+}
+
+/// The stocks' scores out of a ranking model's node scores (stocks come first): NaN for a stock
+/// without a bar on panel day `d`, which cannot be traded on its close.
+pub fn stock_scores(panel: &Panel, d: usize, node_scores: &[f32]) -> Vec<f32> {
+    let nd = panel.n_days();
+    (0..panel.n_tickers()).map(|k| if panel.present[k * nd + d] { node_scores[k] } else { f32::NAN }).collect()
 }
 
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the

@@ -36,6 +36,13 @@ pub enum EncoderKind {
     Gat,
 }
 
+/// Whether an encoder layer multiplies by the [N, N] matrix before the weights, A (H W) = (A H) W:
+/// the cheaper order, N^2 x min(in, out) multiply-adds (the first layer reads 5 features). The
+/// trainer uses the same order, so that both compute the same floats.
+pub fn aggregate_first(in_width: usize, out_width: usize) -> bool {
+    in_width < out_width
+}
+
 /// Slope of the GAT's LeakyReLU (the GAT paper's value).
 pub const GAT_LEAKY_SLOPE: f32 = 0.2;
 /// Logit given to masked attention entries: exp underflows to exactly 0 in f32 and f64.
@@ -43,7 +50,7 @@ pub const GAT_MASKED_LOGIT: f32 = -1e9;
 
 /// The architecture: variant, sizes and ablation switches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct LsrIgruSpec {
     pub encoder: EncoderKind,
     /// Units of each encoder layer (paper: 30, 15; code: 120, 30).
@@ -58,6 +65,12 @@ pub struct LsrIgruSpec {
     pub use_long: bool,
     /// Ablation part III: the short-term relation encoder.
     pub use_short: bool,
+}
+
+impl Default for LsrIgruSpec {
+    fn default() -> Self {
+        Self::paper()
+    }
 }
 
 impl LsrIgruSpec {
@@ -269,6 +282,8 @@ impl LsrIgru {
         // GRU states start at zeros [N, H], N read from the input at run time.
         let n = w.op("Shape", &["nodes"], vec![]);
         let n = w.op("Gather", &[&n, "idx1"], vec![Attr::Int("axis", 0)]);
+        let gru: Vec<[(String, String); 3]> =
+            self.gru.iter().enumerate().map(|(l, layer)| w.gru_params(l, layer, spec.gru_input(l), spec.gru_sizes[l])).collect();
         let mut h: Vec<String> = Vec::new();
         for (l, &units) in spec.gru_sizes.iter().enumerate() {
             let units_name = format!("gru.{l}.units");
@@ -282,17 +297,19 @@ impl LsrIgru {
             let take = |w: &mut Writer, t: &str| w.op("Gather", &[t, &idx], vec![Attr::Int("axis", 0)]);
             let x_s = spec.use_nodes.then(|| take(&mut w, "nodes"));
             let rel_s: Vec<String> = [&g_long, &g_short].into_iter().flatten().map(|t| take(&mut w, t)).collect();
-            for (l, layer) in self.gru.iter().enumerate() {
+            for (l, params) in gru.iter().enumerate() {
                 let below = if l == 0 { x_s.clone() } else { Some(h[l - 1].clone()) };
                 let parts: Vec<&str> = below.iter().chain(&rel_s).map(String::as_str).collect();
                 let inp = if parts.len() == 1 { parts[0].to_string() } else { w.op("Concat", &parts, vec![Attr::Int("axis", 1)]) };
-                h[l] = w.gru_cell(&format!("gru.{l}"), layer, spec.gru_input(l), spec.gru_sizes[l], &inp, &h[l]);
+                h[l] = w.gru_cell(params, &inp, &h[l]);
             }
         }
         let mut x = h.pop().expect("at least one GRU layer");
         let hidden = *spec.gru_sizes.last().expect("checked");
         for (k, (d, (i, o))) in self.head.iter().zip([(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]).enumerate() {
-            let z = w.dense(&format!("head.{k}"), d, i, o, &x);
+            let wn = w.param(format!("head.{k}.w"), &[i, o], &d.w);
+            let bn = w.param(format!("head.{k}.b"), &[o], &d.b);
+            let z = w.affine(&x, &wn, &bn);
             x = w.op("Sigmoid", &[&z], vec![]);
         }
         w.g.node("Squeeze", &[&x, "axis_last"], &[outputs[0].name.as_str()], vec![]);
@@ -355,12 +372,16 @@ impl Writer {
         out
     }
 
-    /// x [.., in] W [in, out] + b
-    fn dense(&mut self, name: &str, d: &Dense, i: usize, o: usize, x: &str) -> String {
-        let (wn, bn) = (format!("{name}.w"), format!("{name}.b"));
-        self.g.f32(&wn, &[i, o], &d.w).f32(&bn, &[o], &d.b);
-        let xw = self.op("MatMul", &[x, &wn], vec![]);
-        self.op("Add", &[&xw, &bn], vec![])
+    /// A float constant; returns its name.
+    fn param(&mut self, name: String, dims: &[usize], data: &[f32]) -> String {
+        self.g.f32(&name, dims, data);
+        name
+    }
+
+    /// x [.., in] W [in, out] + b, with W and b already added.
+    fn affine(&mut self, x: &str, w: &str, b: &str) -> String {
+        let xw = self.op("MatMul", &[x, w], vec![]);
+        self.op("Add", &[&xw, b], vec![])
     }
 
     /// The encoder over all steps: [T, N, 5] -> [T, N, E]. `adj` is [N, N] or [T, N, N].
@@ -376,18 +397,25 @@ impl Writer {
         for (l, layer) in layers.iter().enumerate() {
             let out = spec.encoder_sizes[l];
             let name = format!("{prefix}.{l}");
-            let (wn, bn) = (format!("{name}.w"), format!("{name}.b"));
-            self.g.f32(&wn, &[width, out], &layer.w).f32(&bn, &[out], &layer.b);
-            let hw = self.op("MatMul", &[&h, &wn], vec![]);
+            let wn = self.param(format!("{name}.w"), &[width, out], &layer.w);
+            let bn = self.param(format!("{name}.b"), &[out], &layer.b);
+            let first = aggregate_first(width, out);
             h = match &mask {
                 None => {
-                    let agg = self.op("MatMul", &[adj, &hw], vec![]);
+                    let agg = if first {
+                        let ah = self.op("MatMul", &[adj, &h], vec![]);
+                        self.op("MatMul", &[&ah, &wn], vec![])
+                    } else {
+                        let hw = self.op("MatMul", &[&h, &wn], vec![]);
+                        self.op("MatMul", &[adj, &hw], vec![])
+                    };
                     let z = self.op("Add", &[&agg, &bn], vec![]);
                     self.op("Tanh", &[&z], vec![])
                 }
                 Some(mask) => {
-                    let (sn, nn) = (format!("{name}.att_self"), format!("{name}.att_neigh"));
-                    self.g.f32(&sn, &[out, 1], &layer.att_self).f32(&nn, &[out, 1], &layer.att_neigh);
+                    let hw = self.op("MatMul", &[&h, &wn], vec![]);
+                    let sn = self.param(format!("{name}.att_self"), &[out, 1], &layer.att_self);
+                    let nn = self.param(format!("{name}.att_neigh"), &[out, 1], &layer.att_neigh);
                     let s_self = self.op("MatMul", &[&hw, &sn], vec![]); // [T, N, 1]
                     let s_neigh = self.op("MatMul", &[&hw, &nn], vec![]);
                     let s_neigh = self.op("Transpose", &[&s_neigh], vec![Attr::Ints("perm", &[0, 2, 1])]); // [T, 1, N]
@@ -395,7 +423,12 @@ impl Writer {
                     let e = self.op("LeakyRelu", &[&e], vec![Attr::Float("alpha", GAT_LEAKY_SLOPE)]);
                     let e = self.op("Where", &[mask, &e, "masked_logit"], vec![]);
                     let att = self.op("Softmax", &[&e], vec![Attr::Int("axis", -1)]);
-                    let agg = self.op("MatMul", &[&att, &hw], vec![]);
+                    let agg = if first {
+                        let ah = self.op("MatMul", &[&att, &h], vec![]);
+                        self.op("MatMul", &[&ah, &wn], vec![])
+                    } else {
+                        self.op("MatMul", &[&att, &hw], vec![])
+                    };
                     let z = self.op("Add", &[&agg, &bn], vec![]);
                     self.op("Elu", &[&z], vec![Attr::Float("alpha", 1.0)])
                 }
@@ -405,17 +438,24 @@ impl Writer {
         h
     }
 
+    /// Adds a GRU layer's weights [I + H, H] and biases [H]; returns their names (u, r, c).
+    fn gru_params(&mut self, l: usize, layer: &GruLayer, i: usize, units: usize) -> [(String, String); 3] {
+        let mut gate = |g: &str, w: &[f32], b: &[f32]| {
+            (self.param(format!("gru.{l}.w_{g}"), &[i + units, units], w), self.param(format!("gru.{l}.b_{g}"), &[units], b))
+        };
+        [gate("u", &layer.w_u, &layer.b_u), gate("r", &layer.w_r, &layer.b_r), gate("c", &layer.w_c, &layer.b_c)]
+    }
+
     /// One improved-GRU step of a layer; returns the new state [N, H].
-    fn gru_cell(&mut self, name: &str, layer: &GruLayer, i: usize, units: usize, inp: &str, h: &str) -> String {
+    fn gru_cell(&mut self, [(wu, bu), (wr, br), (wc, bc)]: &[(String, String); 3], inp: &str, h: &str) -> String {
         let xh = self.op("Concat", &[inp, h], vec![Attr::Int("axis", 1)]);
-        let d = |w: &Vec<f32>, b: &Vec<f32>| Dense { w: w.clone(), b: b.clone() };
-        let u = self.dense(&format!("{name}.u"), &d(&layer.w_u, &layer.b_u), i + units, units, &xh);
+        let u = self.affine(&xh, wu, bu);
         let u = self.op("Sigmoid", &[&u], vec![]);
-        let r = self.dense(&format!("{name}.r"), &d(&layer.w_r, &layer.b_r), i + units, units, &xh);
+        let r = self.affine(&xh, wr, br);
         let r = self.op("Sigmoid", &[&r], vec![]);
         let rh = self.op("Mul", &[&r, h], vec![]);
         let xrh = self.op("Concat", &[inp, &rh], vec![Attr::Int("axis", 1)]);
-        let c = self.dense(&format!("{name}.c"), &d(&layer.w_c, &layer.b_c), i + units, units, &xrh);
+        let c = self.affine(&xrh, wc, bc);
         let c = self.op("Tanh", &[&c], vec![]);
         let uh = self.op("Mul", &[&u, h], vec![]);
         let one_minus_u = self.op("Sub", &["one", &u], vec![]);
