@@ -112,6 +112,9 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     let mut bad = LsrIgru::seeded(spec.clone(), 1).unwrap();
     bad.gru[0].b_r.pop();
     assert!(bad.check().unwrap_err().to_string().contains("gru.0.b_r"));
+    let mut extra = LsrIgru::seeded(spec.clone(), 1).unwrap();
+    extra.long.push(extra.long[0].clone());
+    assert!(extra.check().unwrap_err().to_string().contains("layer counts"));
     let none = LsrIgruSpec { use_nodes: false, use_long: false, use_short: false, ..spec };
     assert!(LsrIgru::seeded(none, 1).is_err());
 }

@@ -249,6 +249,12 @@ impl LsrIgru {
     /// Checks the spec and every tensor's length against the layout.
     pub fn check(&self) -> Result<()> {
         self.spec.check()?;
+        let skeleton = Self::skeleton(self.spec.clone());
+        if (self.long.len(), self.short.len(), self.gru.len(), self.head.len())
+            != (skeleton.long.len(), skeleton.short.len(), skeleton.gru.len(), skeleton.head.len())
+        {
+            return Err(Error::shape("LSR-IGRU: layer counts differ from the spec"));
+        }
         let mut bad = None;
         self.clone().visit_mut(&mut |name, shape, t| {
             let want: usize = shape.iter().product();
@@ -256,12 +262,6 @@ impl LsrIgru {
                 bad = Some(format!("LSR-IGRU {name}: {} values, expected {want} ({shape:?})", t.len()));
             }
         });
-        let skeleton = Self::skeleton(self.spec.clone());
-        if (self.long.len(), self.short.len(), self.gru.len(), self.head.len())
-            != (skeleton.long.len(), skeleton.short.len(), skeleton.gru.len(), skeleton.head.len())
-        {
-            bad = Some("LSR-IGRU: layer counts differ from the spec".into());
-        }
         bad.map_or(Ok(()), |w| Err(Error::shape(w)))
     }
 
