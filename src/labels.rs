@@ -75,13 +75,22 @@ pub enum RankTarget {
 }
 
 impl RankTarget {
+    /// Trading days after the decision day that the label reads up to (3 or 2): a training split
+    /// that must not see the next split drops its last `horizon` days.
+    pub fn horizon(self) -> usize {
+        match self {
+            RankTarget::CloseT1ToT3 => 3,
+            RankTarget::OpenT1ToT2 => 2,
+        }
+    }
+
     /// The forward return of ticker `k` decided at the close of day `d`, NaN where undefined.
     pub fn forward_return(self, panel: &Panel, k: usize, d: usize) -> f64 {
-        let (series, a, b) = match self {
-            RankTarget::CloseT1ToT3 => (panel.close_of(k), d + 1, d + 3),
-            RankTarget::OpenT1ToT2 => (panel.open_of(k), d + 1, d + 2),
+        let series = match self {
+            RankTarget::CloseT1ToT3 => panel.close_of(k),
+            RankTarget::OpenT1ToT2 => panel.open_of(k),
         };
-        match (series.get(a), series.get(b)) {
+        match (series.get(d + 1), series.get(d + self.horizon())) {
             (Some(x), Some(y)) => y / x - 1.0,
             _ => f64::NAN,
         }

@@ -7,7 +7,7 @@ use super::bundle::Bundle;
 use super::manifest::{
     DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, NODE_FEATURE_NAMES, RelationSpec, Scaler, direction_io, ranking_io,
 };
-use super::onnx::{GruClassifier, RankingProbe};
+use super::onnx::{GruClassifier, LsrIgru, RankingProbe};
 use crate::dataset::WindowAlignment;
 use crate::error::Result;
 use crate::features::FEATURE_NAMES;
@@ -43,26 +43,72 @@ impl DirectionExport {
     }
 
     fn manifest(&self, kind: ModelKind, features: Vec<String>) -> Manifest {
-        Manifest {
-            format: FORMAT_VERSION,
-            name: self.name.clone(),
-            kind,
-            library_version: crate::VERSION.into(),
-            onnx_file: "model.onnx".into(),
-            onnx_sha256: String::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            features,
-            window: self.window,
-            alignment: self.alignment,
-            scaler: self.scaler.clone(),
-            label: LabelSpec::Direction(self.label),
-            classes: Vec::new(),
-            relations: None,
-            train: self.train,
-            validation: self.validation,
-            extra: self.extra.clone(),
+        let mut m = contract(&self.name, kind, features, self.window, self.train, self.validation, &self.extra);
+        m.alignment = self.alignment;
+        m.scaler = self.scaler.clone();
+        m.label = LabelSpec::Direction(self.label);
+        m
+    }
+}
+
+/// Everything a ranking bundle records besides its weights.
+#[derive(Debug, Clone)]
+pub struct RankingExport {
+    pub name: String,
+    pub window: usize,
+    pub target: RankTarget,
+    pub relations: RelationSpec,
+    pub train: DateRange,
+    pub validation: DateRange,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RankingExport {
+    /// A contract with the spec's window (15), relation settings, the open-to-open label (what the
+    /// backtest earns) and the spec's split dates.
+    pub fn new(name: &str) -> Self {
+        let d = |s| crate::Date::parse(s).expect("valid date");
+        RankingExport {
+            name: name.into(),
+            window: 15,
+            target: RankTarget::OpenT1ToT2,
+            relations: RelationSpec::default(),
+            train: DateRange { from: d("2018-01-01"), to: d("2021-12-31") },
+            validation: DateRange { from: d("2022-01-01"), to: d("2022-12-31") },
+            extra: Default::default(),
         }
+    }
+}
+
+/// The fields every bundle has; the writers fill in the rest.
+fn contract(
+    name: &str,
+    kind: ModelKind,
+    features: Vec<String>,
+    window: usize,
+    train: DateRange,
+    validation: DateRange,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Manifest {
+    Manifest {
+        format: FORMAT_VERSION,
+        name: name.into(),
+        kind,
+        library_version: crate::VERSION.into(),
+        onnx_file: "model.onnx".into(),
+        onnx_sha256: String::new(),
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        features,
+        window,
+        alignment: WindowAlignment::EndsAtT,
+        scaler: None,
+        label: LabelSpec::Direction(DirectionLabel::default()),
+        classes: Vec::new(),
+        relations: None,
+        train,
+        validation,
+        extra: extra.clone(),
     }
 }
 
@@ -82,6 +128,20 @@ pub fn write_direction(dir: &Path, gru: &GruClassifier, e: &DirectionExport) -> 
     (m.inputs, m.outputs) = direction_io(e.window);
     m.classes = Direction::NAMES.map(String::from).to_vec();
     let proto = gru.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    Bundle::write(dir, &mut m, &proto)?;
+    Ok(m)
+}
+
+/// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
+/// in `extra.architecture` (informational: the graph is what runs).
+pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
+    let mut m = contract(&e.name, ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
+    (m.inputs, m.outputs) = ranking_io(e.window);
+    m.label = LabelSpec::Rank { target: e.target };
+    m.relations = Some(e.relations);
+    m.extra.insert("architecture".into(), serde_json::to_value(&model.spec).expect("a spec always serialises"));
+    m.extra.insert("parameters".into(), model.n_params().into());
+    let proto = model.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
     Bundle::write(dir, &mut m, &proto)?;
     Ok(m)
 }

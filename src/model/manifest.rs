@@ -8,6 +8,7 @@ use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
 use crate::features::FEATURE_NAMES;
 use crate::labels::{Direction, DirectionLabel, RankTarget};
+pub use crate::relations::RelationSpec;
 
 /// The manifest format this library reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -88,23 +89,6 @@ pub struct DateRange {
 pub enum LabelSpec {
     Direction(DirectionLabel),
     Rank { target: RankTarget },
-}
-
-/// How a ranking model's relation inputs are built (shared/specs/lsr-igru.md).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct RelationSpec {
-    /// Trading days of overnight returns in each short-term cosine (61).
-    pub short_lookback: usize,
-    /// Entries of (cos + 1) / 2 below this become 0 (0.5).
-    pub short_cut: f64,
-    /// Per day and feature, clip to mean +- this many std before the z-score (3).
-    pub clip_std: f64,
-}
-
-impl Default for RelationSpec {
-    fn default() -> Self {
-        RelationSpec { short_lookback: 61, short_cut: 0.5, clip_std: 3.0 }
-    }
 }
 
 /// The contract of a bundle.

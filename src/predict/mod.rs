@@ -6,4 +6,5 @@ mod direction;
 mod ranking;
 
 pub use bars_ref::{AsBars, BarsRef, Dates};
-pub use ranking::{Ranking, RankingInputs, rank_with_ids};
+pub use crate::relations::RankingInputs;
+pub use ranking::{Ranking, rank_with_ids, stock_scores};

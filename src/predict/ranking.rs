@@ -7,7 +7,7 @@ use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::model::manifest::ModelKind;
 use crate::model::{Model, TensorIn};
-use crate::relations::{N_NODE_FEATURES, NodeSet, ShortTermRelations, long_term_matrix, node_features_at, normalize_day, overnight_returns};
+use crate::relations::{N_NODE_FEATURES, RankingInputs, ranking_inputs};
 
 /// Scores of a universe on a day.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,57 +19,13 @@ pub struct Ranking {
     pub order: Vec<usize>,
 }
 
-/// The three model inputs of one day, built from raw bars.
-pub struct RankingInputs {
-    pub n_nodes: usize,
-    pub nodes: Vec<f32>,
-    pub long_rel: Vec<f32>,
-    pub short_rel: Vec<f32>,
-}
-
 impl Model {
-    /// The ranking model's inputs for panel day `d`.
+    /// The ranking model's inputs for panel day `d` (`relations::ranking_inputs` with this model's
+    /// window and relation settings).
     pub fn ranking_inputs(&self, panel: &Panel, industries: &Industries, d: usize) -> Result<RankingInputs> {
         let m = self.manifest();
         let rel = m.relations.ok_or_else(|| Error::contract("a ranking model needs its relation settings"))?;
-        let (window, lookback) = (m.window, rel.short_lookback);
-        // The first window day needs `lookback` overnight returns, and each return the day before.
-        let need = window - 1 + lookback;
-        if d < need {
-            return Err(Error::TooLittleHistory {
-                what: format!("{} trading days up to {}, the model needs {}", d + 1, panel.calendar[d], need + 1),
-            });
-        }
-        let nodes = NodeSet::new(&panel.tickers, industries)?;
-        let members = nodes.members();
-        let n = nodes.n_nodes();
-        let first = d + 1 - window;
-
-        let mut x = vec![0f32; window * n * N_NODE_FEATURES];
-        for (s, chunk) in x.chunks_exact_mut(n * N_NODE_FEATURES).enumerate() {
-            node_features_at(panel, &nodes, &members, first + s, chunk);
-            normalize_day(chunk, n, rel.clip_std);
-        }
-
-        // Overnight returns of days first-lookback+1 ..= d, one row per day.
-        let days = lookback + window - 1;
-        let mut returns = vec![0f64; days * n];
-        for (k, row) in returns.chunks_exact_mut(n).enumerate() {
-            overnight_returns(panel, &nodes, &members, first + 1 + k - lookback, row);
-        }
-        let mut short = vec![0f32; window * n * n];
-        let mut gram = ShortTermRelations::new(n);
-        for row in returns.chunks_exact(n).take(lookback) {
-            gram.add(row);
-        }
-        for (s, out) in short.chunks_exact_mut(n * n).enumerate() {
-            if s > 0 {
-                gram.add(&returns[(lookback + s - 1) * n..(lookback + s) * n]);
-                gram.remove(&returns[(s - 1) * n..s * n]);
-            }
-            gram.matrix(rel.short_cut, out);
-        }
-        Ok(RankingInputs { n_nodes: n, nodes: x, long_rel: long_term_matrix(&nodes), short_rel: short })
+        ranking_inputs(panel, industries, d, m.window, &rel)
     }
 
     /// Scores every stock of the panel as of the close of `date` and orders them, best first.
@@ -90,13 +46,18 @@ impl Model {
             ],
             &mut node_scores,
         )?;
-        let nd = panel.n_days();
-        let scores: Vec<f32> =
-            (0..panel.n_tickers()).map(|k| if panel.present[k * nd + d] { node_scores[k] } else { f32::NAN }).collect();
+        let scores = stock_scores(panel, d, &node_scores);
         let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         Ok(Ranking { date, scores, order })
     }
+}
+
+/// The stocks' scores out of a ranking model's node scores (stocks come first): NaN for a stock
+/// without a bar on panel day `d`, which cannot be traded on its close.
+pub fn stock_scores(panel: &Panel, d: usize, node_scores: &[f32]) -> Vec<f32> {
+    let nd = panel.n_days();
+    (0..panel.n_tickers()).map(|k| if panel.present[k * nd + d] { node_scores[k] } else { f32::NAN }).collect()
 }
 
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the

@@ -3,11 +3,13 @@
 //! long-term relation matrix, and the daily short-term matrices from overnight-return cosines.
 //! Everything for day t reads bars up to the close of t only.
 
+mod inputs;
 mod long_term;
 mod node_features;
 mod nodes;
 mod short_term;
 
+pub use inputs::{RankingInputs, RelationSpec, ranking_inputs};
 pub use long_term::long_term_matrix;
 pub use node_features::{N_NODE_FEATURES, node_features_at, normalize_day};
 pub use nodes::NodeSet;

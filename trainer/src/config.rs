@@ -1,6 +1,10 @@
 //! Experiment configs (TOML, in trainer/configs/): one file per row of a results table.
 
 use serde::{Deserialize, Serialize};
+use trendcast::Date;
+use trendcast::labels::RankTarget;
+use trendcast::model::manifest::{DateRange, RelationSpec};
+use trendcast::model::onnx::LsrIgruSpec;
 
 /// A direction experiment. Every field has the original project's value as its default.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,5 +65,112 @@ impl DirectionConfig {
     pub fn load(path: &std::path::Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+/// How the ranking trainer picks its epoch on the validation split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// Mean daily rank IC of the scores with the next open-to-open return (less noisy than ARR).
+    RankIc,
+    /// The top-k buy-hold-sell backtest's annualised return.
+    Arr,
+}
+
+/// An LSR-IGRU experiment (shared/specs/lsr-igru.md). Defaults: the paper's model and training,
+/// the spec's splits, and the open-to-open label that the backtest earns.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RankingConfig {
+    /// Bundle name, and the folder under models/ it is written to.
+    pub name: String,
+    /// Architecture: `[model]` with encoder = "gcn" | "gat", encoder_sizes, gru_sizes, head_hidden,
+    /// use_nodes / use_long / use_short (the ablation parts I, II, III).
+    pub model: LsrIgruSpec,
+    /// Trading days per sample (15).
+    pub window: usize,
+    /// How A_S and the node features are built (exported into the manifest).
+    pub relations: RelationSpec,
+    /// The forward return ranked by the label: "open_t1_to_t2" or "close_t1_to_t3" (the code's).
+    pub target: RankTarget,
+    /// Decision-day ranges. Training days whose label reads past `train.to` are dropped.
+    pub train: DateRange,
+    pub validation: DateRange,
+    /// Evaluated once with the selected epoch (2023 is the spec's test year).
+    pub test: Vec<DateRange>,
+    pub lr: f64,
+    pub epochs: usize,
+    /// Days per Adam step (gradients of per-day losses averaged).
+    pub batch_days: usize,
+    pub seed: u64,
+    /// Epoch selection on the validation split.
+    pub select: Selection,
+    /// Stocks held by the backtest used for validation and test metrics (the paper: 10).
+    pub top_k: usize,
+    /// Train on at most this many days per epoch (0: all), drawn anew each epoch; for smoke tests
+    /// and runs on a time budget.
+    pub max_train_days: usize,
+    /// libtorch intra-op threads.
+    pub threads: usize,
+}
+
+impl Default for RankingConfig {
+    fn default() -> Self {
+        let range = |a: &str, b: &str| DateRange { from: Date::parse(a).expect("valid date"), to: Date::parse(b).expect("valid date") };
+        RankingConfig {
+            name: "lsr-igru".into(),
+            model: LsrIgruSpec::paper(),
+            window: 15,
+            relations: RelationSpec::default(),
+            target: RankTarget::OpenT1ToT2,
+            train: range("2018-01-01", "2021-12-31"),
+            validation: range("2022-01-01", "2022-12-31"),
+            test: vec![range("2023-01-01", "2023-12-31"), range("2024-01-01", "2024-12-31")],
+            lr: 2e-4,
+            epochs: 3,
+            batch_days: 128,
+            seed: 42,
+            select: Selection::RankIc,
+            top_k: 10,
+            max_train_days: 0,
+            threads: 2,
+        }
+    }
+}
+
+impl RankingConfig {
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let cfg: Self = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        cfg.model.check()?;
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every checked-in ranking config parses (unknown keys are errors) into a valid model.
+    #[test]
+    fn ranking_configs_load() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().unwrap().to_string_lossy().starts_with("lsr-igru") {
+                let cfg = RankingConfig::load(&path).unwrap();
+                assert!(path.to_string_lossy().contains(&cfg.name), "{} names its bundle {}", path.display(), cfg.name);
+                n += 1;
+            }
+        }
+        assert!(n >= 8, "{n} configs");
+        let code = RankingConfig::load(&dir.join("lsr-igru-gcn-code.toml")).unwrap();
+        assert_eq!(code.model, LsrIgruSpec::code());
+        assert_eq!(code.target, RankTarget::CloseT1ToT3);
+        let ablation = RankingConfig::load(&dir.join("lsr-igru-gat-paper-ablation-II+III.toml")).unwrap();
+        assert_eq!(ablation.model, LsrIgruSpec { use_nodes: false, ..LsrIgruSpec::paper() });
+        assert_eq!((ablation.lr, ablation.epochs, ablation.batch_days), (2e-4, 3, 128));
     }
 }

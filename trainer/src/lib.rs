@@ -9,3 +9,5 @@ pub mod batch;
 pub mod config;
 pub mod device;
 pub mod direction;
+pub mod lsr_igru;
+pub mod ranking;

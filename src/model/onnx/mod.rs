@@ -3,9 +3,11 @@
 //! build real models with known weights the same way).
 
 mod direction;
+mod lsr_igru;
 mod ranking;
 
 pub use direction::GruClassifier;
+pub use lsr_igru::{Dense, EncoderKind, GAT_LEAKY_SLOPE, aggregate_first, GAT_MASKED_LOGIT, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec};
 pub use ranking::RankingProbe;
 
 use prost::Message;

@@ -1,0 +1,56 @@
+//! The LSR-IGRU ranking call on a universe the size of ours (528 stocks, 132 sub-industries,
+//! 11 sectors: 671 nodes, window 15, A_S over 61 days), on both backends: the inputs alone
+//! (`relations::ranking_inputs`), the bare backend run on prepared inputs, and `Model::rank` (both).
+//! The code's GCN sizes and the paper's GAT sizes, seeded weights. Figures in benches/README.md.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use trendcast::bars::Panel;
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::model::TensorIn;
+use trendcast::model::export::{RankingExport, write_ranking};
+use trendcast::model::onnx::{LsrIgru, LsrIgruSpec};
+use trendcast::relations::{N_NODE_FEATURES, ranking_inputs};
+use trendcast::{BackendKind, Model, OpenOptions};
+
+fn ranking(c: &mut Criterion) {
+    let u = generate(&SyntheticSpec { sectors: 11, sub_industries_per_sector: 12, stocks_per_sub_industry: 4, days: 120, ..Default::default() });
+    let panel = Panel::from_series(&u.series);
+    let d = panel.n_days() - 1;
+    let e = RankingExport::new("bench");
+    let inp = ranking_inputs(&panel, &u.industries, d, e.window, &e.relations).unwrap();
+    let n = inp.n_nodes;
+
+    let mut g = c.benchmark_group("ranking");
+    g.sample_size(10);
+    g.bench_function(BenchmarkId::new("inputs", n), |b| {
+        b.iter(|| ranking_inputs(black_box(&panel), &u.industries, d, e.window, &e.relations).unwrap())
+    });
+    for (name, spec) in [("gcn_code", LsrIgruSpec::code()), ("gat_paper", LsrIgruSpec::paper())] {
+        let dir = tempfile::tempdir().unwrap();
+        write_ranking(dir.path(), &LsrIgru::seeded(spec, 1).unwrap(), &e).unwrap();
+        for backend in [BackendKind::Tract, BackendKind::Ort] {
+            let Ok(model) = Model::open(dir.path(), &OpenOptions { backend, ..Default::default() }) else {
+                eprintln!("SKIPPED {} benches: backend unavailable (run scripts/setup-deps.sh)", backend.name());
+                continue;
+            };
+            let mut out = vec![0f32; n];
+            let inputs = [
+                TensorIn { shape: &[e.window, n, N_NODE_FEATURES], data: &inp.nodes },
+                TensorIn { shape: &[n, n], data: &inp.long_rel },
+                TensorIn { shape: &[e.window, n, n], data: &inp.short_rel },
+            ];
+            g.bench_function(BenchmarkId::new(format!("{name}/{}/model_run", backend.name()), n), |b| {
+                b.iter(|| model.run(black_box(&inputs), &mut out).unwrap())
+            });
+            g.bench_function(BenchmarkId::new(format!("{name}/{}/rank", backend.name()), n), |b| {
+                b.iter(|| model.rank(black_box(&panel), &u.industries, panel.calendar[d]).unwrap())
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, ranking);
+criterion_main!(benches);

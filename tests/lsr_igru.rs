@@ -1,0 +1,120 @@
+//! The LSR-IGRU graph: seeded bundles of each variant (GCN and GAT, ablations, the code's sizes)
+//! ranked through `Model::rank` on a synthetic universe agree with the f64 reference on tract and
+//! ONNX Runtime within 1e-5.
+
+mod common;
+
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::bars::{Panel, Universe};
+use trendcast::model::export::{RankingExport, write_ranking};
+use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruSpec};
+use trendcast::{BackendKind, Model, OpenOptions};
+
+fn universe() -> Universe {
+    // Late listings: some stocks (and their A_S rows) are empty early in the window.
+    generate(&SyntheticSpec { days: 110, seed: 21, late_listing_every: 5, ..Default::default() })
+}
+
+fn small(encoder: EncoderKind) -> LsrIgruSpec {
+    LsrIgruSpec { encoder, encoder_sizes: vec![12, 6], gru_sizes: vec![7, 5], ..LsrIgruSpec::paper() }
+}
+
+/// Writes the model, ranks the last day (and one earlier day) on every backend available, and
+/// compares each with the reference; returns the worst difference.
+fn check_parity(name: &str, spec: LsrIgruSpec, seed: u64) -> f64 {
+    let u = universe();
+    let panel = Panel::from_series(&u.series);
+    let model = LsrIgru::seeded(spec, seed).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let m = write_ranking(tmp.path(), &model, &RankingExport::new(name)).unwrap();
+    assert_eq!(m.extra["parameters"], model.n_params());
+
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    let mut worst = 0f64;
+    for backend in backends {
+        let served = Model::open(tmp.path(), &OpenOptions { backend, ..Default::default() }).unwrap();
+        for d in [panel.n_days() - 1, panel.n_days() - 9] {
+            let r = served.rank(&panel, &u.industries, panel.calendar[d]).unwrap();
+            let inp = served.ranking_inputs(&panel, &u.industries, d).unwrap();
+            let want = model.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, inp.n_nodes);
+            for (k, s) in r.scores.iter().enumerate() {
+                assert!(s.is_finite() && (0.0..=1.0).contains(s), "{name} {backend:?} stock {k}: {s}");
+                let diff = (*s as f64 - want[k]).abs();
+                assert!(diff < 1e-5, "{name} on {backend:?}, day {d}, stock {k}: {s} vs reference {}", want[k]);
+                worst = worst.max(diff);
+            }
+            // Not a constant: the scores depend on the stock.
+            let spread = r.scores.iter().cloned().fold(f32::MIN, f32::max) - r.scores.iter().cloned().fold(f32::MAX, f32::min);
+            assert!(spread > 1e-6, "{name}: constant scores");
+        }
+    }
+    eprintln!("{name}: worst |served - reference| {worst:.2e}");
+    worst
+}
+
+#[test]
+fn gcn_matches_the_reference_on_both_backends() {
+    check_parity("gcn", small(EncoderKind::Gcn), 1);
+}
+
+#[test]
+fn gat_matches_the_reference_on_both_backends() {
+    check_parity("gat", small(EncoderKind::Gat), 2);
+}
+
+#[test]
+fn ablations_match_the_reference() {
+    let only = |nodes, long, short| LsrIgruSpec { use_nodes: nodes, use_long: long, use_short: short, ..small(EncoderKind::Gat) };
+    check_parity("I", only(true, false, false), 3);
+    check_parity("II+III", only(false, true, true), 4);
+    check_parity("I+III gcn", LsrIgruSpec { encoder: EncoderKind::Gcn, ..only(true, false, true) }, 5);
+    // One GRU layer: the head reads the only layer.
+    check_parity("one layer", LsrIgruSpec { gru_sizes: vec![6], ..small(EncoderKind::Gcn) }, 6);
+}
+
+#[test]
+fn the_code_and_paper_sizes_match_the_reference() {
+    check_parity("code", LsrIgruSpec::code(), 7);
+    check_parity("paper", LsrIgruSpec::paper(), 8);
+}
+
+#[test]
+fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
+    let spec = small(EncoderKind::Gat);
+    let layout = spec.layout();
+    let mut names: Vec<&str> = layout.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), layout.len());
+    assert!(names.contains(&"long.1.att_neigh") && names.contains(&"gru.1.w_c") && names.contains(&"head.2.b"));
+    // GRU layer 2 reads layer 1's state plus both relation representations.
+    assert_eq!(layout.iter().find(|(n, _)| n == "gru.1.w_u").unwrap().1, vec![7 + 6 + 6 + 5, 5]);
+    let gcn = small(EncoderKind::Gcn).layout();
+    assert!(gcn.iter().all(|(n, _)| !n.contains("att")));
+    let no_long = LsrIgruSpec { use_long: false, ..spec.clone() }.layout();
+    assert!(no_long.iter().all(|(n, _)| !n.starts_with("long.")));
+
+    // The graph holds each parameter once, under its layout name.
+    let (inputs, outputs) = trendcast::model::manifest::ranking_io(15);
+    let proto = LsrIgru::seeded(spec.clone(), 1).unwrap().to_onnx(&inputs, &outputs, &[]).unwrap();
+    let mut inits: Vec<String> = proto.graph.unwrap().initializer.into_iter().map(|t| t.name).collect();
+    inits.sort_unstable();
+    let before = inits.len();
+    inits.dedup();
+    assert_eq!(before, inits.len(), "duplicate initializers");
+    for name in &names {
+        assert!(inits.binary_search(&name.to_string()).is_ok(), "{name} is not an initializer");
+    }
+
+    let mut bad = LsrIgru::seeded(spec.clone(), 1).unwrap();
+    bad.gru[0].b_r.pop();
+    assert!(bad.check().unwrap_err().to_string().contains("gru.0.b_r"));
+    let mut extra = LsrIgru::seeded(spec.clone(), 1).unwrap();
+    extra.long.push(extra.long[0].clone());
+    assert!(extra.check().unwrap_err().to_string().contains("layer counts"));
+    let none = LsrIgruSpec { use_nodes: false, use_long: false, use_short: false, ..spec };
+    assert!(LsrIgru::seeded(none, 1).is_err());
+}

@@ -1,0 +1,176 @@
+//! LSR-IGRU in libtorch, op for op the graph of `trendcast::model::onnx::LsrIgru` (see that module
+//! for the model), with a leading batch-of-days dimension. The parameters are created from the
+//! core's layout (same names, same [in, out] shapes), so exporting is a copy.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+use tch::nn::{self, Init};
+use tch::{Device, Kind, Tensor};
+use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, aggregate_first};
+
+pub struct Net {
+    pub vs: nn::VarStore,
+    pub spec: LsrIgruSpec,
+    p: HashMap<String, Tensor>,
+}
+
+impl Net {
+    /// Fresh parameters: Glorot-uniform matrices and attention vectors (Keras's default), zero
+    /// biases.
+    pub fn new(spec: LsrIgruSpec, device: Device) -> Result<Net> {
+        spec.check()?;
+        let vs = nn::VarStore::new(device);
+        let mut p = HashMap::new();
+        for (name, shape) in spec.layout() {
+            let (parent, leaf) = name.rsplit_once('.').expect("layout names are dotted");
+            let path = parent.split('.').fold(vs.root(), |path, part| path / part);
+            let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+            let init = if leaf.starts_with('b') {
+                Init::Const(0.0)
+            } else {
+                let (fan_in, fan_out) = if shape.len() == 2 { (shape[0], shape[1]) } else { (shape[0], 1) };
+                let k = (6.0 / (fan_in + fan_out) as f64).sqrt();
+                Init::Uniform { lo: -k, up: k }
+            };
+            let var = path.var(leaf, &dims, init);
+            p.insert(name, var);
+        }
+        Ok(Net { vs, spec, p })
+    }
+
+    fn get(&self, name: &str) -> &Tensor {
+        self.p.get(name).unwrap_or_else(|| panic!("no parameter {name}"))
+    }
+
+    fn dense(&self, name: &str, x: &Tensor) -> Tensor {
+        x.matmul(self.get(&format!("{name}.w"))) + self.get(&format!("{name}.b"))
+    }
+
+    /// [B, T, N, 5] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N].
+    fn encoder(&self, prefix: &str, x: &Tensor, adj: &Tensor) -> Tensor {
+        let n = adj.size()[adj.dim() - 1];
+        let mask = (self.spec.encoder == EncoderKind::Gat)
+            .then(|| (adj + Tensor::eye(n, (Kind::Float, adj.device()))).gt(0.0).logical_not());
+        let mut h = x.shallow_clone();
+        for l in 0..self.spec.encoder_sizes.len() {
+            let name = format!("{prefix}.{l}");
+            let w = self.get(&format!("{name}.w"));
+            let b = self.get(&format!("{name}.b"));
+            let first = aggregate_first(w.size()[0] as usize, w.size()[1] as usize);
+            // M (H W) in the ONNX graph's association order, so both compute the same floats.
+            let aggregate = |m: &Tensor, h: &Tensor, hw: Option<&Tensor>| match hw {
+                Some(hw) if !first => m.matmul(hw),
+                _ if first => m.matmul(h).matmul(w),
+                _ => m.matmul(&h.matmul(w)),
+            };
+            h = match &mask {
+                None => (aggregate(adj, &h, None) + b).tanh(),
+                Some(masked) => {
+                    let hw = h.matmul(w);
+                    let s_self = hw.matmul(&self.get(&format!("{name}.att_self")).unsqueeze(1));
+                    let s_neigh = hw.matmul(&self.get(&format!("{name}.att_neigh")).unsqueeze(1)).transpose(-1, -2);
+                    let e = s_self + s_neigh;
+                    // LeakyReLU with slope < 1 is max(e, slope * e).
+                    let e = e.maximum(&(&e * GAT_LEAKY_SLOPE as f64));
+                    let att = e.masked_fill(masked, GAT_MASKED_LOGIT as f64).softmax(-1, Kind::Float);
+                    (aggregate(&att, &h, Some(&hw)) + b).elu()
+                }
+            };
+        }
+        h
+    }
+
+    /// Scores [B, N] of days given as nodes [B, T, N, 5], long_rel [N, N], short_rel [B, T, N, N].
+    pub fn forward(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Tensor {
+        let spec = &self.spec;
+        let g_long = spec.use_long.then(|| self.encoder("long", x, long));
+        let g_short = spec.use_short.then(|| self.encoder("short", x, short));
+        let (b, t, n) = (x.size()[0], x.size()[1], x.size()[2]);
+        let mut h: Vec<Tensor> = spec.gru_sizes.iter().map(|&u| Tensor::zeros([b, n, u as i64], (Kind::Float, x.device()))).collect();
+        for s in 0..t {
+            let x_s = spec.use_nodes.then(|| x.select(1, s));
+            let rel_s: Vec<Tensor> = [&g_long, &g_short].into_iter().flatten().map(|g| g.select(1, s)).collect();
+            for l in 0..h.len() {
+                let below = if l == 0 { x_s.as_ref().map(Tensor::shallow_clone) } else { Some(h[l - 1].shallow_clone()) };
+                let parts: Vec<&Tensor> = below.iter().chain(&rel_s).collect();
+                let inp = if parts.len() == 1 { parts[0].shallow_clone() } else { Tensor::cat(&parts, -1) };
+                h[l] = self.gru_cell(&format!("gru.{l}"), &inp, &h[l]);
+            }
+        }
+        let mut v = h.pop().expect("checked: at least one GRU layer");
+        for k in 0..3 {
+            v = self.dense(&format!("head.{k}"), &v).sigmoid();
+        }
+        v.squeeze_dim(-1)
+    }
+
+    fn gru_cell(&self, layer: &str, inp: &Tensor, h: &Tensor) -> Tensor {
+        let gate = |g: &str, x: &Tensor| x.matmul(self.get(&format!("{layer}.w_{g}"))) + self.get(&format!("{layer}.b_{g}"));
+        let xh = Tensor::cat(&[inp, h], -1);
+        let u = gate("u", &xh).sigmoid();
+        let r = gate("r", &xh).sigmoid();
+        let c = gate("c", &Tensor::cat(&[inp, &(&r * h)], -1)).tanh();
+        &u * h + (1.0 - &u) * c
+    }
+
+    /// The weights as the ONNX writer takes them.
+    pub fn export(&self) -> Result<LsrIgru> {
+        let mut missing = None;
+        let m = LsrIgru::from_fn(self.spec.clone(), |name, _| match self.p.get(name) {
+            Some(t) => Vec::<f32>::try_from(t.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1)).expect("float tensor"),
+            None => {
+                missing = Some(name.to_string());
+                Vec::new()
+            }
+        });
+        if let Some(name) = missing {
+            anyhow::bail!("no parameter {name}");
+        }
+        m.context("exporting LSR-IGRU weights")
+    }
+
+    /// A copy of every parameter (the best epoch's snapshot).
+    pub fn snapshot(&self) -> Vec<(String, Tensor)> {
+        self.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect()
+    }
+
+    pub fn restore(&self, snapshot: &[(String, Tensor)]) {
+        let _guard = tch::no_grad_guard();
+        let mut vars = self.vs.variables();
+        for (k, t) in snapshot {
+            vars.get_mut(k).expect("same variables").copy_(t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The libtorch model and the core's f64 reference compute the same function from the same
+    /// weights (both variants, an ablation), so the export is a copy.
+    #[test]
+    fn tch_forward_equals_the_core_reference() {
+        tch::manual_seed(3);
+        let (t, n) = (4usize, 9usize);
+        let x: Vec<f32> = (0..t * n * 5).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
+        let long: Vec<f32> = (0..n * n).map(|i| if (i / n) / 3 == (i % n) / 3 { 1.0 } else { 0.0 }).collect();
+        let short: Vec<f32> = (0..t * n * n).map(|i| if i % 3 == 0 { 0.0 } else { 0.5 + (i % 7) as f32 / 14.0 }).collect();
+        for spec in [
+            LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::paper() },
+            LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::code() },
+            LsrIgruSpec { encoder_sizes: vec![6], gru_sizes: vec![4], use_nodes: false, use_long: false, ..LsrIgruSpec::paper() },
+        ] {
+            let net = Net::new(spec, Device::Cpu).unwrap();
+            let xs = Tensor::from_slice(&x).view([1, t as i64, n as i64, 5]);
+            let ls = Tensor::from_slice(&long).view([n as i64, n as i64]);
+            let ss = Tensor::from_slice(&short).view([1, t as i64, n as i64, n as i64]);
+            let got = Vec::<f32>::try_from(net.forward(&xs, &ls, &ss).flatten(0, -1)).unwrap();
+            let want = net.export().unwrap().reference(&x, &long, &short, t, n);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((*g as f64 - w).abs() < 1e-5, "{:?}: {g} vs {w}", net.spec.encoder);
+            }
+        }
+    }
+}
