@@ -8,7 +8,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use tract_onnx::prelude::*;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::ffi::{trendcast_bars, trendcast_direction, trendcast_model, trendcast_model_free, trendcast_model_open, trendcast_open_options_default, trendcast_status};
+use trendcast::ffi::{
+    trendcast_bars, trendcast_direction, trendcast_model, trendcast_model_free, trendcast_model_open, trendcast_open_options_default,
+    trendcast_status,
+};
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::onnx::GruClassifier;
 use trendcast::predict::BarsRef;
@@ -25,7 +28,8 @@ fn direction(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let gru = GruClassifier::seeded(13, 128, 3, 1);
     write_direction(dir.path(), &gru, &DirectionExport::new("bench", WINDOW)).unwrap();
-    let u = generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 80, ..Default::default() });
+    let u =
+        generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 80, ..Default::default() });
     let stocks: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
     let dates: Vec<Vec<i32>> = u.series.iter().map(ymd).collect();
     let c_bars: Vec<trendcast_bars> = u

@@ -17,7 +17,13 @@ fn shared_data() -> Option<PathBuf> {
 
 fn features(c: &mut Criterion) {
     // 500 stocks x 1,000 days: about the size of four years of the S&P 500.
-    let u = generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 1000, ..Default::default() });
+    let u = generate(&SyntheticSpec {
+        sectors: 10,
+        sub_industries_per_sector: 10,
+        stocks_per_sub_industry: 5,
+        days: 1000,
+        ..Default::default()
+    });
     let bars = u.n_bars() as u64;
     let mut g = c.benchmark_group("features");
     g.throughput(Throughput::Elements(bars));

@@ -15,7 +15,13 @@ use trendcast::relations::{N_NODE_FEATURES, ranking_inputs};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn ranking(c: &mut Criterion) {
-    let u = generate(&SyntheticSpec { sectors: 11, sub_industries_per_sector: 12, stocks_per_sub_industry: 4, days: 120, ..Default::default() });
+    let u = generate(&SyntheticSpec {
+        sectors: 11,
+        sub_industries_per_sector: 12,
+        stocks_per_sub_industry: 4,
+        days: 120,
+        ..Default::default()
+    });
     let panel = Panel::from_series(&u.series);
     let d = panel.n_days() - 1;
     let e = RankingExport::new("bench");

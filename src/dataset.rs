@@ -152,8 +152,7 @@ impl DirectionDataset {
         if spec.lookback == 0 {
             return Err(Error::argument("lookback must be at least 1"));
         }
-        let symbols: Vec<SymbolRows> =
-            series.iter().filter(|s| s.len() >= spec.min_bars).map(|s| clean_rows(s, &spec.label)).collect();
+        let symbols: Vec<SymbolRows> = series.iter().filter(|s| s.len() >= spec.min_bars).map(|s| clean_rows(s, &spec.label)).collect();
         let cutoffs = embargo_cutoffs(series, spec);
         // The first cleaned row that has a full window: L-1 with the window ending at t, L with the gap.
         let first = match spec.alignment {

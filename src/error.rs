@@ -36,7 +36,11 @@ impl std::fmt::Display for Location {
 pub enum Error {
     /// A file could not be opened or read.
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 
     /// A field could not be parsed, a column is missing, or a row has the wrong shape.
     #[error("{at}: {what}")]

@@ -148,13 +148,11 @@ mod tests {
     fn rank_labels_rank_within_each_day_with_ties_averaged() {
         let dates = crate::bars::synthetic::business_days(Date::parse("2022-01-03").unwrap(), 4);
         let mk = |t: &str, open: Vec<f64>| {
-            BarSeries::new(t, dates.clone(), open.clone(), open.iter().map(|o| o * 2.0).collect(), open.clone(), open, vec![1.0; 4]).unwrap()
+            BarSeries::new(t, dates.clone(), open.clone(), open.iter().map(|o| o * 2.0).collect(), open.clone(), open, vec![1.0; 4])
+                .unwrap()
         };
-        let p = Panel::from_series(&[
-            mk("A", vec![1.0, 1.0, 1.1, 1.0]),
-            mk("B", vec![1.0, 1.0, 0.9, 1.0]),
-            mk("C", vec![1.0, 1.0, 1.1, 1.0]),
-        ]);
+        let p =
+            Panel::from_series(&[mk("A", vec![1.0, 1.0, 1.1, 1.0]), mk("B", vec![1.0, 1.0, 0.9, 1.0]), mk("C", vec![1.0, 1.0, 1.1, 1.0])]);
         let r = rank_labels(&p, RankTarget::OpenT1ToT2);
         let nd = 4;
         // Day 0: opens of day 1 -> day 2: A +10%, B -10%, C +10%.

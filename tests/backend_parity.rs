@@ -82,12 +82,14 @@ fn asking_for_cuda_without_it_runs_on_cpu_and_says_why() {
     }
     let dir = tempfile::tempdir().unwrap();
     common::models::direction_bundle(dir.path(), 8, 30);
-    let m = Model::open(dir.path(), &OpenOptions { backend: BackendKind::Ort, device: trendcast::Device::Cuda(0), ..Default::default() }).unwrap();
+    let m = Model::open(dir.path(), &OpenOptions { backend: BackendKind::Ort, device: trendcast::Device::Cuda(0), ..Default::default() })
+        .unwrap();
     assert_eq!(m.backend(), BackendKind::Ort);
     assert_eq!(m.execution_provider(), "CPUExecutionProvider");
     let why = m.fallback_reason().expect("a CPU-only ONNX Runtime cannot run CUDA");
     assert!(why.contains("CUDA"), "{why}");
     // tract asked for a GPU says it runs on the CPU only.
-    let t = Model::open(dir.path(), &OpenOptions { backend: BackendKind::Tract, device: trendcast::Device::Cuda(0), ..Default::default() }).unwrap();
+    let t = Model::open(dir.path(), &OpenOptions { backend: BackendKind::Tract, device: trendcast::Device::Cuda(0), ..Default::default() })
+        .unwrap();
     assert_eq!(t.fallback_reason(), Some("tract runs on the CPU only"));
 }

@@ -125,7 +125,14 @@ fn bad_bars_are_refused_with_the_stock_and_date() {
     expect(m.direction_into(&[good.clone(), good.clone()], &mut out), S::Shape, "output holds 5 values");
     assert_eq!(out, [0.0; 5], "output untouched on failure");
     let bad_dates = [20240230i32; 1];
-    let one = BarsRef { dates: Dates::Yyyymmdd(&bad_dates), open: &good.open[..1], high: &good.high[..1], low: &good.low[..1], close: &good.close[..1], volume: &good.volume[..1] };
+    let one = BarsRef {
+        dates: Dates::Yyyymmdd(&bad_dates),
+        open: &good.open[..1],
+        high: &good.high[..1],
+        low: &good.low[..1],
+        close: &good.close[..1],
+        volume: &good.volume[..1],
+    };
     expect(m.direction(&[one]), S::TooLittleHistory, "1 bars given");
 
     // Rows skipped for a zero volume inside the window are replaced by older complete rows, as in

@@ -65,13 +65,11 @@ fn compile(compiler: &str, std: &str, sources: &[PathBuf], out: &Path, includes:
     for i in includes {
         cmd.arg("-I").arg(i);
     }
-    cmd.args(sources)
-        .arg("-o")
-        .arg(out)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-ltrendcast", "-lm", "-pthread"]);
+    cmd.args(sources).arg("-o").arg(out).arg("-L").arg(&lib).arg(format!("-Wl,-rpath,{}", lib.display())).args([
+        "-ltrendcast",
+        "-lm",
+        "-pthread",
+    ]);
     let status = cmd.status().unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
     assert!(status.success(), "{compiler} failed on {sources:?}");
 }
@@ -228,7 +226,10 @@ fn cpp_execution_loop_matches_the_rust_api_on_the_last_day() {
     // the Rust API on the whole history.
     let want = f.direction();
     for (s, w) in u.series.iter().zip(&want) {
-        let line = out.lines().find(|l| l.starts_with(&format!("final direction {} ", s.ticker))).unwrap_or_else(|| panic!("{} missing:\n{out}", s.ticker));
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("final direction {} ", s.ticker)))
+            .unwrap_or_else(|| panic!("{} missing:\n{out}", s.ticker));
         let got: Vec<f32> = line.split(' ').skip(3).map(|x| x.parse().unwrap()).collect();
         assert_close(&got, w, 1e-5, &s.ticker);
     }
@@ -356,7 +357,12 @@ fn readme_blocks_are_the_files(name: &str) {
     checked.sort();
     assert_eq!(
         checked,
-        ["bindings/examples/example.c", "bindings/examples/example.cpp", "bindings/examples/example.py", "tests/bindings.rs#readme_example"],
+        [
+            "bindings/examples/example.c",
+            "bindings/examples/example.cpp",
+            "bindings/examples/example.py",
+            "tests/bindings.rs#readme_example"
+        ],
         "{name}"
     );
 }

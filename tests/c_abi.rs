@@ -156,7 +156,9 @@ fn c11_ranking_program_gets_the_rust_ranking() {
     }
     for backend in backends {
         let out = run(&exe, dir.path(), backend, &[], &[]);
-        let field = |prefix: &str| -> Vec<String> { out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').nth(1).unwrap().to_string()).collect() };
+        let field = |prefix: &str| -> Vec<String> {
+            out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').nth(1).unwrap().to_string()).collect()
+        };
         let scores: Vec<f32> = field("score ").iter().map(|s| s.parse().unwrap()).collect();
         for (g, w) in scores.iter().zip(&want.scores) {
             assert!((g - w).abs() < 1e-5, "{backend}: {g} vs {w}");

@@ -18,13 +18,19 @@ fn trendcast(args: &[&str], data: &Path) -> (bool, String, String) {
 fn direction_info_and_eval_commands() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let u = generate(&SyntheticSpec { days: 200, first_day: trendcast::Date::parse("2021-06-01").unwrap(), late_listing_every: 11, ..Default::default() });
+    let u = generate(&SyntheticSpec {
+        days: 200,
+        first_day: trendcast::Date::parse("2021-06-01").unwrap(),
+        late_listing_every: 11,
+        ..Default::default()
+    });
     write_dataset_dir(&u, &data).unwrap();
     let model = tmp.path().join("model");
     common::models::direction_bundle(&model, 16, 30);
     let m = model.to_str().unwrap();
 
-    let (ok, out, err) = trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--backend", "tract", "--tickers", "S0U0N0,S1U1N1"], &data);
+    let (ok, out, err) =
+        trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--backend", "tract", "--tickers", "S0U0N0,S1U1N1"], &data);
     assert!(ok, "{err}");
     let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
@@ -46,7 +52,8 @@ fn direction_info_and_eval_commands() {
     let (ok, out, err) = trendcast(&["eval", "--model", m, "--from", "2022-01-01", "--to", "2022-03-31", "--backend", "tract"], &data);
     assert!(ok, "{err}");
     let e: Value = serde_json::from_str(&out).unwrap();
-    let confusion: u64 = e["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_u64().unwrap())).sum();
+    let confusion: u64 =
+        e["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_u64().unwrap())).sum();
     assert_eq!(confusion, e["samples"].as_u64().unwrap());
     assert!(e["samples"].as_u64().unwrap() > 1000);
     assert!((0.0..=1.0).contains(&e["macro_f1"].as_f64().unwrap()));
@@ -67,6 +74,9 @@ fn demo_says_when_its_data_is_synthetic() {
     assert!(stdout.contains("SYNTHETIC market"), "{stdout}");
     assert!(stdout.contains("backend tract"), "{stdout}");
     // One CSV line per synthetic stock: ticker,date,down,flat,up,class.
-    let rows = stdout.lines().filter(|l| l.split(',').count() == 6 && ["down", "flat", "up"].iter().any(|c| l.ends_with(&format!(",{c}")))).count();
+    let rows = stdout
+        .lines()
+        .filter(|l| l.split(',').count() == 6 && ["down", "flat", "up"].iter().any(|c| l.ends_with(&format!(",{c}"))))
+        .count();
     assert_eq!(rows, 11 * 4 * 5, "{stdout}");
 }

@@ -90,7 +90,8 @@ fn cli_features_match_pandas() {
 #[test]
 fn cli_dataset_prints_counts_per_split() {
     let Some(dir) = common::shared_data() else { return };
-    let out = Command::new(env!("CARGO_BIN_EXE_trendcast")).args(["dataset", "--data"]).arg(&dir).args(["--embargo", "5"]).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_trendcast")).args(["dataset", "--data"]).arg(&dir).args(["--embargo", "5"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let train = &v["splits"]["train"];

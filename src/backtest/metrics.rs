@@ -129,7 +129,14 @@ mod tests {
         let daily: Vec<DailyRecord> = r
             .iter()
             .zip(b)
-            .map(|(&p, b)| DailyRecord { date: Date::from_days_since_epoch(0), portfolio: p, benchmark: b, turnover: 0.0, ic: 0.1, rank_ic: f64::NAN })
+            .map(|(&p, b)| DailyRecord {
+                date: Date::from_days_since_epoch(0),
+                portfolio: p,
+                benchmark: b,
+                turnover: 0.0,
+                ic: 0.1,
+                rank_ic: f64::NAN,
+            })
             .collect();
         let m = Metrics::from_daily(&daily);
         let nv = 1.01 * 0.98 * 1.03 * 0.99;

@@ -57,7 +57,13 @@ pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
 /// Runs the backtest over the panel days `first..=last` (decision days; each needs two later days).
 /// `scores(d)` gives one score per panel stock for day d (NaN: not eligible); it must use data up
 /// to the close of d only.
-pub fn run(panel: &Panel, first: usize, last: usize, spec: BacktestSpec, mut scores: impl FnMut(usize) -> Result<Vec<f32>>) -> Result<BacktestResult> {
+pub fn run(
+    panel: &Panel,
+    first: usize,
+    last: usize,
+    spec: BacktestSpec,
+    mut scores: impl FnMut(usize) -> Result<Vec<f32>>,
+) -> Result<BacktestResult> {
     if spec.top_k == 0 {
         return Err(Error::argument("top_k must be at least 1"));
     }

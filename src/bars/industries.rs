@@ -61,7 +61,11 @@ impl Industries {
         let mut rows: Vec<IndustryRow> = self
             .by_ticker
             .iter()
-            .map(|(t, &(sec, sub))| IndustryRow { ticker: t.clone(), sector: self.sectors[sec].clone(), sub_industry: self.sub_industries[sub].clone() })
+            .map(|(t, &(sec, sub))| IndustryRow {
+                ticker: t.clone(),
+                sector: self.sectors[sec].clone(),
+                sub_industry: self.sub_industries[sub].clone(),
+            })
             .collect();
         rows.sort_by(|a, b| a.ticker.cmp(&b.ticker));
         rows

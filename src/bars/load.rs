@@ -84,11 +84,7 @@ fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
     let io = |source| Error::Io { path: path.to_path_buf(), source };
     let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
     let magic = std::io::BufRead::fill_buf(&mut file).map_err(io)?;
-    if magic.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(file)))
-    } else {
-        Ok(Box::new(file))
-    }
+    if magic.starts_with(&[0x1f, 0x8b]) { Ok(Box::new(flate2::bufread::MultiGzDecoder::new(file))) } else { Ok(Box::new(file)) }
 }
 
 /// Column positions found in a bar file's header.

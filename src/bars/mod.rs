@@ -22,10 +22,7 @@ pub struct Universe {
 impl Universe {
     /// The series of `ticker`, if loaded.
     pub fn get(&self, ticker: &str) -> Option<&BarSeries> {
-        self.series
-            .binary_search_by(|s| s.ticker.as_str().cmp(ticker))
-            .ok()
-            .map(|i| &self.series[i])
+        self.series.binary_search_by(|s| s.ticker.as_str().cmp(ticker)).ok().map(|i| &self.series[i])
     }
 
     /// Total number of bars over all tickers.

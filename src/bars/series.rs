@@ -81,14 +81,7 @@ impl BarSeries {
     }
 
     pub fn bar(&self, i: usize) -> Bar {
-        Bar {
-            date: self.dates[i],
-            open: self.open[i],
-            high: self.high[i],
-            low: self.low[i],
-            close: self.close[i],
-            volume: self.volume[i],
-        }
+        Bar { date: self.dates[i], open: self.open[i], high: self.high[i], low: self.low[i], close: self.close[i], volume: self.volume[i] }
     }
 
     /// Appends one bar after checking it and that its date is after the last one.
@@ -114,9 +107,7 @@ impl BarSeries {
             [("open", &self.open), ("high", &self.high), ("low", &self.low), ("close", &self.close), ("volume", &self.volume)]
         {
             if col.len() != n {
-                return Err(Error::Shape {
-                    what: format!("ticker {}: {} dates but {} {name} values", self.ticker, n, col.len()),
-                });
+                return Err(Error::Shape { what: format!("ticker {}: {} dates but {} {name} values", self.ticker, n, col.len()) });
             }
         }
         for i in 0..n {

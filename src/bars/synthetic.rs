@@ -61,8 +61,7 @@ pub fn generate(spec: &SyntheticSpec) -> Universe {
 
     // Daily factor returns, shared within each group: market, sector, sub-industry.
     let market: Vec<f64> = (0..spec.days).map(|_| 0.0003 + 0.009 * z.sample(&mut rng)).collect();
-    let sector: Vec<Vec<f64>> =
-        (0..spec.sectors).map(|_| (0..spec.days).map(|_| 0.006 * z.sample(&mut rng)).collect()).collect();
+    let sector: Vec<Vec<f64>> = (0..spec.sectors).map(|_| (0..spec.days).map(|_| 0.006 * z.sample(&mut rng)).collect()).collect();
     let sub: Vec<Vec<f64>> = (0..n_subs).map(|_| (0..spec.days).map(|_| 0.005 * z.sample(&mut rng)).collect()).collect();
 
     let mut rows = Vec::with_capacity(n_stocks);
@@ -74,11 +73,8 @@ pub fn generate(spec: &SyntheticSpec) -> Universe {
         let beta = 0.7 + 0.6 * rng.random::<f64>();
         let idio = 0.008 + 0.012 * rng.random::<f64>();
         let base_volume = 1e5 + 5e6 * rng.random::<f64>();
-        let start = if spec.late_listing_every > 0 && k % spec.late_listing_every == spec.late_listing_every - 1 {
-            spec.days / 5
-        } else {
-            0
-        };
+        let start =
+            if spec.late_listing_every > 0 && k % spec.late_listing_every == spec.late_listing_every - 1 { spec.days / 5 } else { 0 };
         let mut s = BarSeries::empty(ticker);
         let mut prev_close = 20.0 + 180.0 * rng.random::<f64>();
         for d in start..spec.days {

@@ -197,10 +197,7 @@ fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
     let opts = LoadOptions { tickers: Some([ticker.to_string()].into()) };
     let universe = load_dataset_dir(data, &opts)?;
     let series = universe.get(ticker).ok_or_else(|| Error::InvalidArgument { what: format!("no bars for ticker {ticker}") })?;
-    let t = series
-        .dates
-        .binary_search(&date)
-        .map_err(|_| Error::InvalidArgument { what: format!("{ticker} has no bar on {date}") })?;
+    let t = series.dates.binary_search(&date).map_err(|_| Error::InvalidArgument { what: format!("{ticker} has no bar on {date}") })?;
     if t < features::WARMUP_BARS {
         return Err(Error::TooLittleHistory {
             what: format!("{ticker} has {} bars up to {date}; all 13 features need {}", t + 1, features::WARMUP_BARS + 1),
@@ -416,8 +413,14 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
     for dir in bundles {
         let started = Instant::now();
         let m = open(&dir, backend)?;
-        say!("\nmodel {} ({}), backend {} / {}, opened in {:.1} ms", m.manifest().name, m.kind().name(), m.backend().name(),
-                 m.execution_provider(), started.elapsed().as_secs_f64() * 1e3);
+        say!(
+            "\nmodel {} ({}), backend {} / {}, opened in {:.1} ms",
+            m.manifest().name,
+            m.kind().name(),
+            m.backend().name(),
+            m.execution_provider(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
         match m.kind() {
             ModelKind::Direction => {
                 let stocks = stocks_on(&u, date, &[]);

@@ -83,7 +83,9 @@ fn read_options(p: *const trendcast_open_options) -> Result<OpenOptions> {
     let has = |end: usize| size >= end;
     let mut out = OpenOptions::default();
     if size < std::mem::size_of::<u32>() * 2 {
-        return Err(Error::InvalidArgument { what: format!("options.struct_size is {size}: create options with trendcast_open_options_default()") });
+        return Err(Error::InvalidArgument {
+            what: format!("options.struct_size is {size}: create options with trendcast_open_options_default()"),
+        });
     }
     out.backend = match o.backend {
         0 => BackendKind::Auto,
@@ -94,7 +96,9 @@ fn read_options(p: *const trendcast_open_options) -> Result<OpenOptions> {
     if has(std::mem::offset_of!(trendcast_open_options, cuda_device) + 4) && o.cuda_device >= 0 {
         out.device = Device::Cuda(o.cuda_device as u32);
     }
-    if has(std::mem::offset_of!(trendcast_open_options, ort_library_path) + std::mem::size_of::<*const c_char>()) && !o.ort_library_path.is_null() {
+    if has(std::mem::offset_of!(trendcast_open_options, ort_library_path) + std::mem::size_of::<*const c_char>())
+        && !o.ort_library_path.is_null()
+    {
         // SAFETY: a non-NULL path is a NUL-terminated string (the documented contract).
         let s = unsafe { CStr::from_ptr(o.ort_library_path) };
         let s = s.to_str().map_err(|_| Error::InvalidArgument { what: "options.ort_library_path is not UTF-8".into() })?;
@@ -272,7 +276,13 @@ pub extern "C" fn trendcast_rank(
 ) -> trendcast_status {
     guard(|| {
         let m = non_null(model, "model")?;
-        for (p, name) in [(stocks.cast::<u8>(), "stocks"), (sector_ids.cast(), "sector_ids"), (sub_industry_ids.cast(), "sub_industry_ids"), (out_scores.cast_const().cast(), "out_scores"), (out_order.cast_const().cast(), "out_order")] {
+        for (p, name) in [
+            (stocks.cast::<u8>(), "stocks"),
+            (sector_ids.cast(), "sector_ids"),
+            (sub_industry_ids.cast(), "sub_industry_ids"),
+            (out_scores.cast_const().cast(), "out_scores"),
+            (out_order.cast_const().cast(), "out_order"),
+        ] {
             non_null(p, name)?;
         }
         if n_stocks == 0 {
@@ -288,14 +298,17 @@ pub extern "C" fn trendcast_rank(
         };
         let ranking = crate::predict::rank_with_ids(&m.model, stocks, sectors, subs)?;
         // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
-        let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n_stocks), std::slice::from_raw_parts_mut(out_order, n_stocks)) };
+        let (scores, order) =
+            unsafe { (std::slice::from_raw_parts_mut(out_scores, n_stocks), std::slice::from_raw_parts_mut(out_order, n_stocks)) };
         scores.copy_from_slice(&ranking.scores);
         order.fill(usize::MAX);
         order[..ranking.order.len()].copy_from_slice(&ranking.order);
         if !out_date.is_null() {
             let d = ranking.date.naive();
             // SAFETY: checked non-NULL.
-            unsafe { *out_date = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32 };
+            unsafe {
+                *out_date = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32
+            };
         }
         Ok(())
     })

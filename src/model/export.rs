@@ -135,7 +135,8 @@ pub fn write_direction(dir: &Path, gru: &GruClassifier, e: &DirectionExport) -> 
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
 /// in `extra.architecture` (informational: the graph is what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
-    let mut m = contract(&e.name, ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
+    let mut m =
+        contract(&e.name, ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
     (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: e.target };
     m.relations = Some(e.relations);

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::date::Date;
 use crate::dataset::WindowAlignment;
+use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::FEATURE_NAMES;
 use crate::labels::{Direction, DirectionLabel, RankTarget};
@@ -209,10 +209,20 @@ impl Manifest {
             }
         };
         if self.inputs != inputs {
-            return Err(Error::contract(format!("inputs are {}, a {} model needs {}", list(&self.inputs), self.kind.name(), list(&inputs))));
+            return Err(Error::contract(format!(
+                "inputs are {}, a {} model needs {}",
+                list(&self.inputs),
+                self.kind.name(),
+                list(&inputs)
+            )));
         }
         if self.outputs != outputs {
-            return Err(Error::contract(format!("outputs are {}, a {} model needs {}", list(&self.outputs), self.kind.name(), list(&outputs))));
+            return Err(Error::contract(format!(
+                "outputs are {}, a {} model needs {}",
+                list(&self.outputs),
+                self.kind.name(),
+                list(&outputs)
+            )));
         }
         if let Some(s) = &self.scaler {
             let n = self.features.len();

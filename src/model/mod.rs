@@ -13,8 +13,8 @@ pub use backend::{BackendKind, Device, OpenOptions, TensorIn};
 pub use bundle::Bundle;
 pub use manifest::{Manifest, ModelKind};
 
-use backend::Engine;
 use crate::error::{Error, Result};
+use backend::Engine;
 
 /// A loaded, checked model. `&Model` may be used from many threads at once.
 pub struct Model {
@@ -104,7 +104,12 @@ impl Model {
                 })
                 && t.shape.iter().product::<usize>() == t.data.len();
             if !fits {
-                return Err(Error::shape(format!("input {} has shape {:?} and {} values; the contract says {spec}", spec.name, t.shape, t.data.len())));
+                return Err(Error::shape(format!(
+                    "input {} has shape {:?} and {} values; the contract says {spec}",
+                    spec.name,
+                    t.shape,
+                    t.data.len()
+                )));
             }
         }
         self.engine.run(inputs, out)

@@ -29,9 +29,8 @@ impl Dates<'_> {
             Dates::Days(d) => Ok(d[i]),
             Dates::Yyyymmdd(d) => {
                 let v = d[i];
-                Date::from_ymd(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32).ok_or_else(|| {
-                    Error::parse(Location { date: Some(v.to_string()), ..Default::default() }, "not a YYYYMMDD date")
-                })
+                Date::from_ymd(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32)
+                    .ok_or_else(|| Error::parse(Location { date: Some(v.to_string()), ..Default::default() }, "not a YYYYMMDD date"))
             }
         }
     }
@@ -80,13 +79,26 @@ impl<'a> BarsRef<'a> {
             Dates::Days(d) => Dates::Days(&d[..k]),
             Dates::Yyyymmdd(d) => Dates::Yyyymmdd(&d[..k]),
         };
-        BarsRef { dates, open: &self.open[..k], high: &self.high[..k], low: &self.low[..k], close: &self.close[..k], volume: &self.volume[..k] }
+        BarsRef {
+            dates,
+            open: &self.open[..k],
+            high: &self.high[..k],
+            low: &self.low[..k],
+            close: &self.close[..k],
+            volume: &self.volume[..k],
+        }
     }
 
     /// Number of bars, after checking that every column has it.
     pub fn checked_len(&self) -> Result<usize> {
         let n = self.dates.len();
-        for (name, len) in [("open", self.open.len()), ("high", self.high.len()), ("low", self.low.len()), ("close", self.close.len()), ("volume", self.volume.len())] {
+        for (name, len) in [
+            ("open", self.open.len()),
+            ("high", self.high.len()),
+            ("low", self.low.len()),
+            ("close", self.close.len()),
+            ("volume", self.volume.len()),
+        ] {
             if len != n {
                 return Err(Error::shape(format!("{n} dates but {len} {name} values")));
             }
@@ -95,6 +107,13 @@ impl<'a> BarsRef<'a> {
     }
 
     pub fn bar(&self, i: usize) -> Result<Bar> {
-        Ok(Bar { date: self.dates.get(i)?, open: self.open[i], high: self.high[i], low: self.low[i], close: self.close[i], volume: self.volume[i] })
+        Ok(Bar {
+            date: self.dates.get(i)?,
+            open: self.open[i],
+            high: self.high[i],
+            low: self.low[i],
+            close: self.close[i],
+            volume: self.volume[i],
+        })
     }
 }

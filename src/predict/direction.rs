@@ -90,7 +90,9 @@ impl Model {
             if !is_complete(last) {
                 return Err(Error::InvalidBar {
                     at: crate::error::Location { date: Some(stock.dates.get(n - 1)?.to_string()), ..Default::default() },
-                    what: "a feature of the last bar is not finite (a zero volume the day before?): the model was never trained on such a day".into(),
+                    what:
+                        "a feature of the last bar is not finite (a zero volume the day before?): the model was never trained on such a day"
+                            .into(),
                 });
             }
             // The newest complete rows, newest first; the gap alignment skips day t itself.

@@ -5,6 +5,6 @@ mod bars_ref;
 mod direction;
 mod ranking;
 
-pub use bars_ref::{AsBars, BarsRef, Dates};
 pub use crate::relations::RankingInputs;
+pub use bars_ref::{AsBars, BarsRef, Dates};
 pub use ranking::{Ranking, rank_with_ids, stock_scores};

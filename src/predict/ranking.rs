@@ -65,7 +65,12 @@ pub fn stock_scores(panel: &Panel, d: usize, node_scores: &[f32]) -> Vec<f32> {
 pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<Ranking> {
     use crate::bars::{BarSeries, IndustryRow};
     if stocks.len() != sector_ids.len() || stocks.len() != sub_industry_ids.len() {
-        return Err(Error::shape(format!("{} stocks, {} sector ids, {} sub-industry ids", stocks.len(), sector_ids.len(), sub_industry_ids.len())));
+        return Err(Error::shape(format!(
+            "{} stocks, {} sector ids, {} sub-industry ids",
+            stocks.len(),
+            sector_ids.len(),
+            sub_industry_ids.len()
+        )));
     }
     let mut series = Vec::with_capacity(stocks.len());
     let mut rows = Vec::with_capacity(stocks.len());
@@ -77,7 +82,11 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
             one.push(bars.bar(t).map_err(|e| e.for_stock(&ticker))?).map_err(|e| e.for_stock(&ticker))?;
         }
         series.push(one);
-        rows.push(IndustryRow { ticker, sector: format!("sector {}", sector_ids[i]), sub_industry: format!("sub-industry {}", sub_industry_ids[i]) });
+        rows.push(IndustryRow {
+            ticker,
+            sector: format!("sector {}", sector_ids[i]),
+            sub_industry: format!("sub-industry {}", sub_industry_ids[i]),
+        });
     }
     let industries = Industries::new(rows)?;
     // Panel rows follow `series`, so panel index k is stock k.

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use trendcast::model::Manifest;
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::onnx::GruClassifier;
-use trendcast::model::Manifest;
 
 /// A GRU(13 -> hidden) direction bundle with seeded weights.
 pub fn direction_bundle(dir: &Path, hidden: usize, window: usize) -> (GruClassifier, Manifest) {

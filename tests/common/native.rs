@@ -33,7 +33,15 @@ pub fn write_bars_csv(path: &Path, u: &Universe) {
     let mut csv = String::new();
     for (k, s) in u.series.iter().enumerate() {
         for i in 0..s.len() {
-            csv += &format!("{k},{},{:?},{:?},{:?},{:?},{:?}\n", yyyymmdd(s.dates[i]), s.open[i], s.high[i], s.low[i], s.close[i], s.volume[i]);
+            csv += &format!(
+                "{k},{},{:?},{:?},{:?},{:?},{:?}\n",
+                yyyymmdd(s.dates[i]),
+                s.open[i],
+                s.high[i],
+                s.low[i],
+                s.close[i],
+                s.volume[i]
+            );
         }
     }
     std::fs::write(path, csv).unwrap();

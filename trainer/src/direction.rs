@@ -172,7 +172,8 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
     for epoch in 1..=cfg.epochs {
         order.shuffle(&mut rng);
         let bar = ProgressBar::new(order.len() as u64).with_style(
-            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} samples {per_sec} eta {eta} {msg}").expect("valid template"),
+            ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} samples {per_sec} eta {eta} {msg}")
+                .expect("valid template"),
         );
         bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
         let started = Instant::now();
@@ -219,7 +220,10 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
     }
     let v = evaluate(&net, &ds, &val, device);
     let t = (!test.is_empty()).then(|| evaluate(&net, &ds, &test, device));
-    let range = |s: &[Sample]| DateRange { from: s.iter().map(|s| s.date).min().expect("non-empty"), to: s.iter().map(|s| s.date).max().expect("non-empty") };
+    let range = |s: &[Sample]| DateRange {
+        from: s.iter().map(|s| s.date).min().expect("non-empty"),
+        to: s.iter().map(|s| s.date).max().expect("non-empty"),
+    };
     let summary = json!({
         "config": cfg, "device": format!("{device:?}"), "best_epoch": best_epoch,
         "train_samples": train.len(), "validation_samples": val.len(), "test_samples": test.len(),

@@ -50,8 +50,8 @@ impl Net {
     /// [B, T, N, 5] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N].
     fn encoder(&self, prefix: &str, x: &Tensor, adj: &Tensor) -> Tensor {
         let n = adj.size()[adj.dim() - 1];
-        let mask = (self.spec.encoder == EncoderKind::Gat)
-            .then(|| (adj + Tensor::eye(n, (Kind::Float, adj.device()))).gt(0.0).logical_not());
+        let mask =
+            (self.spec.encoder == EncoderKind::Gat).then(|| (adj + Tensor::eye(n, (Kind::Float, adj.device()))).gt(0.0).logical_not());
         let mut h = x.shallow_clone();
         for l in 0..self.spec.encoder_sizes.len() {
             let name = format!("{prefix}.{l}");

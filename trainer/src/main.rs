@@ -71,11 +71,14 @@ fn main() -> Result<()> {
             summary["parity_max_abs_diff"] = parity.into();
             summary["bundle"] = out.display().to_string().into();
             std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
-            println!("{}", serde_json::to_string(&serde_json::json!({
-                "bundle": summary["bundle"], "best_epoch": summary["best_epoch"],
-                "validation_macro_f1": summary["validation"]["macro_f1"], "test_macro_f1": summary["test"]["macro_f1"],
-                "parity_max_abs_diff": parity,
-            }))?);
+            println!(
+                "{}",
+                serde_json::to_string(&serde_json::json!({
+                    "bundle": summary["bundle"], "best_epoch": summary["best_epoch"],
+                    "validation_macro_f1": summary["validation"]["macro_f1"], "test_macro_f1": summary["test"]["macro_f1"],
+                    "parity_max_abs_diff": parity,
+                }))?
+            );
         }
         Command::Ranking { config, data, out, cpu, epochs, max_train_days } => {
             let mut cfg = RankingConfig::load(&config)?;
@@ -93,10 +96,13 @@ fn main() -> Result<()> {
             summary["rank_call_seconds"] = latency;
             summary["bundle"] = out.display().to_string().into();
             std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
-            println!("{}", serde_json::to_string(&serde_json::json!({
-                "bundle": summary["bundle"], "best_epoch": summary["best_epoch"], "validation": summary["validation"],
-                "test": summary["test"], "parity_max_abs_diff": parity, "rank_call_seconds": summary["rank_call_seconds"],
-            }))?);
+            println!(
+                "{}",
+                serde_json::to_string(&serde_json::json!({
+                    "bundle": summary["bundle"], "best_epoch": summary["best_epoch"], "validation": summary["validation"],
+                    "test": summary["test"], "parity_max_abs_diff": parity, "rank_call_seconds": summary["rank_call_seconds"],
+                }))?
+            );
         }
     }
     Ok(())

@@ -109,8 +109,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
     tch::set_num_threads(cfg.threads as i32);
     // A training day's label must not read prices of the validation period.
     let last_label_day = data.panel.calendar.partition_point(|&d| d <= cfg.train.to).saturating_sub(1);
-    let train_days: Vec<usize> =
-        data.days(&cfg.train, cfg).into_iter().filter(|&d| d + cfg.target.horizon() <= last_label_day).collect();
+    let train_days: Vec<usize> = data.days(&cfg.train, cfg).into_iter().filter(|&d| d + cfg.target.horizon() <= last_label_day).collect();
     if train_days.is_empty() || data.days(&cfg.validation, cfg).is_empty() {
         bail!("no training or validation days in {:?} / {:?}", cfg.train, cfg.validation);
     }

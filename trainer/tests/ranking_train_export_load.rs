@@ -14,7 +14,8 @@ use trendcast_trainer::ranking;
 #[test]
 fn train_export_and_rank_on_both_backends() {
     let started = std::time::Instant::now();
-    let u = generate(&SyntheticSpec { days: 300, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 6, ..Default::default() });
+    let u =
+        generate(&SyntheticSpec { days: 300, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 6, ..Default::default() });
     let range = |a: &str, b: &str| DateRange { from: Date::parse(a).unwrap(), to: Date::parse(b).unwrap() };
     let cfg = RankingConfig {
         name: "lsr-igru-smoke".into(),

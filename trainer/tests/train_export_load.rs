@@ -9,11 +9,7 @@ use trendcast_trainer::direction;
 
 #[test]
 fn train_export_and_load_on_both_backends() {
-    let u = generate(&SyntheticSpec {
-        days: 1000,
-        first_day: trendcast::Date::parse("2016-01-04").unwrap(),
-        ..Default::default()
-    });
+    let u = generate(&SyntheticSpec { days: 1000, first_day: trendcast::Date::parse("2016-01-04").unwrap(), ..Default::default() });
     let cfg = DirectionConfig {
         name: "smoke".into(),
         hidden: 16,

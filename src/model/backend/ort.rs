@@ -97,7 +97,11 @@ impl OrtEngine {
             Device::Cpu => builder(&env)?.commit_from_memory(onnx).map_err(ort_err)?,
             Device::Cuda(id) => {
                 let cuda = ep::CUDA::default().with_device_id(id as i32).build().error_on_failure();
-                match builder(&env)?.with_execution_providers([cuda]).map_err(ort_err).and_then(|mut b| b.commit_from_memory(onnx).map_err(ort_err)) {
+                match builder(&env)?
+                    .with_execution_providers([cuda])
+                    .map_err(ort_err)
+                    .and_then(|mut b| b.commit_from_memory(onnx).map_err(ort_err))
+                {
                     Ok(s) => s,
                     Err(e) => {
                         *note = Some(format!("CUDA execution provider unavailable, running on CPU: {e}"));

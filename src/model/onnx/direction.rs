@@ -118,7 +118,9 @@ impl GruClassifier {
             for k in 0..h {
                 let r = sig(gate_row(&self.weight_ih, &self.bias_ih, &xv, k) + gate_row(&self.weight_hh, &self.bias_hh, &state, k));
                 let z = sig(gate_row(&self.weight_ih, &self.bias_ih, &xv, h + k) + gate_row(&self.weight_hh, &self.bias_hh, &state, h + k));
-                let n = (gate_row(&self.weight_ih, &self.bias_ih, &xv, 2 * h + k) + r * gate_row(&self.weight_hh, &self.bias_hh, &state, 2 * h + k)).tanh();
+                let n = (gate_row(&self.weight_ih, &self.bias_ih, &xv, 2 * h + k)
+                    + r * gate_row(&self.weight_hh, &self.bias_hh, &state, 2 * h + k))
+                .tanh();
                 next[k] = (1.0 - z) * n + z * state[k];
             }
             state = next;

@@ -525,7 +525,13 @@ fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64]
                 let z = layer.b[c] as f64 + (0..n).map(|j| weights[j] * hw[j * out + c]).sum::<f64>();
                 next[i * out + c] = match spec.encoder {
                     EncoderKind::Gcn => z.tanh(),
-                    EncoderKind::Gat => if z > 0.0 { z } else { z.exp() - 1.0 },
+                    EncoderKind::Gat => {
+                        if z > 0.0 {
+                            z
+                        } else {
+                            z.exp() - 1.0
+                        }
+                    }
                 };
             }
         }

@@ -7,14 +7,14 @@ mod lsr_igru;
 mod ranking;
 
 pub use direction::GruClassifier;
-pub use lsr_igru::{Dense, EncoderKind, GAT_LEAKY_SLOPE, aggregate_first, GAT_MASKED_LOGIT, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec};
+pub use lsr_igru::{Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec, aggregate_first};
 pub use ranking::RankingProbe;
 
 use prost::Message;
 use tract_onnx::pb::{
-    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
-    TensorShapeProto, TypeProto, ValueInfoProto, attribute_proto::AttributeType, tensor_proto::DataType,
-    tensor_shape_proto::Dimension, tensor_shape_proto::dimension, type_proto,
+    AttributeProto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto, TensorShapeProto,
+    TypeProto, ValueInfoProto, attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto::Dimension,
+    tensor_shape_proto::dimension, type_proto,
 };
 
 use super::manifest::{Dim, TensorSpec};
