@@ -13,7 +13,7 @@ use trendcast::ffi::{
     trendcast_status,
 };
 use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::GruClassifier;
+use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
 
@@ -26,7 +26,7 @@ fn ymd(s: &trendcast::bars::BarSeries) -> Vec<i32> {
 
 fn direction(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let gru = GruClassifier::seeded(13, 128, 3, 1);
+    let gru: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 128, 3, 1).into();
     write_direction(dir.path(), &gru, &DirectionExport::new("bench", WINDOW)).unwrap();
     let u =
         generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 80, ..Default::default() });

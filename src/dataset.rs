@@ -163,7 +163,9 @@ impl DirectionDataset {
         for (si, sym) in symbols.iter().enumerate() {
             for row in first..sym.dates.len() {
                 let date = sym.dates[row];
-                let Some(split) = spec.splits.of(date) else { continue };
+                let Some(split) = spec.splits.of(date) else {
+                    continue;
+                };
                 if cutoffs.iter().any(|&(from, before)| date >= from && date < before) {
                     continue;
                 }

@@ -5,6 +5,7 @@ mod common;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::features::{FeatureState, N_FEATURES};
+use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
 
@@ -51,6 +52,80 @@ fn direction_backends_agree_with_each_other_and_the_reference() {
         assert_eq!(auto.backend(), BackendKind::Ort);
         assert!(auto.fallback_reason().is_none());
     }
+}
+
+/// RNN, LSTM and a three-member GRU ensemble (ONNX's gate orders differ from PyTorch's for LSTM and
+/// GRU) match the f64 reference on both engines.
+#[test]
+fn every_cell_and_the_ensemble_match_the_reference_on_both_backends() {
+    let u = generate(&SyntheticSpec { days: 90, ..Default::default() });
+    let stocks: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+    let windows: Vec<Vec<f32>> = u
+        .series
+        .iter()
+        .map(|s| {
+            let mut st = FeatureState::new();
+            let rows: Vec<[f64; 13]> = (0..s.len()).map(|i| st.push(&s.bar(i)).unwrap()).collect();
+            rows[rows.len() - 30..].as_flattened().iter().map(|v| *v as f32).collect()
+        })
+        .collect();
+    let nets: Vec<(&str, DirectionNet)> = vec![
+        ("rnn", RecurrentClassifier::seeded(Cell::Rnn, 13, 24, 3, 7).into()),
+        ("lstm", RecurrentClassifier::seeded(Cell::Lstm, 13, 24, 3, 8).into()),
+        ("ensemble", DirectionNet { members: (1..=3).map(|s| RecurrentClassifier::seeded(Cell::Gru, 13, 16, 3, s)).collect() }),
+    ];
+    for (name, net) in nets {
+        let dir = tempfile::tempdir().unwrap();
+        let (net, m) = common::models::direction_bundle_of(dir.path(), net, 30);
+        assert_eq!(m.extra["architecture"]["members"], net.members.len());
+        let mut backends = vec![BackendKind::Tract];
+        if common::models::ort_available() {
+            backends.push(BackendKind::Ort);
+        }
+        for backend in backends {
+            let got = open(dir.path(), backend).direction(&stocks).unwrap();
+            for (k, x) in windows.iter().enumerate() {
+                let want = net.reference(x, 30);
+                for c in 0..3 {
+                    let d = (got[k][c] as f64 - want[c]).abs();
+                    assert!(d < 1e-5, "{name} on {backend:?}, stock {k} class {c}: {} vs {}", got[k][c], want[c]);
+                }
+            }
+        }
+    }
+}
+
+/// An ensemble written from trained bundles answers the mean of its members' answers, and members
+/// with different contracts are refused.
+#[test]
+fn an_ensemble_of_bundles_is_the_mean_of_its_members() {
+    let u = generate(&SyntheticSpec { days: 90, ..Default::default() });
+    let stocks: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut members = Vec::new();
+    let mut mean = vec![[0f32; 3]; stocks.len()];
+    for (k, cell) in [Cell::Gru, Cell::Gru, Cell::Lstm].into_iter().enumerate() {
+        let dir = tmp.path().join(format!("m{k}"));
+        common::models::direction_bundle_of(&dir, RecurrentClassifier::seeded(cell, 13, 12, 3, k as u64).into(), 30);
+        for (m, p) in mean.iter_mut().zip(open(&dir, BackendKind::Tract).direction(&stocks).unwrap()) {
+            for c in 0..3 {
+                m[c] += p[c] / 3.0;
+            }
+        }
+        members.push(trendcast::model::Bundle::load(&dir).unwrap());
+    }
+    let out = tmp.path().join("ensemble");
+    let m = trendcast::model::export::write_direction_ensemble(&out, "ens", &members).unwrap();
+    assert_eq!(m.extra["members"].as_array().unwrap().len(), 3);
+    let got = open(&out, BackendKind::Tract).direction(&stocks).unwrap();
+    let worst = got.as_flattened().iter().zip(mean.as_flattened()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    assert!(worst < 1e-6, "ensemble vs mean of members: {worst}");
+
+    let other = tmp.path().join("w20");
+    common::models::direction_bundle_of(&other, RecurrentClassifier::seeded(Cell::Gru, 13, 12, 3, 9).into(), 20);
+    members.push(trendcast::model::Bundle::load(&other).unwrap());
+    let err = trendcast::model::export::write_direction_ensemble(&tmp.path().join("bad"), "bad", &members).unwrap_err();
+    assert!(err.to_string().contains("different contracts"), "{err}");
 }
 
 #[test]

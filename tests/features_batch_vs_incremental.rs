@@ -28,7 +28,9 @@ fn synthetic_universe_agrees_bit_for_bit() {
 
 #[test]
 fn shared_data_agrees_bit_for_bit() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
     let u = trendcast::bars::load_dataset_dir(&dir, &Default::default()).unwrap();
     for s in u.series.iter().step_by(25) {
         assert_agree(s);

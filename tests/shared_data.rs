@@ -9,7 +9,9 @@ use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 
 #[test]
 fn loads_every_bar_and_industry() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
     let u = load_dataset_dir(&dir, &LoadOptions::default()).unwrap();
     assert_eq!(u.n_bars(), 921_449 + 870_001);
     assert_eq!(u.series.len(), 503);
@@ -25,7 +27,9 @@ fn loads_every_bar_and_industry() {
 /// class weights on this data (shared/specs/direction.md).
 #[test]
 fn gap_windows_reproduce_the_original_counts() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
     let u = load_dataset_dir(&dir, &LoadOptions::default()).unwrap();
     let spec = DatasetSpec { alignment: WindowAlignment::EndsBeforeT, ..Default::default() };
     let ds = DirectionDataset::build(&u.series, &spec).unwrap();
@@ -42,7 +46,9 @@ fn gap_windows_reproduce_the_original_counts() {
 /// pandas (pct_change, rolling mean, rolling std) from the same file.
 #[test]
 fn cli_features_match_pandas() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
     let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
         .args(["features", "--data"])
         .arg(&dir)
@@ -89,7 +95,9 @@ fn cli_features_match_pandas() {
 
 #[test]
 fn cli_dataset_prints_counts_per_split() {
-    let Some(dir) = common::shared_data() else { return };
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
     let out =
         Command::new(env!("CARGO_BIN_EXE_trendcast")).args(["dataset", "--data"]).arg(&dir).args(["--embargo", "5"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -316,7 +316,9 @@ fn backtest_cmd(
             (m.manifest().name.clone(), r)
         }
         (None, Some("momentum")) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?),
-        (None, other) => return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum)") }),
+        (None, other) => {
+            return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum)") });
+        }
     };
     if let Some(path) = curve {
         let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
@@ -347,7 +349,9 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     let m = open(model, backend)?;
     let label = match m.manifest().label {
         trendcast::model::manifest::LabelSpec::Direction(l) => l,
-        _ => return Err(Error::WrongKind { what: "eval needs a direction model".into() }),
+        _ => {
+            return Err(Error::WrongKind { what: "eval needs a direction model".into() });
+        }
     };
     let u = load_dataset_dir(data, &LoadOptions::default())?;
     // The samples of the dataset (the original's cleaning rules) whose date is in the range; the

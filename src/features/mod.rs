@@ -67,7 +67,9 @@ pub(crate) fn row(x: &RowInputs<'_>) -> FeatureRow {
     let n = x.closes.len();
     let close = x.closes[n - 1];
     let back = |k: usize| if n > k { x.closes[n - 1 - k] } else { f64::NAN };
-    let ma_ratio = |k: usize| if n >= k { close / mean(&x.closes[n - k..]) - 1.0 } else { f64::NAN };
+    let ma_ratio = |k: usize| {
+        if n >= k { close / mean(&x.closes[n - k..]) - 1.0 } else { f64::NAN }
+    };
     let volatility = |k: usize| {
         let m = x.returns.len();
         if m >= k { sample_std(&x.returns[m - k..]) } else { f64::NAN }

@@ -77,7 +77,9 @@ fn c_string(s: &str) -> CString {
 }
 
 fn read_options(p: *const trendcast_open_options) -> Result<OpenOptions> {
-    let Some(o) = (unsafe { p.as_ref() }) else { return Ok(OpenOptions::default()) };
+    let Some(o) = (unsafe { p.as_ref() }) else {
+        return Ok(OpenOptions::default());
+    };
     // Fields past the caller's struct_size do not exist in its build: keep their defaults.
     let size = o.struct_size as usize;
     let has = |end: usize| size >= end;
@@ -91,7 +93,9 @@ fn read_options(p: *const trendcast_open_options) -> Result<OpenOptions> {
         0 => BackendKind::Auto,
         1 => BackendKind::Ort,
         2 => BackendKind::Tract,
-        b => return Err(Error::InvalidArgument { what: format!("options.backend {b} is not a trendcast_backend") }),
+        b => {
+            return Err(Error::InvalidArgument { what: format!("options.backend {b} is not a trendcast_backend") });
+        }
     };
     if has(std::mem::offset_of!(trendcast_open_options, cuda_device) + 4) && o.cuda_device >= 0 {
         out.device = Device::Cuda(o.cuda_device as u32);

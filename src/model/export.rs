@@ -7,9 +7,9 @@ use super::bundle::Bundle;
 use super::manifest::{
     DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, NODE_FEATURE_NAMES, RelationSpec, Scaler, direction_io, ranking_io,
 };
-use super::onnx::{GruClassifier, LsrIgru, RankingProbe};
+use super::onnx::{DirectionNet, LsrIgru, RankingProbe};
 use crate::dataset::WindowAlignment;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::features::FEATURE_NAMES;
 use crate::labels::{Direction, DirectionLabel, RankTarget};
 
@@ -122,14 +122,64 @@ fn metadata(m: &Manifest) -> Vec<(String, String)> {
     ]
 }
 
-/// Writes a direction bundle with a GRU classifier into `dir`; returns its manifest.
-pub fn write_direction(dir: &Path, gru: &GruClassifier, e: &DirectionExport) -> Result<Manifest> {
+/// Writes a direction bundle (one recurrent classifier or a seed ensemble) into `dir`; returns its
+/// manifest. The architecture is recorded in `extra.architecture` (informational).
+pub fn write_direction(dir: &Path, net: &DirectionNet, e: &DirectionExport) -> Result<Manifest> {
     let mut m = e.manifest(ModelKind::Direction, FEATURE_NAMES.map(String::from).to_vec());
     (m.inputs, m.outputs) = direction_io(e.window);
     m.classes = Direction::NAMES.map(String::from).to_vec();
-    let proto = gru.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    let proto = net.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    m.extra.insert("architecture".into(), net.describe());
     Bundle::write(dir, &mut m, &proto)?;
     Ok(m)
+}
+
+/// Writes a seed ensemble of direction bundles into `dir`: one graph whose output is the mean of
+/// the members' probabilities. The members must share the contract (features, window, alignment,
+/// scaler, label, classes); the ensemble's manifest is the first member's, named `name`, with the
+/// members listed in `extra.members`.
+pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> Result<Manifest> {
+    let Some(first) = members.first() else {
+        return Err(Error::argument("an ensemble needs at least one member"));
+    };
+    let f = &first.manifest;
+    let mut net = DirectionNet { members: Vec::new() };
+    for b in members {
+        let m = &b.manifest;
+        if m.kind != ModelKind::Direction {
+            return Err(Error::contract(format!("{}: not a direction bundle", b.dir.display())));
+        }
+        if (&m.features, m.window, m.alignment, &m.scaler, &m.label, &m.classes)
+            != (&f.features, f.window, f.alignment, &f.scaler, &f.label, &f.classes)
+        {
+            return Err(Error::contract(format!(
+                "{} and {} have different contracts (features, window, alignment, scaler, label or classes)",
+                first.dir.display(),
+                b.dir.display()
+            )));
+        }
+        net.members.extend(DirectionNet::from_onnx(&b.onnx)?.members);
+    }
+    let e = DirectionExport {
+        name: name.into(),
+        window: f.window,
+        alignment: f.alignment,
+        scaler: f.scaler.clone(),
+        label: match f.label {
+            LabelSpec::Direction(l) => l,
+            _ => return Err(Error::contract("a direction bundle without a direction label")),
+        },
+        train: f.train,
+        validation: f.validation,
+        extra: serde_json::Map::from_iter([(
+            "members".to_string(),
+            members
+                .iter()
+                .map(|b| serde_json::json!({"name": b.manifest.name, "onnx_sha256": b.manifest.onnx_sha256, "dir": b.dir}))
+                .collect(),
+        )]),
+    };
+    write_direction(dir, &net, &e)
 }
 
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded

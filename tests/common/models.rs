@@ -5,13 +5,17 @@ use std::path::Path;
 
 use trendcast::model::Manifest;
 use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::GruClassifier;
+use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 /// A GRU(13 -> hidden) direction bundle with seeded weights.
-pub fn direction_bundle(dir: &Path, hidden: usize, window: usize) -> (GruClassifier, Manifest) {
-    let gru = GruClassifier::seeded(13, hidden, 3, 42);
-    let m = write_direction(dir, &gru, &DirectionExport::new("test-direction", window)).unwrap();
-    (gru, m)
+pub fn direction_bundle(dir: &Path, hidden: usize, window: usize) -> (DirectionNet, Manifest) {
+    direction_bundle_of(dir, RecurrentClassifier::seeded(Cell::Gru, 13, hidden, 3, 42).into(), window)
+}
+
+/// A direction bundle around any net (RNN, LSTM, GRU, ensembles).
+pub fn direction_bundle_of(dir: &Path, net: DirectionNet, window: usize) -> (DirectionNet, Manifest) {
+    let m = write_direction(dir, &net, &DirectionExport::new("test-direction", window)).unwrap();
+    (net, m)
 }
 
 /// ONNX Runtime is required (the README test command installs it) unless TRENDCAST_REQUIRE_ORT is

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use trendcast::Date;
 use trendcast::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, RelationSpec};
-use trendcast::model::onnx::LsrIgruSpec;
+use trendcast::model::onnx::{Cell, LsrIgruSpec};
 
 /// A direction experiment. Every field has the original project's value as its default.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,6 +22,8 @@ pub struct DirectionConfig {
     pub max_train_samples: usize,
     /// Evaluate on at most this many samples per split (0: all).
     pub max_eval_samples: usize,
+    /// Recurrent cell: "rnn", "lstm" or "gru".
+    pub cell: Cell,
     pub hidden: usize,
     pub dropout: f64,
     pub lr: f64,
@@ -47,6 +49,7 @@ impl Default for DirectionConfig {
             scaler: false,
             max_train_samples: 0,
             max_eval_samples: 0,
+            cell: Cell::Gru,
             hidden: 128,
             dropout: 0.3,
             lr: 1e-3,

@@ -1,4 +1,4 @@
-//! Training the direction GRU: the original project's loop (weighted cross-entropy, Adam, gradient
+//! Training the direction models (RNN, LSTM, GRU): the original project's loop (weighted cross-entropy, Adam, gradient
 //! clipping, best epoch by validation macro-F1), on samples built by the core crate, exported
 //! through the core's ONNX writer and checked against ONNX Runtime and tract.
 
@@ -11,23 +11,27 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
-use tch::nn::{self, Module, OptimizerConfig, RNN};
+use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Sample, Split, WindowAlignment};
 use trendcast::features::N_FEATURES;
 use trendcast::metrics::{ClassScores, Confusion};
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::manifest::{DateRange, Scaler};
-use trendcast::model::onnx::GruClassifier;
+use trendcast::model::onnx::{Cell, RecurrentClassifier};
 use trendcast::model::{BackendKind, Model, OpenOptions, TensorIn};
 
 use crate::batch::direction_batch;
 use crate::config::DirectionConfig;
 
-/// GRU(13 -> H), last step, dropout, linear to 3 logits (the original's final model).
+/// RNN | LSTM | GRU (13 -> H), last step, dropout, linear to 3 logits (the original's models; its
+/// final one is the GRU).
 pub struct Net {
     pub vs: nn::VarStore,
-    gru: nn::GRU,
+    cell: Cell,
+    hidden: usize,
+    /// weight_ih, weight_hh, bias_ih, bias_hh in PyTorch's layout (what `Tensor::gru` etc. take).
+    flat: Vec<Tensor>,
     head: nn::Linear,
     dropout: f64,
     /// Feature standardisation applied to every batch (identity without a scaler).
@@ -36,16 +40,34 @@ pub struct Net {
 }
 
 impl Net {
-    pub fn new(device: Device, hidden: usize, dropout: f64, scaler: Option<&Scaler>) -> Net {
+    pub fn new(device: Device, cell: Cell, hidden: usize, dropout: f64, scaler: Option<&Scaler>) -> Net {
         let vs = nn::VarStore::new(device);
-        let cfg = nn::RNNConfig { batch_first: true, ..Default::default() };
-        let gru = nn::gru(vs.root() / "gru", N_FEATURES as i64, hidden as i64, cfg);
+        // The variables, their order and init are those of `tch::nn::gru` (so the shipped GRU
+        // regenerates bit for bit); tch has no plain RNN layer, hence the flat weights.
+        let (h, g) = (hidden as i64, cell.gates() as i64);
+        let path = vs.root() / cell.name();
+        let init = nn::RNNConfig::default();
+        let flat = vec![
+            path.var("weight_ih_l0", &[g * h, N_FEATURES as i64], init.w_ih_init),
+            path.var("weight_hh_l0", &[g * h, h], init.w_hh_init),
+            path.var("bias_ih_l0", &[g * h], init.b_ih_init.expect("biases")),
+            path.var("bias_hh_l0", &[g * h], init.b_hh_init.expect("biases")),
+        ];
         let head = nn::linear(vs.root() / "head", hidden as i64, 3, Default::default());
         let (m, s) = match scaler {
             Some(s) => (s.mean.iter().map(|v| *v as f32).collect(), s.std.iter().map(|v| *v as f32).collect()),
             None => (vec![0f32; N_FEATURES], vec![1f32; N_FEATURES]),
         };
-        Net { vs, gru, head, dropout, mean: Tensor::from_slice(&m).to_device(device), std: Tensor::from_slice(&s).to_device(device) }
+        Net {
+            vs,
+            cell,
+            hidden,
+            flat,
+            head,
+            dropout,
+            mean: Tensor::from_slice(&m).to_device(device),
+            std: Tensor::from_slice(&s).to_device(device),
+        }
     }
 
     /// Standardised inputs: what the exported model receives after the library's scaler.
@@ -55,25 +77,32 @@ impl Net {
 
     /// Logits of already scaled windows [B, T, 13].
     pub fn logits(&self, x: &Tensor, train: bool) -> Tensor {
-        let (out, _) = self.gru.seq(x);
+        let h0 = Tensor::zeros([1, x.size()[0], self.hidden as i64], (Kind::Float, x.device()));
+        let out = match self.cell {
+            Cell::Gru => x.gru(&h0, &self.flat, true, 1, 0.0, train, false, true).0,
+            Cell::Rnn => x.rnn_tanh(&h0, &self.flat, true, 1, 0.0, train, false, true).0,
+            Cell::Lstm => x.lstm(&[h0.shallow_clone(), h0], &self.flat, true, 1, 0.0, train, false, true).0,
+        };
         self.head.forward(&out.select(1, -1).dropout(self.dropout, train))
     }
 
     /// The weights in PyTorch layout, for the ONNX writer.
-    pub fn export_weights(&self, hidden: usize) -> Result<GruClassifier> {
+    pub fn export_weights(&self) -> Result<RecurrentClassifier> {
         let vars = self.vs.variables();
         let get = |name: &str| -> Result<Vec<f32>> {
             let t = vars.get(name).with_context(|| format!("no variable {name}"))?;
             Ok(Vec::<f32>::try_from(t.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))?)
         };
-        Ok(GruClassifier {
+        let c = self.cell.name();
+        Ok(RecurrentClassifier {
+            cell: self.cell,
             input_size: N_FEATURES,
-            hidden,
+            hidden: self.hidden,
             classes: 3,
-            weight_ih: get("gru.weight_ih_l0")?,
-            weight_hh: get("gru.weight_hh_l0")?,
-            bias_ih: get("gru.bias_ih_l0")?,
-            bias_hh: get("gru.bias_hh_l0")?,
+            weight_ih: get(&format!("{c}.weight_ih_l0"))?,
+            weight_hh: get(&format!("{c}.weight_hh_l0"))?,
+            bias_ih: get(&format!("{c}.bias_ih_l0"))?,
+            bias_hh: get(&format!("{c}.bias_hh_l0"))?,
             fc_weight: get("head.weight")?,
             fc_bias: get("head.bias")?,
         })
@@ -97,7 +126,8 @@ pub fn fit_scaler(ds: &DirectionDataset, train: &[Sample]) -> Scaler {
     Scaler { mean, std }
 }
 
-fn subsample(mut v: Vec<Sample>, max: usize, seed: u64) -> Vec<Sample> {
+/// At most `max` samples (0: all) drawn with `seed`, back in dataset order.
+pub fn subsample(mut v: Vec<Sample>, max: usize, seed: u64) -> Vec<Sample> {
     if max > 0 && v.len() > max {
         v.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
         v.truncate(max);
@@ -154,7 +184,7 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
         bail!("no training or validation samples ({} / {})", train.len(), val.len());
     }
     let scaler = cfg.scaler.then(|| fit_scaler(&ds, &train));
-    let net = Net::new(device, cfg.hidden, cfg.dropout, scaler.as_ref());
+    let net = Net::new(device, cfg.cell, cfg.hidden, cfg.dropout, scaler.as_ref());
     let mut opt = nn::Adam { wd: cfg.weight_decay, ..Default::default() }.build(&net.vs, cfg.lr)?;
     let counts = {
         let mut c = [0usize; 3];
@@ -249,7 +279,7 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
         extra.insert(k.into(), s[k].clone());
     }
     e.extra = extra;
-    write_direction(out, &trained.net.export_weights(cfg.hidden)?, &e)?;
+    write_direction(out, &trained.net.export_weights()?.into(), &e)?;
 
     // Parity on up to 256 validation windows, fed to every engine already scaled.
     let spec = DatasetSpec { lookback: cfg.lookback, alignment: e.alignment, embargo: cfg.embargo, ..Default::default() };
@@ -280,6 +310,57 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
         eprintln!("parity: tch vs {} max |diff| {diff:.2e} over {} windows", backend.name(), picked.len());
         if diff > 1e-5 {
             bail!("exported model disagrees with tch on {}: max |diff| {diff:.2e} > 1e-5", backend.name());
+        }
+        worst = worst.max(diff);
+    }
+    Ok(worst)
+}
+
+/// Runs an ensemble bundle and its members on up to 512 validation windows of the real data with
+/// every engine available; fails unless the ensemble equals the members' mean within 1e-5.
+pub fn check_ensemble(ensemble: &Path, members: &[std::path::PathBuf], series: &[trendcast::bars::BarSeries]) -> Result<f64> {
+    let m = Model::open(ensemble, &OpenOptions { backend: BackendKind::Tract, ..Default::default() })?;
+    let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, ..Default::default() };
+    let ds = DirectionDataset::build(series, &spec)?;
+    let picked: Vec<Sample> = ds.samples.iter().filter(|s| s.split == Split::Validation).step_by(701).take(512).copied().collect();
+    let mut x = vec![0f32; picked.len() * spec.lookback * N_FEATURES];
+    for (s, w) in picked.iter().zip(x.chunks_exact_mut(spec.lookback * N_FEATURES)) {
+        ds.window_f32(s, w);
+    }
+    if let Some(sc) = &m.manifest().scaler {
+        for row in x.chunks_exact_mut(N_FEATURES) {
+            for k in 0..N_FEATURES {
+                row[k] = ((row[k] as f64 - sc.mean[k]) / sc.std[k]) as f32;
+            }
+        }
+    }
+    let shape = [picked.len(), spec.lookback, N_FEATURES];
+    let run = |dir: &Path, backend: BackendKind| -> Result<Vec<f32>> {
+        let m = Model::open(dir, &OpenOptions { backend, ..Default::default() })?;
+        let mut out = vec![0f32; picked.len() * 3];
+        m.run(&[TensorIn { shape: &shape, data: &x }], &mut out)?;
+        Ok(out)
+    };
+    let mut mean = vec![0f32; picked.len() * 3];
+    for d in members {
+        for (a, b) in mean.iter_mut().zip(run(d, BackendKind::Tract)?) {
+            *a += b / members.len() as f32;
+        }
+    }
+    let mut worst = 0f64;
+    for backend in [BackendKind::Tract, BackendKind::Ort] {
+        let got = match run(ensemble, backend) {
+            Ok(g) => g,
+            Err(err) if backend == BackendKind::Ort => {
+                eprintln!("ensemble check: ONNX Runtime not checked ({err})");
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        let diff = got.iter().zip(&mean).map(|(a, b)| (a - b).abs() as f64).fold(0.0, f64::max);
+        eprintln!("ensemble check: {} vs the members' mean, max |diff| {diff:.2e} over {} windows", backend.name(), picked.len());
+        if diff > 1e-5 {
+            bail!("the ensemble disagrees with its members' mean on {}: {diff:.2e}", backend.name());
         }
         worst = worst.max(diff);
     }

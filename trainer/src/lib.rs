@@ -5,9 +5,11 @@
 //! This crate is outside the workspace's default members: building or running the core never
 //! needs libtorch.
 
+pub mod baselines;
 pub mod batch;
 pub mod config;
 pub mod device;
 pub mod direction;
 pub mod lsr_igru;
 pub mod ranking;
+pub mod report;

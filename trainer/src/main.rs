@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use trendcast::bars::{LoadOptions, load_dataset_dir};
+use trendcast::model::Bundle;
+use trendcast::model::export::write_direction_ensemble;
+use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
-use trendcast_trainer::{device, direction, ranking};
+use trendcast_trainer::{device, direction, ranking, report};
 
 #[derive(Parser)]
 #[command(name = "trendcast-train", version, about = "Train trendcast models with libtorch and export ONNX bundles")]
@@ -32,6 +35,44 @@ enum Command {
         /// Override the config's epochs.
         #[arg(long)]
         epochs: Option<usize>,
+        /// Override the config's seed (the results table runs each row with several seeds).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the config's libtorch threads.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Fit and score the tabular baselines (majority, logistic regression, random forest) and
+    /// write their rows of the results table as JSON.
+    Baselines {
+        #[arg(long, default_value = "trainer/configs/baselines.toml")]
+        config: PathBuf,
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+        /// JSON file for the rows (default: stdout only).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a seed ensemble of trained direction bundles (one graph, mean probability) and check
+    /// that it answers the mean of its members on both backends.
+    Ensemble {
+        /// Member bundle directories (same contract).
+        #[arg(long = "member", required = true)]
+        members: Vec<PathBuf>,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+    },
+    /// Rebuild the direction results table and figures from the experiments' JSON and splice the
+    /// table into a REPORT.md between `<!-- results:begin -->` and `<!-- results:end -->`.
+    Report {
+        #[arg(long, default_value = "target/experiments")]
+        experiments: PathBuf,
+        #[arg(long)]
+        report: PathBuf,
     },
     /// Train an LSR-IGRU ranking model from a config (trainer/configs/lsr-igru-*.toml).
     Ranking {
@@ -56,11 +97,11 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Direction { config, data, out, cpu, epochs } => {
+        Command::Direction { config, data, out, cpu, epochs, seed, threads } => {
             let mut cfg = DirectionConfig::load(&config)?;
-            if let Some(e) = epochs {
-                cfg.epochs = e;
-            }
+            cfg.epochs = epochs.unwrap_or(cfg.epochs);
+            cfg.seed = seed.unwrap_or(cfg.seed);
+            cfg.threads = threads.unwrap_or(cfg.threads);
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
@@ -79,6 +120,29 @@ fn main() -> Result<()> {
                     "parity_max_abs_diff": parity,
                 }))?
             );
+        }
+        Command::Ensemble { members, name, out, data } => {
+            let bundles = members.iter().map(|d| Bundle::load(d)).collect::<Result<Vec<_>, _>>()?;
+            write_direction_ensemble(&out, &name, &bundles)?;
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let worst = direction::check_ensemble(&out, &members, &universe.series)?;
+            println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
+        }
+        Command::Report { experiments, report: file } => {
+            let figures = report::figures_dir(&file);
+            let md = report::direction(&experiments, &figures, "figures/")?;
+            report::splice(&file, "results", &md)?;
+            eprintln!("wrote the table into {} and figures into {}", file.display(), figures.display());
+        }
+        Command::Baselines { config, data, out } => {
+            let cfg = BaselinesConfig::load(&config)?;
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let rows = baselines::run(&cfg, &universe.series)?;
+            let text = serde_json::to_string_pretty(&rows)? + "\n";
+            if let Some(out) = out {
+                std::fs::write(&out, &text)?;
+            }
+            print!("{text}");
         }
         Command::Ranking { config, data, out, cpu, epochs, max_train_days } => {
             let mut cfg = RankingConfig::load(&config)?;

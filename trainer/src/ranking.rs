@@ -81,7 +81,9 @@ pub fn day_scores(net: &Net, data: &Data, d: usize, cfg: &RankingConfig, device:
 /// `range`: ARR and the other portfolio metrics, IC and rank IC.
 pub fn evaluate(net: &Net, data: &Data, range: &DateRange, cfg: &RankingConfig, device: Device) -> Result<Option<BacktestResult>> {
     let days = data.days(range, cfg);
-    let (Some(&first), Some(&last)) = (days.first(), days.last()) else { return Ok(None) };
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+        return Ok(None);
+    };
     let spec = BacktestSpec { top_k: cfg.top_k, cost_bps: 0.0 };
     let r = trendcast::backtest::run(&data.panel, first, last, spec, |d| {
         day_scores(net, data, d, cfg, device).map_err(|e| trendcast::Error::Backend { what: format!("tch scores of day {d}: {e:#}") })

@@ -1,17 +1,25 @@
-//! CI's end-to-end check: train a small direction GRU on a generated market (one epoch, a few
+//! CI's end-to-end check: train a small direction GRU, LSTM and RNN on a generated market (one epoch, a few
 //! thousand samples), export it through the core's writer (the export fails unless tch, tract and
 //! ONNX Runtime agree within 1e-5), then load the bundle on both backends and predict from raw bars.
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::model::onnx::Cell;
 use trendcast::{BackendKind, Model, OpenOptions};
 use trendcast_trainer::config::DirectionConfig;
 use trendcast_trainer::direction;
 
 #[test]
 fn train_export_and_load_on_both_backends() {
+    for cell in [Cell::Gru, Cell::Lstm, Cell::Rnn] {
+        train_export_and_load(cell);
+    }
+}
+
+fn train_export_and_load(cell: Cell) {
     let u = generate(&SyntheticSpec { days: 1000, first_day: trendcast::Date::parse("2016-01-04").unwrap(), ..Default::default() });
     let cfg = DirectionConfig {
-        name: "smoke".into(),
+        name: format!("smoke-{}", cell.name()),
+        cell,
         hidden: 16,
         epochs: 1,
         batch: 256,
@@ -39,10 +47,11 @@ fn train_export_and_load_on_both_backends() {
         }
         let m = Model::open(dir.path(), &OpenOptions { backend, ..Default::default() }).unwrap();
         assert!(m.manifest().scaler.is_some(), "the fitted scaler travels with the model");
+        assert_eq!(m.manifest().extra["architecture"]["cell"], cell.name());
         answers.push(m.direction(&u.series).unwrap());
     }
     if let [a, b] = &answers[..] {
         let worst = a.as_flattened().iter().zip(b.as_flattened()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-        assert!(worst < 1e-5, "tract vs ort through the direction call: {worst}");
+        assert!(worst < 1e-5, "{cell:?}: tract vs ort through the direction call: {worst}");
     }
 }

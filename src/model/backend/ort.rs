@@ -121,7 +121,9 @@ impl Engine for OrtEngine {
         let outputs = match inputs {
             [a] => session.run(ort::inputs![view(a)?]),
             [a, b, c] => session.run(ort::inputs![view(a)?, view(b)?, view(c)?]),
-            _ => return Err(Error::shape(format!("{} inputs; models take 1 or 3", inputs.len()))),
+            _ => {
+                return Err(Error::shape(format!("{} inputs; models take 1 or 3", inputs.len())));
+            }
         }
         .map_err(ort_err)?;
         let (_, data) = outputs[self.output.as_str()].try_extract_tensor::<f32>().map_err(ort_err)?;

@@ -172,7 +172,9 @@ pub struct LsrIgru {
 impl LsrIgru {
     /// The layer structure with empty tensors.
     fn skeleton(spec: LsrIgruSpec) -> Self {
-        let enc = |on: bool| if on { vec![GraphLayer::default(); spec.encoder_sizes.len()] } else { Vec::new() };
+        let enc = |on: bool| {
+            if on { vec![GraphLayer::default(); spec.encoder_sizes.len()] } else { Vec::new() }
+        };
         LsrIgru {
             long: enc(spec.use_long),
             short: enc(spec.use_short),
@@ -271,7 +273,9 @@ impl LsrIgru {
         let spec = &self.spec;
         let window = match inputs.first().and_then(|s| s.shape.first()) {
             Some(crate::model::manifest::Dim::Fixed(t)) if *t > 0 => *t as usize,
-            _ => return Err(Error::shape("LSR-IGRU needs the contract's fixed window as the first dimension of `nodes`")),
+            _ => {
+                return Err(Error::shape("LSR-IGRU needs the contract's fixed window as the first dimension of `nodes`"));
+            }
         };
         let mut w = Writer::default();
         w.g.i64("axis_last", &[1], &[-1]).i64("idx1", &[1], &[1]);

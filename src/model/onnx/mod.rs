@@ -6,7 +6,7 @@ mod direction;
 mod lsr_igru;
 mod ranking;
 
-pub use direction::GruClassifier;
+pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec, aggregate_first};
 pub use ranking::RankingProbe;
 
