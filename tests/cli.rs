@@ -80,3 +80,39 @@ fn demo_says_when_its_data_is_synthetic() {
         .count();
     assert_eq!(rows, 11 * 4 * 5, "{stdout}");
 }
+
+/// `backtest` prints its metrics and writes the equity curves as CSV and PNG; the CSV's final net
+/// value is the metrics' final_nv.
+#[test]
+fn backtest_writes_curves_as_csv_and_png() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 150, first_day: trendcast::Date::parse("2022-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let (csv, png) = (tmp.path().join("nv.csv"), tmp.path().join("nv.png"));
+    let (ok, out, err) = trendcast(
+        &[
+            "backtest",
+            "--baseline",
+            "momentum",
+            "--from",
+            "2022-09-01",
+            "--to",
+            "2022-12-31",
+            "--top",
+            "3",
+            "--curve",
+            csv.to_str().unwrap(),
+            "--plot",
+            png.to_str().unwrap(),
+        ],
+        &data,
+    );
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let last: Vec<&str> = text.lines().last().unwrap().split(',').collect();
+    assert_eq!(text.lines().count() as u64, 1 + v["metrics"]["days"].as_u64().unwrap());
+    assert!((last[1].parse::<f64>().unwrap() - v["metrics"]["final_nv"].as_f64().unwrap()).abs() < 1e-12);
+    assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+}

@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{LoadOptions, Panel, Universe, load_dataset_dir};
+use trendcast::charts;
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 use trendcast::features::{self, FEATURE_NAMES};
 use trendcast::labels::Direction;
@@ -108,6 +110,9 @@ enum Command {
         /// Write the daily portfolio, benchmark and excess net values as CSV.
         #[arg(long)]
         curve: Option<PathBuf>,
+        /// Draw the portfolio, benchmark and excess net values as a PNG chart.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         #[arg(long, default_value = "auto")]
         backend: BackendKind,
     },
@@ -150,8 +155,9 @@ fn main() -> ExitCode {
         Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
-        Command::Backtest { model, baseline, data, from, to, top, cost_bps, curve, backend } => {
-            backtest_cmd(model.as_deref(), baseline.as_deref(), &data, (from, to), top, cost_bps, curve.as_deref(), backend).map(print_json)
+        Command::Backtest { model, baseline, data, from, to, top, cost_bps, curve, plot, backend } => {
+            let outputs = CurveOutputs { csv: curve.as_deref(), png: plot.as_deref() };
+            backtest_cmd(model.as_deref(), baseline.as_deref(), &data, (from, to), top, cost_bps, outputs, backend).map(print_json)
         }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
@@ -298,7 +304,7 @@ fn backtest_cmd(
     (from, to): (Date, Date),
     top: usize,
     cost_bps: f64,
-    curve: Option<&Path>,
+    outputs: CurveOutputs<'_>,
     backend: BackendKind,
 ) -> Result<Value, Error> {
     use trendcast::backtest::{BacktestSpec, momentum_scores, run};
@@ -320,21 +326,48 @@ fn backtest_cmd(
             return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum)") });
         }
     };
-    if let Some(path) = curve {
-        let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
-        let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
-        for r in &result.daily {
+    // Net values after each decision's holding period; excess compounds the daily differences.
+    let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
+    let nv: Vec<(Date, f64, f64, f64)> = result
+        .daily
+        .iter()
+        .map(|r| {
             p *= 1.0 + r.portfolio;
             b *= 1.0 + r.benchmark;
             e *= 1.0 + r.portfolio - r.benchmark;
-            text += &format!("{},{p},{b},{e}\n", r.date);
+            (r.date, p, b, e)
+        })
+        .collect();
+    if let Some(path) = outputs.csv {
+        let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
+        for (d, p, b, e) in &nv {
+            text += &format!("{d},{p},{b},{e}\n");
         }
         std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    }
+    if let Some(path) = outputs.png {
+        // x: fractional year, so that any range reads naturally on the axis.
+        let year = |d: &Date| d.year() as f64 + (d.naive().ordinal0() as f64 + 0.5) / 365.25;
+        let line = |k: usize| nv.iter().map(|r| (year(&r.0), [r.1, r.2, r.3][k])).collect::<Vec<_>>();
+        let (pl, bl, el) = (line(0), line(1), line(2));
+        let title = format!("{name}: top {top}, {cost_bps} bps per side, {from} to {to}");
+        let series = [
+            charts::Series { name: "portfolio", points: &pl },
+            charts::Series { name: "equal-weighted universe", points: &bl },
+            charts::Series { name: "excess (daily difference, compounded)", points: &el },
+        ];
+        charts::line_chart(path, &title, "year", "net value", &series).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
     }
     Ok(json!({
         "model": name, "from": result.daily.first().map(|r| r.date.to_string()), "to": result.daily.last().map(|r| r.date.to_string()),
         "top": top, "cost_bps": cost_bps, "metrics": result.metrics,
     }))
+}
+
+/// Where `backtest` writes its equity curves, if anywhere.
+struct CurveOutputs<'a> {
+    csv: Option<&'a Path>,
+    png: Option<&'a Path>,
 }
 
 fn info_cmd(model: &Path, backend: BackendKind) -> Result<Value, Error> {

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Regenerates every number and figure of models/direction-gru/REPORT.md:
+#   1. trains each row's config (trainer/configs/) with its seeds into target/experiments/ROW/sSEED,
+#   2. fits the tabular baselines, builds the GRU seed ensemble,
+#   3. picks models/direction-gru by validation macro-F1 only, evaluates the shipped bundles through
+#      the inference library (`trendcast eval`), and rebuilds the table and figures.
+# Rows already trained are kept (delete their folder to retrain). On 2 CPU cores it takes hours;
+# LANES=2 (default) runs two single-threaded trainings side by side, which this machine's libtorch
+# does faster than one two-threaded run.
+#   scripts/direction-table.sh [DATA_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:-../shared/data/sp500}
+exp=target/experiments
+source scripts/env.sh
+cargo build --release -q -p trendcast-trainer --bin trendcast-train
+cargo build --release -q --bin trendcast
+train=target/release/trendcast-train
+tc=target/release/trendcast
+
+# config:seed, one per training run. The original configuration gets three seeds.
+runs=(gru-original:42 gru-original:43 gru-original:44 gru-unweighted:42 gru-original-gap:42
+      lstm:42 lstm-unweighted:42 rnn:42 rnn-unweighted:42 gru-scaled-embargo:42)
+
+run_one() {
+  local row=${1%%:*} seed=${1##*:}
+  local out=$exp/$row/s$seed
+  [[ -f $out/training.json ]] && return 0
+  mkdir -p "$out"
+  "$train" direction --config "trainer/configs/$row.toml" --data "$data" --seed "$seed" --threads 1 --out "$out" 2> "$out.log"
+}
+export -f run_one; export exp data train
+printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
+
+[[ -f $exp/baselines/baselines.json ]] || { mkdir -p $exp/baselines; "$train" baselines --data "$data" --out $exp/baselines/baselines.json > /dev/null; }
+
+evaluate() { # bundle_dir json_dir
+  mkdir -p "$2"
+  "$tc" eval --model "$1" --data "$data" --from 2019-01-01 --to 2021-12-31 > "$2/eval-validation.json"
+  "$tc" eval --model "$1" --data "$data" --from 2022-01-01 --to 2024-12-31 > "$2/eval-test.json"
+}
+"$train" ensemble --name direction-gru-ensemble --out $exp/gru-ensemble/bundle --data "$data" \
+  --member $exp/gru-original/s42 --member $exp/gru-original/s43 --member $exp/gru-original/s44
+evaluate $exp/gru-ensemble/bundle $exp/gru-ensemble
+
+# models/direction-gru: the GRU candidate (any seed of a correct-window GRU row, or the ensemble)
+# with the best validation macro-F1. The test years play no part in the choice.
+best=$(python3 - "$exp" <<'PY'
+import json, sys, glob
+exp = sys.argv[1]
+cands = []
+for row in ["gru-original", "gru-unweighted", "gru-scaled-embargo"]:
+    for f in glob.glob(f"{exp}/{row}/s*/training.json"):
+        cands.append((json.load(open(f))["validation"]["macro_f1"], f.rsplit("/", 1)[0]))
+cands.append((json.load(open(f"{exp}/gru-ensemble/eval-validation.json"))["macro_f1"], f"{exp}/gru-ensemble/bundle"))
+print(max(cands)[1])
+PY
+)
+echo "models/direction-gru <- $best (best validation macro-F1)"
+rm -rf models/direction-gru/model.onnx models/direction-gru/manifest.json
+mkdir -p models/direction-gru
+cp "$best/model.onnx" "$best/manifest.json" models/direction-gru/
+[[ -f $best/training.json ]] && cp "$best/training.json" models/direction-gru/ || rm -f models/direction-gru/training.json
+echo "$best" > models/direction-gru/SELECTED_FROM
+for m in direction-gru direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
+"$train" report --experiments $exp --report models/direction-gru/REPORT.md
