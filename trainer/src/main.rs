@@ -73,6 +73,9 @@ enum Command {
         experiments: PathBuf,
         #[arg(long)]
         report: PathBuf,
+        /// Build the ranking table from the backtest JSON in this folder instead.
+        #[arg(long)]
+        ranking: Option<PathBuf>,
     },
     /// Train an LSR-IGRU ranking model from a config (trainer/configs/lsr-igru-*.toml).
     Ranking {
@@ -128,9 +131,12 @@ fn main() -> Result<()> {
             let worst = direction::check_ensemble(&out, &members, &universe.series)?;
             println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
         }
-        Command::Report { experiments, report: file } => {
+        Command::Report { experiments, report: file, ranking } => {
             let figures = report::figures_dir(&file);
-            let md = report::direction(&experiments, &figures, "figures/")?;
+            let md = match ranking {
+                Some(dir) => report::ranking(&dir)?,
+                None => report::direction(&experiments, &figures, "figures/")?,
+            };
             report::splice(&file, "results", &md)?;
             eprintln!("wrote the table into {} and figures into {}", file.display(), figures.display());
         }

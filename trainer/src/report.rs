@@ -242,3 +242,54 @@ pub fn splice(file: &Path, name: &str, content: &str) -> Result<()> {
 pub fn figures_dir(report: &Path) -> PathBuf {
     report.parent().unwrap_or(Path::new(".")).join("figures")
 }
+
+/// The ranking table: the paper's 2023 rows, then every `trendcast backtest` JSON in `dir`
+/// (sorted by file name), with the equal-weighted benchmark of the same days.
+pub fn ranking(dir: &Path) -> Result<String> {
+    let mut md = String::new();
+    writeln!(md, "| model | period | cost (bps/side) | ARR | AVol | MDD | ASR | CR | IR (true) | IC | rank IC | benchmark ARR |")?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
+    for (m, v) in [
+        ("LSR-IGRU", [0.506, 0.177, -0.093, 2.863, 5.453, 2.450]),
+        ("GRU", [0.324, 0.169, -0.139, 1.917, 2.331, 1.657]),
+        ("LSTM", [0.142, 0.162, -0.178, 0.877, 0.798, 0.929]),
+        ("BLSW (momentum)", [0.199, 0.318, -0.223, 0.626, 0.892, 0.774]),
+    ] {
+        writeln!(
+            md,
+            "| *paper: {m}* | *2023* | *0* | *{:.3}* | *{:.3}* | *{:.3}* | *{:.3}* | *{:.3}* | *{:.3} (code: Sharpe)* | - | - | - |",
+            v[0], v[1], v[2], v[3], v[4], v[5]
+        )?;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no backtest JSON in {}", dir.display());
+    }
+    for file in files {
+        let v = read_json(&file)?;
+        let m = &v["metrics"];
+        writeln!(
+            md,
+            "| {} | {} to {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.4} | {:.4} | {:.3} |",
+            v["model"].as_str().unwrap_or("?"),
+            v["from"].as_str().unwrap_or("?"),
+            v["to"].as_str().unwrap_or("?"),
+            v["cost_bps"],
+            f(&m["arr"]),
+            f(&m["avol"]),
+            f(&m["mdd"]),
+            f(&m["asr"]),
+            f(&m["cr"]),
+            f(&m["ir"]),
+            f(&m["ic"]),
+            f(&m["rank_ic"]),
+            f(&m["benchmark_arr"])
+        )?;
+    }
+    Ok(md)
+}
