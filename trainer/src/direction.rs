@@ -23,6 +23,7 @@ use trendcast::model::{BackendKind, Model, OpenOptions, TensorIn};
 
 use crate::batch::direction_batch;
 use crate::config::DirectionConfig;
+use crate::parity;
 
 /// RNN | LSTM | GRU (13 -> H), last step, dropout, linear to 3 logits (the original's models; its
 /// final one is the GRU).
@@ -295,23 +296,10 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
     };
     let shape = [picked.len(), cfg.lookback, N_FEATURES];
     let mut worst = 0f64;
-    for backend in [BackendKind::Tract, BackendKind::Ort] {
-        let m = match Model::open(out, &OpenOptions { backend, ..Default::default() }) {
-            Ok(m) => m,
-            Err(err) if backend == BackendKind::Ort => {
-                eprintln!("parity: ONNX Runtime not checked ({err})");
-                continue;
-            }
-            Err(err) => return Err(err.into()),
-        };
+    for m in parity::engines(out)? {
         let mut got = vec![0f32; want.len()];
         m.run(&[TensorIn { shape: &shape, data: &xs }], &mut got)?;
-        let diff = got.iter().zip(&want).map(|(a, b)| (a - b).abs() as f64).fold(0.0, f64::max);
-        eprintln!("parity: tch vs {} max |diff| {diff:.2e} over {} windows", backend.name(), picked.len());
-        if diff > 1e-5 {
-            bail!("exported model disagrees with tch on {}: max |diff| {diff:.2e} > 1e-5", backend.name());
-        }
-        worst = worst.max(diff);
+        worst = worst.max(parity::check(&m, &format!("probabilities vs tch on {} validation windows", picked.len()), &got, &want)?);
     }
     Ok(worst)
 }
@@ -348,21 +336,10 @@ pub fn check_ensemble(ensemble: &Path, members: &[std::path::PathBuf], series: &
         }
     }
     let mut worst = 0f64;
-    for backend in [BackendKind::Tract, BackendKind::Ort] {
-        let got = match run(ensemble, backend) {
-            Ok(g) => g,
-            Err(err) if backend == BackendKind::Ort => {
-                eprintln!("ensemble check: ONNX Runtime not checked ({err})");
-                continue;
-            }
-            Err(err) => return Err(err),
-        };
-        let diff = got.iter().zip(&mean).map(|(a, b)| (a - b).abs() as f64).fold(0.0, f64::max);
-        eprintln!("ensemble check: {} vs the members' mean, max |diff| {diff:.2e} over {} windows", backend.name(), picked.len());
-        if diff > 1e-5 {
-            bail!("the ensemble disagrees with its members' mean on {}: {diff:.2e}", backend.name());
-        }
-        worst = worst.max(diff);
+    for m in parity::engines(ensemble)? {
+        let mut got = vec![0f32; picked.len() * 3];
+        m.run(&[TensorIn { shape: &shape, data: &x }], &mut got)?;
+        worst = worst.max(parity::check(&m, &format!("ensemble vs its members' mean on {} validation windows", picked.len()), &got, &mean)?);
     }
     Ok(worst)
 }

@@ -11,5 +11,6 @@ pub mod config;
 pub mod device;
 pub mod direction;
 pub mod lsr_igru;
+pub mod parity;
 pub mod ranking;
 pub mod report;

@@ -22,10 +22,10 @@ use trendcast::model::export::{RankingExport, write_ranking};
 use trendcast::model::manifest::DateRange;
 use trendcast::predict::stock_scores;
 use trendcast::relations::{N_NODE_FEATURES, NodeSet, ranking_inputs};
-use trendcast::{BackendKind, Model, OpenOptions};
 
 use crate::config::{RankingConfig, Selection};
 use crate::lsr_igru::Net;
+use crate::parity;
 
 /// The panel of every ticker, its industries and the rank labels (ticker-major like the panel).
 pub struct Data {
@@ -233,34 +233,13 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
     let date = data.panel.calendar[d];
     let mut worst = 0f64;
     let mut latency = serde_json::Map::new();
-    for backend in [BackendKind::Tract, BackendKind::Ort] {
-        let m = match Model::open(out, &OpenOptions { backend, ..Default::default() }) {
-            Ok(m) => m,
-            Err(err) if backend == BackendKind::Ort => {
-                eprintln!("parity: ONNX Runtime not checked ({err})");
-                continue;
-            }
-            Err(err) => return Err(err.into()),
-        };
+    for m in parity::engines(out)? {
         let got = m.rank(&data.panel, &data.industries, date)?.scores;
         // Timed again once warm (tract optimises a plan on its first call for a shape).
         let t0 = Instant::now();
         m.rank(&data.panel, &data.industries, date)?;
-        latency.insert(backend.name().into(), json!(t0.elapsed().as_secs_f64()));
-        let mut diff = 0f64;
-        for (a, b) in got.iter().zip(&want) {
-            if a.is_nan() != b.is_nan() {
-                bail!("exported model and tch disagree on which stocks have a score on {date}");
-            }
-            if a.is_finite() {
-                diff = diff.max((a - b).abs() as f64);
-            }
-        }
-        eprintln!("parity: tch vs {} max |diff| {diff:.2e} on {date} ({} stocks)", backend.name(), got.len());
-        if diff > 1e-5 {
-            bail!("exported model disagrees with tch on {}: max |diff| {diff:.2e} > 1e-5", backend.name());
-        }
-        worst = worst.max(diff);
+        latency.insert(m.backend().name().into(), json!(t0.elapsed().as_secs_f64()));
+        worst = worst.max(parity::check(&m, &format!("scores vs tch on {date}"), &got, &want)?);
     }
     Ok((worst, serde_json::Value::Object(latency)))
 }
