@@ -186,9 +186,9 @@ pub fn direction(experiments: &Path, figures: &Path, link_prefix: &str) -> Resul
             f(&vj["macro_f1"]),
             f(&tj["macro_f1"]),
             f(&tj["accuracy"]),
-            f(&tj["f1"][0]),
-            f(&tj["f1"][1]),
-            f(&tj["f1"][2])
+            f(&tj["f1"]["down"]),
+            f(&tj["f1"]["flat"]),
+            f(&tj["f1"]["up"])
         )?;
         let file = format!("confusion-test-{name}.png");
         confusion_png(&t, &figures.join(&file), &format!("{name}: test 2022-2024 (rows: truth)"))?;
