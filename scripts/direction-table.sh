@@ -18,9 +18,13 @@ cargo build --release -q --bin trendcast
 train=target/release/trendcast-train
 tc=target/release/trendcast
 
-# config:seed, one per training run. The original configuration gets three seeds.
-runs=(gru-original:42 gru-original:43 gru-original:44 gru-unweighted:42 gru-original-gap:42
-      lstm:42 lstm-unweighted:42 rnn:42 rnn-unweighted:42 gru-scaled-embargo:42)
+# config:seed, one per training run: every GRU row with three seeds, the other cells with one.
+# Cheapest and most-needed first, so that an interrupted run still leaves a useful table.
+runs=()
+for seed in 42 43 44; do
+  for row in gru-original gru-original-gap gru-unweighted gru-scaled-embargo gru-h64 gru-early-stop; do runs+=("$row:$seed"); done
+  [[ $seed == 42 ]] && runs+=(rnn:42 rnn-unweighted:42 lstm:42 lstm-unweighted:42)
+done
 
 run_one() {
   local row=${1%%:*} seed=${1##*:}
@@ -49,7 +53,7 @@ best=$(python3 - "$exp" <<'PY'
 import json, sys, glob
 exp = sys.argv[1]
 cands = []
-for row in ["gru-original", "gru-unweighted", "gru-scaled-embargo"]:
+for row in ["gru-original", "gru-unweighted", "gru-scaled-embargo", "gru-h64", "gru-early-stop"]:
     for f in glob.glob(f"{exp}/{row}/s*/training.json"):
         cands.append((json.load(open(f))["validation"]["macro_f1"], f.rsplit("/", 1)[0]))
 cands.append((json.load(open(f"{exp}/gru-ensemble/eval-validation.json"))["macro_f1"], f"{exp}/gru-ensemble/bundle"))

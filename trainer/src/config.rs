@@ -32,6 +32,9 @@ pub struct DirectionConfig {
     pub clip: f64,
     pub batch: usize,
     pub epochs: usize,
+    /// Early stopping: stop after this many epochs without a better validation macro-F1 (0: never,
+    /// as the original, which trains all `epochs`).
+    pub patience: usize,
     pub seed: u64,
     /// Cross-entropy weights N / (3 * count_c) from the training split.
     pub class_weights: bool,
@@ -57,6 +60,7 @@ impl Default for DirectionConfig {
             clip: 1.0,
             batch: 1024,
             epochs: 8,
+            patience: 0,
             seed: 42,
             class_weights: true,
             threads: 2,
@@ -154,6 +158,29 @@ impl RankingConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every checked-in direction config parses (unknown keys are errors) and names its bundle after
+    /// its file, so a row of the table, its config and its bundle share one name.
+    #[test]
+    fn direction_configs_load() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if stem.starts_with("lsr-igru") || stem == "baselines" {
+                continue;
+            }
+            let cfg = DirectionConfig::load(&path).unwrap();
+            assert_eq!(cfg.name, format!("direction-{stem}"), "{}", path.display());
+            n += 1;
+        }
+        assert!(n >= 10, "{n} configs");
+        let original = DirectionConfig::load(&dir.join("gru-original.toml")).unwrap();
+        assert_eq!((original.hidden, original.epochs, original.patience, original.batch), (128, 8, 0, 1024));
+        let early = DirectionConfig::load(&dir.join("gru-early-stop.toml")).unwrap();
+        assert_eq!((early.epochs, early.patience), (30, 3));
+    }
 
     /// Every checked-in ranking config parses (unknown keys are errors) into a valid model.
     #[test]

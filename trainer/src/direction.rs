@@ -240,6 +240,11 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
             let weights = net.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect();
             best = Some(BestEpoch { epoch, macro_f1: v.macro_f1, weights });
         }
+        let since_best = epoch - best.as_ref().map_or(epoch, |b| b.epoch);
+        if cfg.patience > 0 && since_best >= cfg.patience {
+            eprintln!("early stop: {since_best} epochs without a better validation macro-F1");
+            break;
+        }
     }
     let BestEpoch { epoch: best_epoch, weights: snapshot, .. } = best.expect("at least one epoch");
     {

@@ -25,6 +25,8 @@ pub const ROWS: &[Row] = &[
     Row { label: "GRU original, one-day-gap windows", stem: "gru-original-gap" },
     Row { label: "GRU original (correct windows)", stem: "gru-original" },
     Row { label: "GRU + train-fitted scaler + 5-day embargo", stem: "gru-scaled-embargo" },
+    Row { label: "GRU, 64 hidden units", stem: "gru-h64" },
+    Row { label: "GRU, up to 30 epochs, early stopping (patience 3)", stem: "gru-early-stop" },
 ];
 
 /// One training run's summary.
