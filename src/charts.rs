@@ -106,9 +106,18 @@ pub fn confusion_matrix(path: &Path, title: &str, classes: &[&str], counts: &[[u
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
-        .build_cartesian_2d(0..n as i32, 0..n as i32)
+        // Segmented axes put each class label at the centre of its cell (a segmented a..b has the
+        // segments a..=b, hence 0..n-1 for n cells).
+        .build_cartesian_2d((0..n as i32 - 1).into_segmented(), (0..n as i32 - 1).into_segmented())
         .map_err(io_err)?;
-    let name = |v: &i32| classes.get(*v as usize).map(|s| s.to_string()).unwrap_or_default();
+    let class = |k: i32| classes.get(k as usize).map(|s| s.to_string()).unwrap_or_default();
+    let centre_of = |v: &SegmentValue<i32>| match v {
+        SegmentValue::CenterOf(k) => Some(*k),
+        _ => None,
+    };
+    // Row y shows true class n - 1 - y: the first class at the top, as a confusion matrix is read.
+    let x_name = |v: &SegmentValue<i32>| centre_of(v).map(class).unwrap_or_default();
+    let y_name = |v: &SegmentValue<i32>| centre_of(v).map(|y| class(n as i32 - 1 - y)).unwrap_or_default();
     chart
         .configure_mesh()
         .disable_mesh()
@@ -116,26 +125,23 @@ pub fn confusion_matrix(path: &Path, title: &str, classes: &[&str], counts: &[[u
         .y_desc("true")
         .x_labels(n)
         .y_labels(n)
-        .x_label_formatter(&name)
-        .y_label_formatter(&name)
+        .x_label_formatter(&x_name)
+        .y_label_formatter(&y_name)
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 15))
         .draw()
         .map_err(io_err)?;
+    let at = |x: usize, y: usize| (SegmentValue::Exact(x as i32), SegmentValue::Exact(y as i32));
     for (t, row) in counts.iter().enumerate().take(n) {
         let total = row.iter().sum::<u64>().max(1) as f64;
+        let y = n - 1 - t;
         for (p, &c) in row.iter().enumerate().take(n) {
             let share = c as f64 / total;
-            // Row y: the first class at the top.
-            let y = (n - 1 - t) as i32;
             let shade = (255.0 * (1.0 - 0.75 * share)) as u8;
-            chart
-                .draw_series(std::iter::once(Rectangle::new([(p as i32, y), (p as i32 + 1, y + 1)], RGBColor(shade, shade, 255).filled())))
-                .map_err(io_err)?;
+            chart.draw_series(std::iter::once(Rectangle::new([at(p, y), at(p + 1, y + 1)], RGBColor(shade, shade, 255).filled()))).map_err(io_err)?;
             let text = format!("{c} ({:.0}%)", 100.0 * share);
-            let pos = chart.backend_coord(&(p as i32, y + 1));
-            let next = chart.backend_coord(&(p as i32 + 1, y));
-            let centre = ((pos.0 + next.0) / 2 - 4 * text.len() as i32, (pos.1 + next.1) / 2 - 8);
+            let (top_left, bottom_right) = (chart.backend_coord(&at(p, y + 1)), chart.backend_coord(&at(p + 1, y)));
+            let centre = ((top_left.0 + bottom_right.0) / 2 - 4 * text.len() as i32, (top_left.1 + bottom_right.1) / 2 - 8);
             root.draw(&Text::new(text, centre, (FONT, 15).into_font().color(&BLACK))).map_err(io_err)?;
         }
     }

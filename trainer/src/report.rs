@@ -101,7 +101,7 @@ pub fn direction(experiments: &Path, figures: &Path, link_prefix: &str) -> Resul
             let (v, t) = (&row["validation"], &row["test"]);
             writeln!(
                 md,
-                "| {} (day-t features, {}k training rows) | 1 | {:.4} | {:.4} | {:.4} | {:.4} | - | - | - |",
+                "| {}; day-t features, {}k training rows | 1 | {:.4} | {:.4} | {:.4} | {:.4} | - | - | - |",
                 row["model"].as_str().unwrap_or("?"),
                 b["train_samples"].as_u64().unwrap_or(0) / 1000,
                 f(&v["macro_f1"]),
@@ -175,6 +175,8 @@ pub fn direction(experiments: &Path, figures: &Path, link_prefix: &str) -> Resul
         writeln!(md, "| bundle | validation macro-F1 | test macro-F1 | test accuracy | F1 down | F1 flat | F1 up |")?;
         writeln!(md, "|---|---|---|---|---|---|---|")?;
     }
+    // Images after the table: a markdown table cannot be interrupted.
+    let mut images = String::new();
     for dir in &names {
         let (v, t) = (dir.join("eval-validation.json"), dir.join("eval-test.json"));
         if !(v.exists() && t.exists()) {
@@ -194,8 +196,9 @@ pub fn direction(experiments: &Path, figures: &Path, link_prefix: &str) -> Resul
         )?;
         let file = format!("confusion-test-{name}.png");
         confusion_png(&t, &figures.join(&file), &format!("{name}: test 2022-2024 (rows: truth)"))?;
-        writeln!(md, "\n![{name} test confusion matrix]({link_prefix}{file})\n")?;
+        writeln!(images, "\n![{name} test confusion matrix]({link_prefix}{file})")?;
     }
+    md.push_str(&images);
     if curves.is_empty() {
         bail!("no training runs under {}", experiments.display());
     }
