@@ -1,0 +1,127 @@
+//! Every bundle shipped in models/ opens on both backends, which agree within 1e-5, and answers
+//! through the Rust API and the C ABI (the C11 client of tests/c) with the same numbers.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::native::{lib_dir, root};
+use trendcast::bars::Panel;
+use trendcast::bars::synthetic::{SyntheticSpec, generate};
+use trendcast::model::ModelKind;
+use trendcast::predict::BarsRef;
+use trendcast::{BackendKind, Model, OpenOptions};
+
+/// The bundles under models/ (folders with a manifest), sorted.
+fn shipped() -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("models"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("manifest.json").exists())
+        .collect();
+    out.sort();
+    assert!(out.len() >= 3, "expected direction-gru, direction-gru-original and lsr-igru in models/, found {out:?}");
+    out
+}
+
+fn backends() -> Vec<BackendKind> {
+    let mut b = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        b.push(BackendKind::Ort);
+    }
+    b
+}
+
+fn open(dir: &Path, backend: BackendKind) -> Model {
+    Model::open(dir, &OpenOptions { backend, ..Default::default() }).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn every_shipped_bundle_answers_alike_on_both_backends() {
+    let u = generate(&SyntheticSpec { days: 160, late_listing_every: 7, ..Default::default() });
+    let date = *u.series.iter().filter_map(|s| s.dates.last()).max().unwrap();
+    for dir in shipped() {
+        let mut answers: Vec<Vec<f32>> = Vec::new();
+        for backend in backends() {
+            let m = open(&dir, backend);
+            let got = match m.kind() {
+                ModelKind::Direction => {
+                    let refs: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+                    let probs = m.direction(&refs).unwrap();
+                    for p in &probs {
+                        assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{}: {p:?}", dir.display());
+                        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{}: {p:?}", dir.display());
+                    }
+                    probs.concat()
+                }
+                ModelKind::Ranking => {
+                    let r = m.rank(&Panel::from_series(&u.series), &u.industries, date).unwrap();
+                    assert!(r.order.len() >= u.series.len() / 2, "{}: ranked {} stocks", dir.display(), r.order.len());
+                    // Best first: scores never rise along the order.
+                    assert!(r.order.windows(2).all(|w| r.scores[w[0]] >= r.scores[w[1]]), "{}", dir.display());
+                    r.order.iter().map(|&k| r.scores[k]).collect()
+                }
+            };
+            answers.push(got);
+        }
+        for other in &answers[1..] {
+            let d = max_diff(&answers[0], other);
+            assert!(d <= 1e-5, "{}: tract and ONNX Runtime differ by {d:e}", dir.display());
+        }
+    }
+}
+
+/// The C11 client of tests/c/direction.c on each shipped direction bundle, on both backends: all
+/// its checks pass and its probabilities are the Rust API's.
+#[test]
+fn c_client_runs_every_shipped_direction_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = generate(&SyntheticSpec { days: 90, ..Default::default() });
+    let bars = tmp.path().join("bars.csv");
+    common::native::write_bars_csv(&bars, &u);
+    let exe = tmp.path().join("direction_c");
+    let lib = lib_dir();
+    let status = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-I"])
+        .arg(root().join("include"))
+        .arg(root().join("tests/c/direction.c"))
+        .arg("-o")
+        .arg(&exe)
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-ltrendcast", "-lm", "-pthread"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let refs: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+    let mut checked = 0;
+    for dir in shipped() {
+        if open(&dir, BackendKind::Tract).kind() != ModelKind::Direction {
+            continue;
+        }
+        let want = open(&dir, BackendKind::Tract).direction(&refs).unwrap().concat();
+        for backend in backends() {
+            let name = if backend == BackendKind::Ort { "ort" } else { "tract" };
+            let out = Command::new(&exe).arg(&dir).arg(&bars).arg(name).output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{} {name}:\n{stdout}\n{}", dir.display(), String::from_utf8_lossy(&out.stderr));
+            assert!(stdout.lines().any(|l| l.ends_with(" passed, 0 failed")), "{stdout}");
+            let got: Vec<f32> = stdout
+                .lines()
+                .filter_map(|l| l.strip_prefix("probs "))
+                .flat_map(|l| l.split(' ').skip(1).map(|x| x.parse::<f32>().unwrap()).collect::<Vec<_>>())
+                .collect();
+            let d = max_diff(&got, &want);
+            assert!(d <= 1e-5, "{} {name}: C vs Rust differ by {d:e}", dir.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} shipped direction bundles");
+}
