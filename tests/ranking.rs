@@ -9,7 +9,7 @@ use trendcast::bars::{Panel, Universe};
 use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
 use trendcast::model::onnx::RankingProbe;
-use trendcast::relations::{NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, short_term_direct};
+use trendcast::relations::{NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, ranking_inputs, short_term_direct};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn universe(days: usize, seed: u64) -> Universe {
@@ -120,6 +120,45 @@ fn ranking_call_matches_the_reference_on_both_backends() {
     assert!(dm.rank(&panel, &u.industries, date).unwrap_err().to_string().contains("wrong model kind"));
 }
 
+fn ratios_normalized() -> RelationSpec {
+    RelationSpec { node_features: NodeFeatures::Ratios, normalize_relations: true, ..RelationSpec::default() }
+}
+
+/// A bundle built with the ratio node features and normalised relations records both, names its
+/// features after them, is served exactly those inputs, and a manifest whose feature names do not
+/// match its relation settings is refused.
+#[test]
+fn ratio_features_and_normalised_relations_travel_in_the_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    let spec = ratios_normalized();
+    let m = write_ranking_probe(tmp.path(), &probe, &DirectionExport::new("probe", 15), spec).unwrap();
+    assert_eq!(m.features, NodeFeatures::Ratios.names().map(String::from));
+    let u = universe(120, 5);
+    let panel = Panel::from_series(&u.series);
+    let d = panel.n_days() - 1;
+    let model = Model::open(tmp.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    let served = model.ranking_inputs(&panel, &u.industries, d).unwrap();
+    let direct = ranking_inputs(&panel, &u.industries, d, 15, &spec).unwrap();
+    assert_eq!(served.nodes, direct.nodes);
+    assert_eq!(served.short_rel, direct.short_rel);
+    assert_eq!(served.long_rel, direct.long_rel);
+    // Normalised: no entry above 1, and they differ from the raw matrices.
+    let raw = ranking_inputs(&panel, &u.industries, d, 15, &RelationSpec::default()).unwrap();
+    assert!(direct.long_rel.iter().all(|&v| (0.0..=1.0).contains(&v)) && direct.long_rel != raw.long_rel);
+    assert!(direct.nodes != raw.nodes);
+    let r = model.rank(&panel, &u.industries, *panel.calendar.last().unwrap()).unwrap();
+    let want = probe.reference(&direct.nodes, &direct.long_rel, &direct.short_rel, 15, direct.n_nodes);
+    for (k, s) in r.scores.iter().enumerate() {
+        assert!((*s as f64 - want[k]).abs() < 1e-5, "stock {k}: {s} vs {}", want[k]);
+    }
+    let path = tmp.path().join("manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"close_return\"", "\"close\"");
+    std::fs::write(&path, text).unwrap();
+    let e = Model::open(tmp.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap_err();
+    assert!(e.to_string().contains("features"), "{e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(12))]
     /// Changing every bar after day d leaves all three ranking inputs of day d unchanged.
@@ -143,6 +182,12 @@ proptest! {
         }
         let (pa, pb) = (Panel::from_series(&u.series), Panel::from_series(&v.series));
         let (a, b) = (model.ranking_inputs(&pa, &u.industries, cut).unwrap(), model.ranking_inputs(&pb, &v.industries, cut).unwrap());
+        prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
+        prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
+        prop_assert_eq!(a.long_rel, b.long_rel);
+        // The same with the ratio node features and normalised relations.
+        let spec = ratios_normalized();
+        let (a, b) = (ranking_inputs(&pa, &u.industries, cut, 15, &spec).unwrap(), ranking_inputs(&pb, &v.industries, cut, 15, &spec).unwrap());
         prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert_eq!(a.long_rel, b.long_rel);

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::bundle::Bundle;
 use super::manifest::{
-    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, NODE_FEATURE_NAMES, RelationSpec, Scaler, direction_io, ranking_io,
+    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_io, ranking_io,
 };
 use super::onnx::{DirectionNet, LsrIgru, RankingProbe};
 use crate::dataset::WindowAlignment;
@@ -186,7 +186,7 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
 /// in `extra.architecture` (informational: the graph is what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
     let mut m =
-        contract(&e.name, ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
+        contract(&e.name, ModelKind::Ranking, e.relations.node_features.names().map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
     (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: e.target };
     m.relations = Some(e.relations);
@@ -199,7 +199,7 @@ pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<M
 
 /// Writes a ranking bundle around the ranking probe graph (tests and benches of the call path).
 pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
-    let mut m = e.manifest(ModelKind::Ranking, NODE_FEATURE_NAMES.map(String::from).to_vec());
+    let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().map(String::from).to_vec());
     (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: RankTarget::OpenT1ToT2 };
     m.relations = Some(relations);

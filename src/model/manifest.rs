@@ -120,8 +120,6 @@ pub struct Manifest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Node features of a ranking model, in order (the LSR-IGRU code's five raw values).
-pub const NODE_FEATURE_NAMES: [&str; 5] = ["close", "open", "high", "low", "volume"];
 
 /// The input and output tensors a direction model must have.
 pub fn direction_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
@@ -138,7 +136,7 @@ pub fn ranking_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let (t, n) = (Dim::Fixed(window as u64), Dim::Symbol("nodes".into()));
     (
         vec![
-            TensorSpec::new("nodes", &[t.clone(), n.clone(), Dim::Fixed(NODE_FEATURE_NAMES.len() as u64)]),
+            TensorSpec::new("nodes", &[t.clone(), n.clone(), Dim::Fixed(crate::relations::N_NODE_FEATURES as u64)]),
             TensorSpec::new("long_rel", &[n.clone(), n.clone()]),
             TensorSpec::new("short_rel", &[t, n.clone(), n.clone()]),
         ],
@@ -193,15 +191,16 @@ impl Manifest {
                 direction_io(self.window)
             }
             ModelKind::Ranking => {
-                if self.features != NODE_FEATURE_NAMES {
-                    return Err(mismatch("features", &self.features[..], &NODE_FEATURE_NAMES.map(String::from)[..]));
-                }
                 if !matches!(self.label, LabelSpec::Rank { .. }) {
                     return Err(Error::contract("a ranking model needs a rank label"));
                 }
                 let Some(rel) = self.relations else {
                     return Err(Error::contract("a ranking model needs its relation settings"));
                 };
+                let names = rel.node_features.names();
+                if self.features != names {
+                    return Err(mismatch("features", &self.features[..], &names.map(String::from)[..]));
+                }
                 if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || rel.clip_std.is_nan() || rel.clip_std <= 0.0 {
                     return Err(Error::contract(format!("relation settings out of range: {rel:?}")));
                 }

@@ -4,7 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{N_NODE_FEATURES, NodeSet, ShortTermRelations, long_term_matrix, node_features_at, normalize_day, overnight_returns};
+use super::{
+    N_NODE_FEATURES, NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, node_features_at, normalize_day, normalize_relation,
+    overnight_returns,
+};
 use crate::bars::{Industries, Panel};
 use crate::error::{Error, Result};
 
@@ -18,11 +21,17 @@ pub struct RelationSpec {
     pub short_cut: f64,
     /// Per day and feature, clip to mean +- this many std before the z-score (3).
     pub clip_std: f64,
+    /// The five node values: the code's prices and volume, or scale-free ratios.
+    #[serde(default)]
+    pub node_features: NodeFeatures,
+    /// Degree-normalise both relation matrices (D^-1/2 A D^-1/2); the code does not.
+    #[serde(default)]
+    pub normalize_relations: bool,
 }
 
 impl Default for RelationSpec {
     fn default() -> Self {
-        RelationSpec { short_lookback: 61, short_cut: 0.5, clip_std: 3.0 }
+        RelationSpec { short_lookback: 61, short_cut: 0.5, clip_std: 3.0, node_features: NodeFeatures::Prices, normalize_relations: false }
     }
 }
 
@@ -63,7 +72,7 @@ pub fn ranking_inputs(panel: &Panel, industries: &Industries, d: usize, window: 
 
     let mut x = vec![0f32; window * n * N_NODE_FEATURES];
     for (s, chunk) in x.chunks_exact_mut(n * N_NODE_FEATURES).enumerate() {
-        node_features_at(panel, &nodes, &members, first + s, chunk);
+        node_features_at(panel, &nodes, &members, first + s, rel.node_features, chunk);
         normalize_day(chunk, n, rel.clip_std);
     }
 
@@ -84,6 +93,13 @@ pub fn ranking_inputs(panel: &Panel, industries: &Industries, d: usize, window: 
             gram.remove(&returns[(s - 1) * n..s * n]);
         }
         gram.matrix(rel.short_cut, out);
+        if rel.normalize_relations {
+            normalize_relation(out, n);
+        }
     }
-    Ok(RankingInputs { n_nodes: n, nodes: x, long_rel: long_term_matrix(&nodes), short_rel: short })
+    let mut long = long_term_matrix(&nodes);
+    if rel.normalize_relations {
+        normalize_relation(&mut long, n);
+    }
+    Ok(RankingInputs { n_nodes: n, nodes: x, long_rel: long, short_rel: short })
 }

@@ -1,16 +1,19 @@
 //! The ranking model's inputs (shared/specs/lsr-igru.md): the node set (stocks, then
 //! sub-industries, then sectors), node features with the per-day clip-and-z-score, the static
-//! long-term relation matrix, and the daily short-term matrices from overnight-return cosines.
+//! long-term relation matrix, and the daily short-term matrices from overnight-return cosines,
+//! optionally degree-normalised.
 //! Everything for day t reads bars up to the close of t only.
 
 mod inputs;
 mod long_term;
 mod node_features;
 mod nodes;
+mod normalize;
 mod short_term;
 
 pub use inputs::{RankingInputs, RelationSpec, ranking_inputs};
 pub use long_term::long_term_matrix;
-pub use node_features::{N_NODE_FEATURES, node_features_at, normalize_day};
+pub use node_features::{N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
 pub use nodes::NodeSet;
+pub use normalize::normalize_relation;
 pub use short_term::{ShortTermRelations, overnight_returns, short_term_direct};

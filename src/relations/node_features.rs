@@ -1,38 +1,94 @@
-//! Node features: per stock the five raw values of the day (close, open, high, low, volume); per
-//! industry node the mean over its member stocks that trade that day. Then, per day and feature
-//! across all nodes, clip to mean +- k std and z-score.
+//! Node features: per stock five values of the day, per industry node the mean over its member
+//! stocks that have them; then, per day and feature across all nodes, clip to mean +- k std and
+//! z-score. Two choices of the five values: the authors' raw prices and volume (close, open, high,
+//! low, volume), or scale-free ratios whose day-to-day changes survive the cross-sectional
+//! z-score (a stock's price *level* barely moves relative to the others from one day to the next).
+
+use serde::{Deserialize, Serialize};
 
 use super::NodeSet;
 use crate::bars::Panel;
 
 pub const N_NODE_FEATURES: usize = 5;
 
-/// Raw features of every node on panel day `d`, row-major [N, 5]; NaN where a node has no value
-/// (a stock not trading, an industry with no member trading).
-pub fn node_features_at(panel: &Panel, nodes: &NodeSet, members: &[Vec<usize>], d: usize, out: &mut [f32]) {
+/// Which five values describe a stock on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeFeatures {
+    /// close, open, high, low, volume (the authors' code).
+    #[default]
+    Prices,
+    /// close_t / close_t-1 - 1, open_t / close_t-1 - 1, high_t / close_t - 1, low_t / close_t - 1,
+    /// ln(volume_t / mean volume of the last 20 days up to t); the previous day must have a bar.
+    Ratios,
+}
+
+impl NodeFeatures {
+    /// The five values' names, in model-input order (a ranking manifest's `features`).
+    pub fn names(self) -> [&'static str; N_NODE_FEATURES] {
+        match self {
+            NodeFeatures::Prices => ["close", "open", "high", "low", "volume"],
+            NodeFeatures::Ratios => ["close_return", "open_gap", "high_to_close", "low_to_close", "log_volume_ratio_20"],
+        }
+    }
+}
+
+/// Days of volume the `Ratios` volume feature averages over.
+const VOLUME_DAYS: usize = 20;
+
+/// The five values of stock `k` on panel day `d` (NaN where undefined). Reads days up to `d`.
+fn stock_values(panel: &Panel, k: usize, d: usize, kind: NodeFeatures) -> [f64; N_NODE_FEATURES] {
     let nd = panel.n_days();
-    let cols = [&panel.close, &panel.open, &panel.high, &panel.low, &panel.volume];
+    let i = k * nd + d;
+    if !panel.present[i] {
+        return [f64::NAN; N_NODE_FEATURES];
+    }
+    match kind {
+        NodeFeatures::Prices => [panel.close[i], panel.open[i], panel.high[i], panel.low[i], panel.volume[i]],
+        NodeFeatures::Ratios => {
+            let prev_close = if d > 0 && panel.present[i - 1] { panel.close[i - 1] } else { f64::NAN };
+            let from = d.saturating_sub(VOLUME_DAYS - 1);
+            let (mut sum, mut count) = (0f64, 0f64);
+            for j in k * nd + from..=i {
+                if panel.present[j] {
+                    sum += panel.volume[j];
+                    count += 1.0;
+                }
+            }
+            let volume = (panel.volume[i] / (sum / count)).ln();
+            [
+                panel.close[i] / prev_close - 1.0,
+                panel.open[i] / prev_close - 1.0,
+                panel.high[i] / panel.close[i] - 1.0,
+                panel.low[i] / panel.close[i] - 1.0,
+                if volume.is_finite() { volume } else { f64::NAN },
+            ]
+        }
+    }
+}
+
+/// Features of every node on panel day `d`, row-major [N, 5], before normalisation; NaN where a
+/// node has no value (a stock not trading, an industry with no member that has the value).
+pub fn node_features_at(panel: &Panel, nodes: &NodeSet, members: &[Vec<usize>], d: usize, kind: NodeFeatures, out: &mut [f32]) {
     for k in 0..nodes.n_stocks {
-        let i = k * nd + d;
-        for (f, col) in cols.iter().enumerate() {
-            out[k * N_NODE_FEATURES + f] = if panel.present[i] { col[i] as f32 } else { f32::NAN };
+        for (f, v) in stock_values(panel, k, d, kind).into_iter().enumerate() {
+            out[k * N_NODE_FEATURES + f] = v as f32;
         }
     }
     for (m, stocks) in members.iter().enumerate() {
         let node = nodes.n_stocks + m;
         let mut sum = [0f64; N_NODE_FEATURES];
-        let mut count = 0usize;
+        let mut count = [0usize; N_NODE_FEATURES];
         for &k in stocks {
-            let i = k * nd + d;
-            if panel.present[i] {
-                count += 1;
-                for (f, col) in cols.iter().enumerate() {
-                    sum[f] += col[i];
+            for (f, v) in stock_values(panel, k, d, kind).into_iter().enumerate() {
+                if v.is_finite() {
+                    sum[f] += v;
+                    count[f] += 1;
                 }
             }
         }
         for f in 0..N_NODE_FEATURES {
-            out[node * N_NODE_FEATURES + f] = if count > 0 { (sum[f] / count as f64) as f32 } else { f32::NAN };
+            out[node * N_NODE_FEATURES + f] = if count[f] > 0 { (sum[f] / count[f] as f64) as f32 } else { f32::NAN };
         }
     }
 }
@@ -70,5 +126,47 @@ pub fn normalize_day(x: &mut [f32], n_nodes: usize, clip_std: f64) {
             let v = &mut x[i * N_NODE_FEATURES + f];
             *v = if v.is_finite() && sd > 0.0 { ((*v as f64 - m) / sd) as f32 } else { 0.0 };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bars::synthetic::{SyntheticSpec, generate};
+
+    /// The ratio features of a stock, checked against its own series written out longhand; an
+    /// industry node holds its members' mean.
+    #[test]
+    fn ratio_features_follow_their_formulas() {
+        let u = generate(&SyntheticSpec { days: 60, ..Default::default() });
+        let panel = Panel::from_series(&u.series);
+        let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
+        let members = nodes.members();
+        let d = 40;
+        let mut out = vec![0f32; nodes.n_nodes() * N_NODE_FEATURES];
+        node_features_at(&panel, &nodes, &members, d, NodeFeatures::Ratios, &mut out);
+        let s = &u.series[0];
+        let i = s.dates.iter().position(|&x| x == panel.calendar[d]).unwrap();
+        let mean_volume = s.volume[i - 19..=i].iter().sum::<f64>() / 20.0;
+        let want = [
+            s.close[i] / s.close[i - 1] - 1.0,
+            s.open[i] / s.close[i - 1] - 1.0,
+            s.high[i] / s.close[i] - 1.0,
+            s.low[i] / s.close[i] - 1.0,
+            (s.volume[i] / mean_volume).ln(),
+        ];
+        for (f, w) in want.iter().enumerate() {
+            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{}: {} vs {w}", NodeFeatures::Ratios.names()[f], out[f]);
+        }
+        // The first industry node: the mean of its members' rows.
+        let (m, stocks) = (0, &members[0]);
+        for f in 0..N_NODE_FEATURES {
+            let mean = stocks.iter().map(|&k| out[k * N_NODE_FEATURES + f] as f64).sum::<f64>() / stocks.len() as f64;
+            let got = out[(nodes.n_stocks + m) * N_NODE_FEATURES + f] as f64;
+            assert!((got - mean).abs() < 1e-6, "industry feature {f}: {got} vs {mean}");
+        }
+        // Day 0 has no previous close: the return features are undefined there.
+        node_features_at(&panel, &nodes, &members, 0, NodeFeatures::Ratios, &mut out);
+        assert!(out[0].is_nan() && out[1].is_nan() && out[2].is_finite());
     }
 }

@@ -85,6 +85,18 @@ pub enum Selection {
     Arr,
 }
 
+/// The ranking trainer's per-day loss over the stocks with a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankLoss {
+    /// Mean squared error against the percentile-rank label (the code's).
+    #[default]
+    Mse,
+    /// Minus the Pearson correlation of the scores with the label: blind to the scores' level and
+    /// scale, so the net cannot settle on predicting the label's mean for every stock.
+    Ic,
+}
+
 /// An LSR-IGRU experiment (shared/specs/lsr-igru.md). Defaults: the paper's model and training,
 /// the spec's splits, and the open-to-open label that the backtest earns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +118,7 @@ pub struct RankingConfig {
     pub validation: DateRange,
     /// Evaluated once with the selected epoch (2023 is the spec's test year).
     pub test: Vec<DateRange>,
+    pub loss: RankLoss,
     pub lr: f64,
     pub epochs: usize,
     /// Days per Adam step (gradients of per-day losses averaged).
@@ -134,6 +147,7 @@ impl Default for RankingConfig {
             train: range("2018-01-01", "2021-12-31"),
             validation: range("2022-01-01", "2022-12-31"),
             test: vec![range("2023-01-01", "2023-12-31"), range("2024-01-01", "2024-12-31")],
+            loss: RankLoss::Mse,
             lr: 2e-4,
             epochs: 3,
             batch_days: 128,

@@ -23,7 +23,7 @@ use trendcast::model::manifest::DateRange;
 use trendcast::predict::stock_scores;
 use trendcast::relations::{N_NODE_FEATURES, NodeSet, ranking_inputs};
 
-use crate::config::{RankingConfig, Selection};
+use crate::config::{RankLoss, RankingConfig, Selection};
 use crate::lsr_igru::Net;
 use crate::parity;
 
@@ -75,6 +75,18 @@ pub fn day_scores(net: &Net, data: &Data, d: usize, cfg: &RankingConfig, device:
     let (x, long, short, _) = data.inputs(d, cfg, device)?;
     let nodes = Vec::<f32>::try_from(net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?;
     Ok(stock_scores(&data.panel, d, &nodes))
+}
+
+/// One day's loss of `pred` against the rank labels `y` (same length, at least one stock).
+fn day_loss(pred: &Tensor, y: &Tensor, loss: RankLoss) -> Tensor {
+    match loss {
+        RankLoss::Mse => (pred - y).square().mean(Kind::Float),
+        RankLoss::Ic => {
+            let (p, t) = (pred - pred.mean(Kind::Float), y - y.mean(Kind::Float));
+            let denom = ((&p * &p).sum(Kind::Float) * (&t * &t).sum(Kind::Float) + 1e-12).sqrt();
+            -(p * t).sum(Kind::Float) / denom
+        }
+    }
 }
 
 /// The top-k backtest (no costs, as the paper) of the net's scores over the decision days of
@@ -144,7 +156,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         );
         bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
         let started = Instant::now();
-        let (mut loss_sum, mut input_seconds, mut steps) = (0f64, 0f64, 0usize);
+        let (mut loss_sum, mut spread_sum, mut input_seconds, mut steps) = (0f64, 0f64, 0f64, 0usize);
         for batch in order.chunks(cfg.batch_days.max(1)) {
             opt.zero_grad();
             for &d in batch {
@@ -156,7 +168,8 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
                     continue;
                 }
                 let pred = net.forward(&x, &long, &short).get(0).index_select(0, &Tensor::from_slice(&idx).to_device(device));
-                let loss = (pred - Tensor::from_slice(&y).to_device(device)).square().mean(Kind::Float);
+                spread_sum += pred.std(false).double_value(&[]);
+                let loss = day_loss(&pred, &Tensor::from_slice(&y).to_device(device), cfg.loss);
                 // Per-day losses averaged over the batch: accumulate their gradients.
                 (&loss / batch.len() as f64).backward();
                 loss_sum += loss.double_value(&[]);
@@ -173,9 +186,10 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         let eval_seconds = t0.elapsed().as_secs_f64();
         let m = &v.metrics;
         eprintln!(
-            "epoch {epoch}/{}: loss {:.5}, {} steps, {seconds:.0} s ({:.2} s/day, inputs {:.3} s/day); validation rank IC {:.4}, IC {:.4}, ARR {:.3}, IR {:.2} ({eval_seconds:.0} s)",
+            "epoch {epoch}/{}: loss {:.5}, score spread {:.2e}, {} steps, {seconds:.0} s ({:.2} s/day, inputs {:.3} s/day); validation rank IC {:.4}, IC {:.4}, ARR {:.3}, IR {:.2} ({eval_seconds:.0} s)",
             cfg.epochs,
             loss_sum / order.len() as f64,
+            spread_sum / order.len() as f64,
             steps,
             seconds / order.len() as f64,
             input_seconds / order.len() as f64,
@@ -186,6 +200,9 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         );
         history.push(json!({
             "epoch": epoch, "train_loss": loss_sum / order.len() as f64, "days": order.len(), "adam_steps": steps,
+            // Mean over training days of the scores' cross-sectional std: near 0 means the net
+            // predicts one value for every stock.
+            "train_score_spread": spread_sum / order.len() as f64,
             "seconds": seconds, "input_seconds": input_seconds, "validation_seconds": eval_seconds, "validation": m,
         }));
         let value = selection_value(&v, cfg.select);
@@ -242,4 +259,23 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
         worst = worst.max(parity::check(&m, &format!("scores vs tch on {date}"), &got, &want)?);
     }
     Ok((worst, serde_json::Value::Object(latency)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ic_loss_is_minus_the_correlation_whatever_the_scores_level_and_scale() {
+        let y = Tensor::from_slice(&[0.0f32, 0.25, 0.5, 0.75, 1.0]);
+        let perfect = Tensor::from_slice(&[10.0f32, 10.1, 10.2, 10.3, 10.4]);
+        let reversed = Tensor::from_slice(&[0.9f32, 0.7, 0.5, 0.3, 0.1]);
+        assert!((day_loss(&perfect, &y, RankLoss::Ic).double_value(&[]) + 1.0).abs() < 1e-5);
+        assert!((day_loss(&reversed, &y, RankLoss::Ic).double_value(&[]) - 1.0).abs() < 1e-5);
+        // A constant prediction carries no correlation (and no NaN).
+        assert!(day_loss(&Tensor::from_slice(&[0.5f32; 5]), &y, RankLoss::Ic).double_value(&[]).abs() < 1e-6);
+        // MSE: the plain mean of squared errors.
+        let mse = day_loss(&Tensor::from_slice(&[0.5f32; 5]), &y, RankLoss::Mse).double_value(&[]);
+        assert!((mse - 0.125).abs() < 1e-6, "{mse}");
+    }
 }
