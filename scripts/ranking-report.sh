@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Backtests the shipped ranking bundle and the BLSW-style momentum baseline through the CLI on the
+# Backtests the shipped ranking bundle, the BLSW-style momentum and the 1-day reversal baselines through the CLI on the
 # validation year (2022) and both test years (2023, 2024), without and with a 5 bps cost per side,
 # draws the equity curves, and rebuilds the table of models/lsr-igru/REPORT.md.
 #   scripts/ranking-report.sh [DATA_DIR]
@@ -14,8 +14,8 @@ cargo build --release -q -p trendcast-trainer --bin trendcast-train
 mkdir -p $out $fig
 for year in 2022 2023 2024; do
   for bps in 0 5; do
-    for who in lsr-igru momentum; do
-      if [[ $who == momentum ]]; then src=(--baseline momentum); else src=(--model models/lsr-igru); fi
+    for who in lsr-igru momentum reversal; do
+      if [[ $who == lsr-igru ]]; then src=(--model models/lsr-igru); else src=(--baseline $who); fi
       plot=()
       [[ $year != 2022 && $bps == 0 ]] && plot=(--plot $fig/equity-$who-$year-${bps}bps.png)
       target/release/trendcast backtest "${src[@]}" --data "$data" --from $year-01-01 --to $year-12-31 --top 10 \

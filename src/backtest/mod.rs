@@ -120,6 +120,12 @@ pub fn momentum_scores(panel: &Panel, d: usize, lookback: usize) -> Vec<f32> {
         .collect()
 }
 
+/// The short-term reversal baseline: score = -(close_t / close_t-1 - 1), yesterday's losers first.
+/// A yardstick for what a model can learn from the last day alone.
+pub fn reversal_scores(panel: &Panel, d: usize) -> Vec<f32> {
+    momentum_scores(panel, d, 1).into_iter().map(|s| -s).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +152,17 @@ mod tests {
         let b: f64 = good.daily.iter().map(|r| r.benchmark).sum();
         let b2: f64 = bad.daily.iter().map(|r| r.benchmark).sum();
         assert_eq!(b, b2, "the benchmark does not depend on the scores");
+    }
+
+    #[test]
+    fn reversal_ranks_yesterdays_losers_first() {
+        let p = panel();
+        let (d, r) = (100, reversal_scores(&p, 100));
+        for k in 0..p.n_tickers() {
+            let c = p.close_of(k);
+            assert_eq!(r[k], -((c[d] / c[d - 1] - 1.0) as f32));
+        }
+        assert!(reversal_scores(&p, 0).iter().all(|s| s.is_nan()), "no previous close on day 0");
     }
 
     #[test]

@@ -87,13 +87,14 @@ enum Command {
         #[arg(long, default_value = "auto")]
         backend: BackendKind,
     },
-    /// Buy-hold-sell backtest of a ranking model (or the momentum baseline): decide at the close of
+    /// Buy-hold-sell backtest of a ranking model (or a baseline): decide at the close of
     /// t, trade at the open of t+1, hold to the open of t+2. Prints the metrics as JSON.
     Backtest {
         /// A ranking bundle; omit with --baseline.
         #[arg(long, required_unless_present = "baseline")]
         model: Option<PathBuf>,
-        /// `momentum`: rank by the past 20-day return (BLSW-style baseline).
+        /// `momentum`: rank by the past 20-day return (BLSW-style baseline); `reversal`: by minus the
+        /// last day's return (short-term reversal).
         #[arg(long)]
         baseline: Option<String>,
         #[arg(long, default_value_os_t = default_data_dir())]
@@ -307,7 +308,7 @@ fn backtest_cmd(
     outputs: CurveOutputs<'_>,
     backend: BackendKind,
 ) -> Result<Value, Error> {
-    use trendcast::backtest::{BacktestSpec, momentum_scores, run};
+    use trendcast::backtest::{BacktestSpec, momentum_scores, reversal_scores, run};
     let u = load_dataset_dir(data, &LoadOptions::default())?;
     let panel = Panel::from_series(&u.series);
     let first = panel.calendar.partition_point(|&d| d < from);
@@ -322,8 +323,9 @@ fn backtest_cmd(
             (m.manifest().name.clone(), r)
         }
         (None, Some("momentum")) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?),
+        (None, Some("reversal")) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| Ok(reversal_scores(&panel, d)))?),
         (None, other) => {
-            return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum)") });
+            return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum, reversal)") });
         }
     };
     // Net values after each decision's holding period; excess compounds the daily differences.
