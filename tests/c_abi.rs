@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::native::{lib_dir, root};
+use common::native::{compile, parse_probs, root};
 
 use std::path::Path;
 use std::process::Command;
@@ -18,26 +18,6 @@ fn checked_in_header_is_the_generated_one() {
     let generated = std::fs::read_to_string(env!("TRENDCAST_GENERATED_HEADER")).unwrap();
     let checked_in = std::fs::read_to_string(root().join("include/trendcast.h")).unwrap();
     assert!(generated == checked_in, "include/trendcast.h is stale: run scripts/update-header.sh and commit it");
-}
-
-/// Compiles `src` with the given compiler and extra flags into `out`.
-fn compile(compiler: &str, std: &str, src: &str, out: &Path, extra: &[&str]) {
-    let lib = lib_dir();
-    let status = Command::new(compiler)
-        .args([std, "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
-        .args(extra)
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg(root().join("tests/c").join(src))
-        .arg("-o")
-        .arg(out)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-ltrendcast", "-lm", "-pthread"])
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
-    assert!(status.success(), "{compiler} failed on {src}");
 }
 
 /// A direction bundle and a bars file for the programs; returns the Rust API's probabilities.
@@ -64,17 +44,6 @@ fn run(program: &Path, dir: &Path, backend: &str, wrapper: &[&str], env: &[(&str
     assert!(out.status.success(), "{} {backend} failed:\n{stdout}\n{}", program.display(), String::from_utf8_lossy(&out.stderr));
     assert!(stdout.lines().any(|l| l.ends_with(" passed, 0 failed")), "{stdout}");
     stdout
-}
-
-fn parse_probs(stdout: &str) -> Vec<[f32; 3]> {
-    stdout
-        .lines()
-        .filter_map(|l| l.strip_prefix("probs "))
-        .map(|l| {
-            let v: Vec<f32> = l.split(' ').skip(1).map(|x| x.parse().unwrap()).collect();
-            [v[0], v[1], v[2]]
-        })
-        .collect()
 }
 
 #[test]

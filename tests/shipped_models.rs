@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::native::{lib_dir, root};
+use common::native::{compile, parse_probs, root};
 use trendcast::bars::Panel;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::model::ModelKind;
@@ -15,11 +15,8 @@ use trendcast::{BackendKind, Model, OpenOptions};
 
 /// The bundles under models/ (folders with a manifest), sorted.
 fn shipped() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join("models"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("manifest.json").exists())
-        .collect();
+    let mut out: Vec<PathBuf> =
+        std::fs::read_dir(root().join("models")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("manifest.json").exists()).collect();
     out.sort();
     assert!(out.len() >= 3, "expected direction-gru, direction-gru-original and lsr-igru in models/, found {out:?}");
     out
@@ -46,13 +43,14 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 fn every_shipped_bundle_answers_alike_on_both_backends() {
     let u = generate(&SyntheticSpec { days: 160, late_listing_every: 7, ..Default::default() });
     let date = *u.series.iter().filter_map(|s| s.dates.last()).max().unwrap();
+    let refs: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
+    let panel = Panel::from_series(&u.series);
     for dir in shipped() {
         let mut answers: Vec<Vec<f32>> = Vec::new();
         for backend in backends() {
             let m = open(&dir, backend);
             let got = match m.kind() {
                 ModelKind::Direction => {
-                    let refs: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
                     let probs = m.direction(&refs).unwrap();
                     for p in &probs {
                         assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{}: {p:?}", dir.display());
@@ -61,7 +59,7 @@ fn every_shipped_bundle_answers_alike_on_both_backends() {
                     probs.concat()
                 }
                 ModelKind::Ranking => {
-                    let r = m.rank(&Panel::from_series(&u.series), &u.industries, date).unwrap();
+                    let r = m.rank(&panel, &u.industries, date).unwrap();
                     assert!(r.order.len() >= u.series.len() / 2, "{}: ranked {} stocks", dir.display(), r.order.len());
                     // Best first: scores never rise along the order.
                     assert!(r.order.windows(2).all(|w| r.scores[w[0]] >= r.scores[w[1]]), "{}", dir.display());
@@ -86,39 +84,22 @@ fn c_client_runs_every_shipped_direction_bundle() {
     let bars = tmp.path().join("bars.csv");
     common::native::write_bars_csv(&bars, &u);
     let exe = tmp.path().join("direction_c");
-    let lib = lib_dir();
-    let status = Command::new("cc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-I"])
-        .arg(root().join("include"))
-        .arg(root().join("tests/c/direction.c"))
-        .arg("-o")
-        .arg(&exe)
-        .arg("-L")
-        .arg(&lib)
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .args(["-ltrendcast", "-lm", "-pthread"])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    compile("cc", "-std=c11", "direction.c", &exe, &[]);
     let refs: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
     let mut checked = 0;
     for dir in shipped() {
-        if open(&dir, BackendKind::Tract).kind() != ModelKind::Direction {
+        let tract = open(&dir, BackendKind::Tract);
+        if tract.kind() != ModelKind::Direction {
             continue;
         }
-        let want = open(&dir, BackendKind::Tract).direction(&refs).unwrap().concat();
+        let want = tract.direction(&refs).unwrap().concat();
         for backend in backends() {
             let name = if backend == BackendKind::Ort { "ort" } else { "tract" };
             let out = Command::new(&exe).arg(&dir).arg(&bars).arg(name).output().unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout);
             assert!(out.status.success(), "{} {name}:\n{stdout}\n{}", dir.display(), String::from_utf8_lossy(&out.stderr));
             assert!(stdout.lines().any(|l| l.ends_with(" passed, 0 failed")), "{stdout}");
-            let got: Vec<f32> = stdout
-                .lines()
-                .filter_map(|l| l.strip_prefix("probs "))
-                .flat_map(|l| l.split(' ').skip(1).map(|x| x.parse::<f32>().unwrap()).collect::<Vec<_>>())
-                .collect();
-            let d = max_diff(&got, &want);
+            let d = max_diff(&parse_probs(&stdout).concat(), &want);
             assert!(d <= 1e-5, "{} {name}: C vs Rust differ by {d:e}", dir.display());
         }
         checked += 1;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use trendcast::Date;
 use trendcast::bars::Universe;
@@ -45,4 +46,37 @@ pub fn write_bars_csv(path: &Path, u: &Universe) {
         }
     }
     std::fs::write(path, csv).unwrap();
+}
+
+/// Compiles the test program tests/c/`src` with the given compiler (warnings are errors) and
+/// extra flags into `out`, linked against the library the tests were built with.
+pub fn compile(compiler: &str, std: &str, src: &str, out: &Path, extra: &[&str]) {
+    let lib = lib_dir();
+    let status = Command::new(compiler)
+        .args([std, "-Wall", "-Wextra", "-Werror", "-O1", "-g"])
+        .args(extra)
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg(root().join("tests/c").join(src))
+        .arg("-o")
+        .arg(out)
+        .arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-ltrendcast", "-lm", "-pthread"])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {compiler}: {e}"));
+    assert!(status.success(), "{compiler} failed on {src}");
+}
+
+/// The probabilities a test program prints, one `probs I DOWN FLAT UP` line per stock.
+pub fn parse_probs(stdout: &str) -> Vec<[f32; 3]> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("probs "))
+        .map(|l| {
+            let v: Vec<f32> = l.split(' ').skip(1).map(|x| x.parse().unwrap()).collect();
+            [v[0], v[1], v[2]]
+        })
+        .collect()
 }
