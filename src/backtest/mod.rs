@@ -158,9 +158,10 @@ mod tests {
     fn reversal_ranks_yesterdays_losers_first() {
         let p = panel();
         let (d, r) = (100, reversal_scores(&p, 100));
-        for k in 0..p.n_tickers() {
+        assert_eq!(r.len(), p.n_tickers());
+        for (k, &score) in r.iter().enumerate() {
             let c = p.close_of(k);
-            assert_eq!(r[k], -((c[d] / c[d - 1] - 1.0) as f32));
+            assert_eq!(score, -((c[d] / c[d - 1] - 1.0) as f32));
         }
         assert!(reversal_scores(&p, 0).iter().all(|s| s.is_nan()), "no previous close on day 0");
     }

@@ -173,15 +173,28 @@ impl RankingConfig {
 mod tests {
     use super::*;
 
+    fn configs_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs")
+    }
+
+    /// The checked-in configs: (file stem, path).
+    fn configs() -> Vec<(String, std::path::PathBuf)> {
+        std::fs::read_dir(configs_dir())
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                (path.file_stem().unwrap().to_string_lossy().into_owned(), path)
+            })
+            .collect()
+    }
+
     /// Every checked-in direction config parses (unknown keys are errors) and names its bundle after
     /// its file, so a row of the table, its config and its bundle share one name.
     #[test]
     fn direction_configs_load() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+        let dir = configs_dir();
         let mut n = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        for (stem, path) in configs() {
             if stem.starts_with("lsr-igru") || stem == "baselines" {
                 continue;
             }
@@ -199,11 +212,10 @@ mod tests {
     /// Every checked-in ranking config parses (unknown keys are errors) into a valid model.
     #[test]
     fn ranking_configs_load() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
+        let dir = configs_dir();
         let mut n = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.file_name().unwrap().to_string_lossy().starts_with("lsr-igru") {
+        for (stem, path) in configs() {
+            if stem.starts_with("lsr-igru") {
                 let cfg = RankingConfig::load(&path).unwrap();
                 assert!(path.to_string_lossy().contains(&cfg.name), "{} names its bundle {}", path.display(), cfg.name);
                 n += 1;
