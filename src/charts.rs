@@ -138,7 +138,9 @@ pub fn confusion_matrix(path: &Path, title: &str, classes: &[&str], counts: &[[u
         for (p, &c) in row.iter().enumerate().take(n) {
             let share = c as f64 / total;
             let shade = (255.0 * (1.0 - 0.75 * share)) as u8;
-            chart.draw_series(std::iter::once(Rectangle::new([at(p, y), at(p + 1, y + 1)], RGBColor(shade, shade, 255).filled()))).map_err(io_err)?;
+            chart
+                .draw_series(std::iter::once(Rectangle::new([at(p, y), at(p + 1, y + 1)], RGBColor(shade, shade, 255).filled())))
+                .map_err(io_err)?;
             let text = format!("{c} ({:.0}%)", 100.0 * share);
             let (top_left, bottom_right) = (chart.backend_coord(&at(p, y + 1)), chart.backend_coord(&at(p + 1, y)));
             let centre = ((top_left.0 + bottom_right.0) / 2 - 4 * text.len() as i32, (top_left.1 + bottom_right.1) / 2 - 8);

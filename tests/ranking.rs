@@ -9,7 +9,9 @@ use trendcast::bars::{Panel, Universe};
 use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
 use trendcast::model::onnx::RankingProbe;
-use trendcast::relations::{NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, ranking_inputs, short_term_direct};
+use trendcast::relations::{
+    NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, ranking_inputs, short_term_direct,
+};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn universe(days: usize, seed: u64) -> Universe {

@@ -4,9 +4,7 @@
 use std::path::Path;
 
 use super::bundle::Bundle;
-use super::manifest::{
-    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_io, ranking_io,
-};
+use super::manifest::{DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_io, ranking_io};
 use super::onnx::{DirectionNet, LsrIgru, RankingProbe};
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
@@ -185,8 +183,15 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
 /// in `extra.architecture` (informational: the graph is what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
-    let mut m =
-        contract(&e.name, ModelKind::Ranking, e.relations.node_features.names().map(String::from).to_vec(), e.window, e.train, e.validation, &e.extra);
+    let mut m = contract(
+        &e.name,
+        ModelKind::Ranking,
+        e.relations.node_features.names().map(String::from).to_vec(),
+        e.window,
+        e.train,
+        e.validation,
+        &e.extra,
+    );
     (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: e.target };
     m.relations = Some(e.relations);

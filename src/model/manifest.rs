@@ -120,7 +120,6 @@ pub struct Manifest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-
 /// The input and output tensors a direction model must have.
 pub fn direction_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let b = Dim::Symbol("batch".into());

@@ -344,7 +344,8 @@ pub fn check_ensemble(ensemble: &Path, members: &[std::path::PathBuf], series: &
     for m in parity::engines(ensemble)? {
         let mut got = vec![0f32; picked.len() * 3];
         m.run(&[TensorIn { shape: &shape, data: &x }], &mut got)?;
-        worst = worst.max(parity::check(&m, &format!("ensemble vs its members' mean on {} validation windows", picked.len()), &got, &mean)?);
+        worst =
+            worst.max(parity::check(&m, &format!("ensemble vs its members' mean on {} validation windows", picked.len()), &got, &mean)?);
     }
     Ok(worst)
 }
