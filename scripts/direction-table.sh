@@ -22,7 +22,7 @@ tc=target/release/trendcast
 # Cheapest and most-needed first, so that an interrupted run still leaves a useful table.
 runs=()
 for seed in 42 43 44; do
-  for row in gru-original gru-original-gap gru-unweighted gru-scaled-embargo gru-h64 gru-early-stop; do runs+=("$row:$seed"); done
+  for row in gru-original gru-original-gap gru-unweighted gru-scaled-embargo gru-h64 gru-early-stop gru-market; do runs+=("$row:$seed"); done
   [[ $seed == 42 ]] && runs+=(rnn:42 rnn-unweighted:42 lstm:42 lstm-unweighted:42)
 done
 
@@ -48,7 +48,8 @@ evaluate() { # bundle_dir json_dir
 evaluate $exp/gru-ensemble/bundle $exp/gru-ensemble
 
 # models/direction-gru: the GRU candidate (any seed of a correct-window GRU row, or the ensemble)
-# with the best validation macro-F1. The test years play no part in the choice.
+# with the best validation macro-F1. The test years play no part in the choice. The market-feature
+# row is an ablation, not a candidate: the shipped model answers from one stock's bars (C ABI).
 best=$(python3 - "$exp" <<'PY'
 import json, sys, glob
 exp = sys.argv[1]

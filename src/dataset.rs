@@ -1,13 +1,14 @@
 //! Direction samples for training and evaluation: the original's cleaning rules, windows of the 13
 //! features ending at t (or, behind an option, at t-1 as the original did), splits by label date
-//! with an optional embargo. The trainer and `trendcast eval` both build their samples here.
+//! with an optional embargo, and optionally the market features after the 13. The trainer and
+//! `trendcast eval` both build their samples here.
 
 use serde::{Deserialize, Serialize};
 
 use crate::bars::BarSeries;
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::features::{self, FeatureRow, N_FEATURES, is_complete};
+use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES, is_complete};
 use crate::labels::{Direction, DirectionLabel};
 
 /// Which rows a window of length L for day t covers.
@@ -87,6 +88,10 @@ pub struct DatasetSpec {
     pub label: DirectionLabel,
     /// Symbols with fewer bars than this are dropped (the original: 80).
     pub min_bars: usize,
+    /// Append the market features of each day (equal-weighted over every series given, see
+    /// [`Market`]) to its 13 features; days without them are dropped like incomplete rows.
+    #[serde(default)]
+    pub market: bool,
 }
 
 impl Default for DatasetSpec {
@@ -98,17 +103,21 @@ impl Default for DatasetSpec {
             splits: Splits::default(),
             label: DirectionLabel::default(),
             min_bars: 80,
+            market: false,
         }
     }
 }
 
-/// One symbol's cleaned rows: the days whose 13 features are all finite and whose label exists,
-/// in date order. Windows run over consecutive cleaned rows, as in the original.
+/// One symbol's cleaned rows: the days whose 13 features (and market features, when asked for)
+/// are all finite and whose label exists, in date order. Windows run over consecutive cleaned rows,
+/// as in the original.
 #[derive(Debug, Clone)]
 pub struct SymbolRows {
     pub ticker: String,
     pub dates: Vec<Date>,
     pub features: Vec<FeatureRow>,
+    /// The market features of each row; empty without them.
+    pub market: Vec<MarketRow>,
     pub labels: Vec<Direction>,
 }
 
@@ -152,7 +161,9 @@ impl DirectionDataset {
         if spec.lookback == 0 {
             return Err(Error::argument("lookback must be at least 1"));
         }
-        let symbols: Vec<SymbolRows> = series.iter().filter(|s| s.len() >= spec.min_bars).map(|s| clean_rows(s, &spec.label)).collect();
+        let market = if spec.market { Some(Market::equal_weighted(series)?) } else { None };
+        let symbols: Vec<SymbolRows> =
+            series.iter().filter(|s| s.len() >= spec.min_bars).map(|s| clean_rows(s, &spec.label, market.as_ref())).collect();
         let cutoffs = embargo_cutoffs(series, spec);
         // The first cleaned row that has a full window: L-1 with the window ending at t, L with the gap.
         let first = match spec.alignment {
@@ -175,20 +186,46 @@ impl DirectionDataset {
         Ok(DirectionDataset { spec: spec.clone(), symbols, samples })
     }
 
-    /// The window of a sample: `lookback` consecutive feature rows, oldest first.
-    pub fn window(&self, s: &Sample) -> &[FeatureRow] {
+    /// Values per window row: the 13 features, then the market features when the spec asks.
+    pub fn width(&self) -> usize {
+        N_FEATURES + if self.spec.market { N_MARKET_FEATURES } else { 0 }
+    }
+
+    /// The cleaned rows a sample's window covers.
+    fn window_rows(&self, s: &Sample) -> std::ops::Range<usize> {
         let end = match self.spec.alignment {
             WindowAlignment::EndsAtT => s.row as usize + 1,
             WindowAlignment::EndsBeforeT => s.row as usize,
         };
-        &self.symbols[s.symbol as usize].features[end - self.spec.lookback..end]
+        end - self.spec.lookback..end
     }
 
-    /// Writes a sample's window as f32, row-major [lookback, 13], into `out`.
+    /// The 13 features of a sample's window: `lookback` consecutive rows, oldest first.
+    pub fn window(&self, s: &Sample) -> &[FeatureRow] {
+        &self.symbols[s.symbol as usize].features[self.window_rows(s)]
+    }
+
+    /// The market features of a sample's window (empty without them).
+    pub fn window_market(&self, s: &Sample) -> &[MarketRow] {
+        let sym = &self.symbols[s.symbol as usize];
+        if sym.market.is_empty() { &[] } else { &sym.market[self.window_rows(s)] }
+    }
+
+    /// The model inputs of cleaned row `row` of symbol `symbol`: [`width`](Self::width) values.
+    pub fn row_values(&self, symbol: u32, row: u32) -> impl Iterator<Item = f64> + '_ {
+        let sym = &self.symbols[symbol as usize];
+        let market = sym.market.get(row as usize).map_or(&[][..], |m| &m[..]);
+        sym.features[row as usize].iter().chain(market).copied()
+    }
+
+    /// Writes a sample's window as f32, row-major [lookback, width], into `out`.
     pub fn window_f32(&self, s: &Sample, out: &mut [f32]) {
-        debug_assert_eq!(out.len(), self.spec.lookback * N_FEATURES);
-        for (o, v) in out.iter_mut().zip(self.window(s).as_flattened()) {
-            *o = *v as f32;
+        let width = self.width();
+        debug_assert_eq!(out.len(), self.spec.lookback * width);
+        for (row, o) in self.window_rows(s).zip(out.chunks_exact_mut(width)) {
+            for (o, v) in o.iter_mut().zip(self.row_values(s.symbol, row as u32)) {
+                *o = v as f32;
+            }
         }
     }
 
@@ -213,13 +250,21 @@ impl DirectionDataset {
 }
 
 /// Computes features and labels of a series and keeps the rows where all are defined.
-fn clean_rows(s: &BarSeries, label: &DirectionLabel) -> SymbolRows {
+fn clean_rows(s: &BarSeries, label: &DirectionLabel, market: Option<&Market>) -> SymbolRows {
     let feats = features::compute(s);
-    let mut out = SymbolRows { ticker: s.ticker.clone(), dates: Vec::new(), features: Vec::new(), labels: Vec::new() };
+    let mut out = SymbolRows { ticker: s.ticker.clone(), dates: Vec::new(), features: Vec::new(), market: Vec::new(), labels: Vec::new() };
     for (t, row) in feats.into_iter().enumerate() {
+        let m = match market {
+            None => None,
+            Some(market) => match market.at(s.dates[t]) {
+                Some(m) if m.iter().all(|v| v.is_finite()) => Some(*m),
+                _ => continue,
+            },
+        };
         if let (true, Some(l)) = (is_complete(&row), label.at(&s.close, t)) {
             out.dates.push(s.dates[t]);
             out.features.push(row);
+            out.market.extend(m);
             out.labels.push(l);
         }
     }
@@ -294,6 +339,25 @@ mod tests {
         assert_eq!(last_train.to_string(), "2018-12-24"); // 12-25 .. 12-31 are the five embargoed days
         spec.min_bars = 401;
         assert!(DirectionDataset::build(&series, &spec).unwrap().samples.is_empty());
+    }
+
+    #[test]
+    fn market_features_follow_the_13_in_each_row() {
+        let series = universe();
+        let ds = DirectionDataset::build(&series, &DatasetSpec { market: true, ..Default::default() }).unwrap();
+        let market = Market::equal_weighted(&series).unwrap();
+        assert_eq!(ds.width(), N_FEATURES + N_MARKET_FEATURES);
+        for sym in &ds.symbols {
+            assert_eq!(sym.market.len(), sym.features.len());
+            assert!(sym.market.iter().flatten().all(|v| v.is_finite()));
+        }
+        let s = ds.samples[ds.samples.len() / 2];
+        let mut buf = vec![0f32; 30 * 15];
+        ds.window_f32(&s, &mut buf);
+        let last = &buf[29 * 15..];
+        assert_eq!(last[12], ds.window(&s)[29][12] as f32);
+        assert_eq!(last[13..], market.at(s.date).unwrap().map(|v| v as f32));
+        assert_eq!(ds.row_values(s.symbol, s.row).count(), 15);
     }
 
     #[test]

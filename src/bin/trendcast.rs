@@ -8,10 +8,10 @@ use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::bars::{LoadOptions, Panel, Universe, load_dataset_dir};
+use trendcast::bars::{BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::charts;
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
-use trendcast::features::{self, FEATURE_NAMES};
+use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::labels::Direction;
 use trendcast::model::ModelKind;
 use trendcast::predict::BarsRef;
@@ -268,10 +268,32 @@ fn direction_line(ticker: &str, date: Date, p: &[f32; 3]) -> Value {
             "class": Direction::NAMES[class] })
 }
 
+/// The universe's market features, for a direction model that reads them.
+fn market_for(m: &Model, universe: &[BarSeries]) -> Result<Option<Market>, Error> {
+    m.manifest().reads_market().then(|| Market::equal_weighted(universe)).transpose()
+}
+
+/// The direction call, given the market when the model reads it.
+fn direction_into(m: &Model, stocks: &[BarsRef], market: Option<&Market>, out: &mut [f32]) -> Result<(), Error> {
+    match market {
+        Some(market) => m.direction_with_market_into(stocks, market, out),
+        None => m.direction_into(stocks, out),
+    }
+}
+
+fn direction_of(m: &Model, stocks: &[BarsRef], market: Option<&Market>) -> Result<Vec<[f32; 3]>, Error> {
+    let mut out = vec![[0f32; 3]; stocks.len()];
+    direction_into(m, stocks, market, out.as_flattened_mut())?;
+    Ok(out)
+}
+
 fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, tickers: &[String]) -> Result<(), Error> {
     let m = open(model, backend)?;
-    let opts = LoadOptions { tickers: (!tickers.is_empty()).then(|| tickers.iter().cloned().collect()) };
+    // A model with market features needs the whole universe, whichever tickers are asked for.
+    let load_all = tickers.is_empty() || m.manifest().reads_market();
+    let opts = LoadOptions { tickers: (!load_all).then(|| tickers.iter().cloned().collect()) };
     let u = load_dataset_dir(data, &opts)?;
+    let market = market_for(&m, &u.series)?;
     for t in tickers {
         if u.get(t).is_none() {
             return Err(Error::InvalidArgument { what: format!("no bars for ticker {t}") });
@@ -280,7 +302,7 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
     let stocks = stocks_on(&u, date, tickers);
     // One call per stock, so that a stock with too little history is reported, not fatal.
     for (ticker, bars) in &stocks {
-        match m.direction(std::slice::from_ref(bars)) {
+        match direction_of(&m, std::slice::from_ref(bars), market.as_ref()) {
             Ok(p) => say!("{}", direction_line(ticker, date, &p[0])),
             Err(e) => eprintln!("{ticker}: {e}"),
         }
@@ -392,7 +414,9 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     // The samples of the dataset (the original's cleaning rules) whose date is in the range; the
     // inputs are computed by the direction call from raw bars, as in serving.
     let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, label, ..Default::default() };
-    let ds = DirectionDataset::build(&u.series, &spec)?;
+    let market = market_for(&m, &u.series)?;
+    // The samples are those of the training rules (with a market model: rows with market features).
+    let ds = DirectionDataset::build(&u.series, &DatasetSpec { market: market.is_some(), ..spec })?;
     let mut by_symbol: Vec<Vec<(usize, Direction)>> = vec![Vec::new(); ds.symbols.len()];
     for s in ds.samples.iter().filter(|s| s.date >= from && s.date <= to) {
         let series = u.get(&ds.symbols[s.symbol as usize].ticker).expect("dataset symbols come from the universe");
@@ -405,7 +429,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     let mut probs = Vec::new();
     let mut flush = |batch: &mut Vec<BarsRef>, truth: &mut Vec<Direction>| -> Result<(), Error> {
         probs.resize(3 * batch.len(), 0.0);
-        m.direction_into(batch, &mut probs)?;
+        direction_into(&m, batch, market.as_ref(), &mut probs)?;
         for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
             confusion.add(*t as usize, trendcast::metrics::argmax3(p));
         }
@@ -464,13 +488,14 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
             ModelKind::Direction => {
                 let stocks = stocks_on(&u, date, &[]);
                 let refs: Vec<BarsRef> = stocks.iter().map(|(_, b)| *b).collect();
+                let market = market_for(&m, &u.series)?;
                 // Timed twice: the first call of a batch size builds tract's plan for it.
                 let timed = |stocks: &[BarsRef]| -> Result<(Vec<[f32; 3]>, f64, f64), Error> {
                     let t0 = Instant::now();
-                    m.direction(stocks)?;
+                    direction_of(&m, stocks, market.as_ref())?;
                     let first = t0.elapsed().as_secs_f64();
                     let t1 = Instant::now();
-                    let p = m.direction(stocks)?;
+                    let p = direction_of(&m, stocks, market.as_ref())?;
                     Ok((p, first, t1.elapsed().as_secs_f64()))
                 };
                 let (probs, batch_first, batch_warm) = timed(&refs)?;

@@ -3,11 +3,14 @@
 //! (a live system's daily update, O(1) per bar). Both call the same row kernel on the same trailing
 //! values in the same order, so they agree bit for bit; a test holds them to it.
 //!
-//! A feature of day t reads bars up to and including t only.
+//! A feature of day t reads bars up to and including t only. [`Market`] holds the optional market
+//! features, which read the whole universe's bars.
 
 mod incremental;
+mod market;
 
 pub use incremental::FeatureState;
+pub use market::{MARKET_FEATURE_NAMES, Market, MarketRow, N_MARKET_FEATURES};
 
 use crate::bars::BarSeries;
 
@@ -98,7 +101,7 @@ fn mean(w: &[f64]) -> f64 {
 }
 
 /// Sample standard deviation (ddof = 1), two-pass for accuracy.
-fn sample_std(w: &[f64]) -> f64 {
+pub(crate) fn sample_std(w: &[f64]) -> f64 {
     let m = mean(w);
     let ss: f64 = w.iter().map(|v| (v - m) * (v - m)).sum();
     (ss / (w.len() - 1) as f64).sqrt()

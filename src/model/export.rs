@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use super::bundle::Bundle;
-use super::manifest::{DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_io, ranking_io};
+use super::manifest::{
+    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_io,
+};
 use super::onnx::{DirectionNet, LsrIgru, RankingProbe};
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
-use crate::features::FEATURE_NAMES;
 use crate::labels::{Direction, DirectionLabel, RankTarget};
 
 /// Everything a direction bundle records besides its weights.
@@ -18,6 +19,8 @@ pub struct DirectionExport {
     pub window: usize,
     pub alignment: WindowAlignment,
     pub scaler: Option<Scaler>,
+    /// The windows carry the market features after the 13.
+    pub market: bool,
     pub label: DirectionLabel,
     pub train: DateRange,
     pub validation: DateRange,
@@ -33,6 +36,7 @@ impl DirectionExport {
             window,
             alignment: WindowAlignment::EndsAtT,
             scaler: None,
+            market: false,
             label: DirectionLabel::default(),
             train: DateRange { from: d("2010-01-01"), to: d("2018-12-31") },
             validation: DateRange { from: d("2019-01-01"), to: d("2021-12-31") },
@@ -123,8 +127,15 @@ fn metadata(m: &Manifest) -> Vec<(String, String)> {
 /// Writes a direction bundle (one recurrent classifier or a seed ensemble) into `dir`; returns its
 /// manifest. The architecture is recorded in `extra.architecture` (informational).
 pub fn write_direction(dir: &Path, net: &DirectionNet, e: &DirectionExport) -> Result<Manifest> {
-    let mut m = e.manifest(ModelKind::Direction, FEATURE_NAMES.map(String::from).to_vec());
-    (m.inputs, m.outputs) = direction_io(e.window);
+    let mut m = e.manifest(ModelKind::Direction, direction_features(e.market));
+    (m.inputs, m.outputs) = direction_io(e.window, m.features.len());
+    if let Some(net) = net.members.iter().find(|n| n.input_size != m.features.len()) {
+        return Err(Error::shape(format!(
+            "the net reads {} values per step, the contract's features are {}",
+            net.input_size,
+            m.features.len()
+        )));
+    }
     m.classes = Direction::NAMES.map(String::from).to_vec();
     let proto = net.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
     m.extra.insert("architecture".into(), net.describe());
@@ -163,6 +174,7 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
         window: f.window,
         alignment: f.alignment,
         scaler: f.scaler.clone(),
+        market: f.reads_market(),
         label: match f.label {
             LabelSpec::Direction(l) => l,
             _ => return Err(Error::contract("a direction bundle without a direction label")),

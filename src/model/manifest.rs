@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::WindowAlignment;
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::features::FEATURE_NAMES;
+use crate::features::{FEATURE_NAMES, MARKET_FEATURE_NAMES};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
 pub use crate::relations::RelationSpec;
 
@@ -103,7 +103,8 @@ pub struct Manifest {
     pub onnx_sha256: String,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
-    /// Input features in order: the 13 direction features, or the ranking model's node features.
+    /// Input features in order: the 13 direction features (then the market features, for a model
+    /// trained with them), or the ranking model's node features.
     pub features: Vec<String>,
     /// Trading days in a window.
     pub window: usize,
@@ -120,11 +121,17 @@ pub struct Manifest {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The input and output tensors a direction model must have.
-pub fn direction_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+/// The features of a direction model, in input order: the 13, then the market features if it reads them.
+pub fn direction_features(market: bool) -> Vec<String> {
+    let market = if market { &MARKET_FEATURE_NAMES[..] } else { &[] };
+    FEATURE_NAMES.iter().chain(market).map(|s| s.to_string()).collect()
+}
+
+/// The input and output tensors a direction model must have (`width` values per window row).
+pub fn direction_io(window: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let b = Dim::Symbol("batch".into());
     (
-        vec![TensorSpec::new("x", &[b.clone(), Dim::Fixed(window as u64), Dim::Fixed(FEATURE_NAMES.len() as u64)])],
+        vec![TensorSpec::new("x", &[b.clone(), Dim::Fixed(window as u64), Dim::Fixed(width as u64)])],
         vec![TensorSpec::new("probs", &[b, Dim::Fixed(3)])],
     )
 }
@@ -178,8 +185,11 @@ impl Manifest {
         }
         let (inputs, outputs) = match self.kind {
             ModelKind::Direction => {
-                if self.features != FEATURE_NAMES {
-                    return Err(mismatch("features", &self.features[..], &FEATURE_NAMES.map(String::from)[..]));
+                if self.features != direction_features(false) && self.features != direction_features(true) {
+                    return Err(Error::contract(format!(
+                        "features: the bundle has {:?}, this library computes {:?}, optionally followed by {:?}",
+                        self.features, FEATURE_NAMES, MARKET_FEATURE_NAMES
+                    )));
                 }
                 if self.classes != Direction::NAMES {
                     return Err(mismatch("classes", &self.classes[..], &Direction::NAMES.map(String::from)[..]));
@@ -187,7 +197,7 @@ impl Manifest {
                 if !matches!(self.label, LabelSpec::Direction(_)) {
                     return Err(Error::contract("a direction model needs a direction label"));
                 }
-                direction_io(self.window)
+                direction_io(self.window, self.features.len())
             }
             ModelKind::Ranking => {
                 if !matches!(self.label, LabelSpec::Rank { .. }) {
@@ -233,6 +243,12 @@ impl Manifest {
         }
         Ok(())
     }
+
+    /// Whether a direction model reads the market features after the 13 (it then needs a
+    /// [`Market`](crate::features::Market) with every call).
+    pub fn reads_market(&self) -> bool {
+        self.kind == ModelKind::Direction && self.features.len() > FEATURE_NAMES.len()
+    }
 }
 
 fn list(specs: &[TensorSpec]) -> String {
@@ -244,7 +260,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn direction_manifest() -> Manifest {
-        let (inputs, outputs) = direction_io(30);
+        let (inputs, outputs) = direction_io(30, 13);
         let d = |s| Date::parse(s).unwrap();
         Manifest {
             format: FORMAT_VERSION,
@@ -278,6 +294,14 @@ mod tests {
         let mut bad = m.clone();
         bad.features.swap(0, 1);
         assert!(bad.check().unwrap_err().to_string().contains("features"));
+        let mut market = m.clone();
+        market.features = direction_features(true);
+        assert!(market.check().unwrap_err().to_string().contains("x[batch, 30, 15]"), "the input must widen with the features");
+        (market.inputs, _) = direction_io(30, 15);
+        market.check().unwrap();
+        assert!(market.reads_market() && !m.reads_market());
+        market.features.pop();
+        assert!(market.check().unwrap_err().to_string().contains("optionally followed by"));
         let mut bad = m.clone();
         bad.classes.reverse();
         assert!(bad.check().unwrap_err().to_string().contains("classes"));

@@ -1,12 +1,13 @@
 //! The direction call: for each stock, the 13 features over its trailing bars (the same kernel
 //! that built the training windows), the window the model was trained on, the scaler, one batched
 //! backend run. Steady-state calls allocate nothing of their own: the buffers are per thread.
+//! A model trained with market features reads them from a [`Market`] given with each call.
 
 use std::cell::RefCell;
 
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
-use crate::features::{FeatureRow, FeatureState, N_FEATURES, WARMUP_BARS, is_complete};
+use crate::features::{FeatureRow, FeatureState, Market, MarketRow, WARMUP_BARS, is_complete};
 use crate::model::manifest::ModelKind;
 use crate::model::{Model, TensorIn};
 
@@ -48,9 +49,40 @@ impl Model {
     /// Writes each stock's three probabilities (down, flat, up) into `out` (`3 * stocks.len()`
     /// values). `out` is written only on success.
     pub fn direction_into<S: AsBars>(&self, stocks: &[S], out: &mut [f32]) -> Result<()> {
+        self.direction_impl(stocks, None, out)
+    }
+
+    /// As [`direction`](Self::direction), for a model trained with market features: `market` must
+    /// cover every day of each stock's window (build it from the universe's bars up to the last
+    /// day, e.g. with [`Market::equal_weighted`]).
+    pub fn direction_with_market<S: AsBars>(&self, stocks: &[S], market: &Market) -> Result<Vec<[f32; 3]>> {
+        let mut out = vec![[0f32; 3]; stocks.len()];
+        self.direction_with_market_into(stocks, market, out.as_flattened_mut())?;
+        Ok(out)
+    }
+
+    /// As [`direction_into`](Self::direction_into), with the market features from `market`.
+    pub fn direction_with_market_into<S: AsBars>(&self, stocks: &[S], market: &Market, out: &mut [f32]) -> Result<()> {
+        self.direction_impl(stocks, Some(market), out)
+    }
+
+    fn direction_impl<S: AsBars>(&self, stocks: &[S], market: Option<&Market>, out: &mut [f32]) -> Result<()> {
         let m = self.manifest();
         if m.kind != ModelKind::Direction {
             return Err(Error::WrongKind { what: format!("a direction call on the {} model {:?}", m.kind.name(), m.name) });
+        }
+        match (m.reads_market(), market.is_some()) {
+            (true, false) => {
+                return Err(Error::argument(format!(
+                    "the model {:?} reads market features ({}): give it the market (direction_with_market)",
+                    m.name,
+                    m.features[crate::features::N_FEATURES..].join(", ")
+                )));
+            }
+            (false, true) => {
+                return Err(Error::argument(format!("the model {:?} reads no market features: call direction without a market", m.name)));
+            }
+            _ => {}
         }
         if stocks.is_empty() {
             return Err(Error::shape("no stocks given"));
@@ -58,23 +90,34 @@ impl Model {
         if out.len() != 3 * stocks.len() {
             return Err(Error::shape(format!("output holds {} values; {} stocks need {}", out.len(), stocks.len(), 3 * stocks.len())));
         }
-        let per_stock = m.window * N_FEATURES;
+        let width = m.features.len();
+        let per_stock = m.window * width;
         SCRATCH.with_borrow_mut(|scratch| {
             let Scratch { rows, input } = scratch;
             input.resize(stocks.len() * per_stock, 0.0);
             for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
-                stock.as_bars().and_then(|b| self.window_into(&b, rows, dst)).map_err(|e| e.for_stock(&format!("stock #{i}")))?;
+                stock.as_bars().and_then(|b| self.window_into(&b, market, rows, dst)).map_err(|e| e.for_stock(&format!("stock #{i}")))?;
             }
-            let shape = [stocks.len(), m.window, N_FEATURES];
+            let shape = [stocks.len(), m.window, width];
             self.run(&[TensorIn { shape: &shape, data: input }], out)
         })
     }
 
-    /// The model input of one stock: `window` complete feature rows ending at its last bar (or the
-    /// one before it), scaled, as f32.
-    fn window_into(&self, stock: &BarsRef<'_>, rows: &mut Vec<FeatureRow>, dst: &mut [f32]) -> Result<()> {
+    /// The model input of one stock: `window` complete rows (13 features, then the market's when
+    /// given) ending at its last bar (or the one before it), scaled, as f32.
+    fn window_into(&self, stock: &BarsRef<'_>, market: Option<&Market>, rows: &mut Vec<FeatureRow>, dst: &mut [f32]) -> Result<()> {
         let m = self.manifest();
+        let width = m.features.len();
         let n = stock.checked_len()?;
+        // The market row of bar t; a day the market does not know is an error, not a skipped row.
+        let market_row = |t: usize| -> Result<Option<&MarketRow>> {
+            let Some(market) = market else { return Ok(None) };
+            let date = stock.dates.get(t)?;
+            market.at(date).map(Some).ok_or_else(|| {
+                Error::argument(format!("the market has no row for {date}: build it from the universe's bars up to the stock's last day"))
+            })
+        };
+        let complete_market = |r: Option<&MarketRow>| r.is_none_or(|r| r.iter().all(|v| v.is_finite()));
         let need = self.min_bars();
         if n < need {
             return Err(Error::TooLittleHistory { what: format!("{n} bars given, the model needs at least {need}") });
@@ -95,16 +138,39 @@ impl Model {
                             .into(),
                 });
             }
-            // The newest complete rows, newest first; the gap alignment skips day t itself.
+            if !complete_market(market_row(n - 1)?) {
+                return Err(Error::TooLittleHistory {
+                    what: format!(
+                        "the market features of {} are not defined: the market needs 20 days of returns before it",
+                        stock.dates.get(n - 1)?
+                    ),
+                });
+            }
+            // The newest complete rows, newest first (rows the training data dropped are skipped);
+            // the gap alignment skips day t itself.
             let skip = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
-            let picked = rows.iter().rev().filter(|r| is_complete(r)).skip(skip).take(m.window);
-            let mut k = m.window;
-            for row in picked {
+            let (mut k, mut skipped) = (m.window, 0);
+            for (j, row) in rows.iter().enumerate().rev() {
+                if k == 0 {
+                    break;
+                }
+                if !is_complete(row) {
+                    continue;
+                }
+                let market = market_row(start + j)?;
+                if !complete_market(market) {
+                    continue;
+                }
+                if skipped < skip {
+                    skipped += 1;
+                    continue;
+                }
                 k -= 1;
-                let o = &mut dst[k * N_FEATURES..(k + 1) * N_FEATURES];
+                let values = row.iter().chain(market.map_or(&[][..], |r| &r[..]));
+                let o = &mut dst[k * width..(k + 1) * width];
                 match &m.scaler {
-                    Some(s) => o.iter_mut().zip(row).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
-                    None => o.iter_mut().zip(row).for_each(|(o, v)| *o = *v as f32),
+                    Some(s) => o.iter_mut().zip(values).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
+                    None => o.iter_mut().zip(values).for_each(|(o, v)| *o = *v as f32),
                 }
             }
             if k == 0 {

@@ -64,11 +64,10 @@ impl BaselinesConfig {
 fn rows(ds: &DirectionDataset, samples: &[Sample], scaler: Option<&trendcast::model::manifest::Scaler>) -> Vec<f64> {
     let mut out = Vec::with_capacity(samples.len() * N_FEATURES);
     for s in samples {
-        let row = &ds.symbols[s.symbol as usize].features[s.row as usize];
-        for k in 0..N_FEATURES {
+        for (k, v) in ds.row_values(s.symbol, s.row).enumerate() {
             out.push(match scaler {
-                Some(sc) => (row[k] - sc.mean[k]) / sc.std[k],
-                None => row[k],
+                Some(sc) => (v - sc.mean[k]) / sc.std[k],
+                None => v,
             });
         }
     }

@@ -3,16 +3,16 @@
 
 use tch::{Device, Kind, Tensor};
 use trendcast::dataset::{DirectionDataset, Sample};
-use trendcast::features::N_FEATURES;
 
-/// A batch of windows [B, L, 13] (f32) and labels [B] (i64) on `device`.
+/// A batch of windows [B, L, width] (f32; width 13, or 15 with market features) and labels [B]
+/// (i64) on `device`.
 pub fn direction_batch(ds: &DirectionDataset, samples: &[Sample], buf: &mut Vec<f32>, device: Device) -> (Tensor, Tensor) {
-    let l = ds.spec.lookback;
-    buf.resize(samples.len() * l * N_FEATURES, 0.0);
-    for (s, chunk) in samples.iter().zip(buf.chunks_exact_mut(l * N_FEATURES)) {
+    let (l, w) = (ds.spec.lookback, ds.width());
+    buf.resize(samples.len() * l * w, 0.0);
+    for (s, chunk) in samples.iter().zip(buf.chunks_exact_mut(l * w)) {
         ds.window_f32(s, chunk);
     }
-    let x = Tensor::from_slice(buf).view([samples.len() as i64, l as i64, N_FEATURES as i64]).to_device(device);
+    let x = Tensor::from_slice(buf).view([samples.len() as i64, l as i64, w as i64]).to_device(device);
     let labels: Vec<i64> = samples.iter().map(|s| s.label as i64).collect();
     let y = Tensor::from_slice(&labels).to_kind(Kind::Int64).to_device(device);
     (x, y)

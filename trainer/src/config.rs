@@ -18,6 +18,9 @@ pub struct DirectionConfig {
     pub embargo: usize,
     /// Standardise the features with mean/std fitted on the training split (exported).
     pub scaler: bool,
+    /// Append the equal-weighted universe's return and 20-day volatility to each window row (the
+    /// original's market-feature ablation); the bundle then needs a market with every call.
+    pub market: bool,
     /// Train on at most this many samples (0: all), drawn with the seed; for smoke tests.
     pub max_train_samples: usize,
     /// Evaluate on at most this many samples per split (0: all).
@@ -50,6 +53,7 @@ impl Default for DirectionConfig {
             gap: false,
             embargo: 0,
             scaler: false,
+            market: false,
             max_train_samples: 0,
             max_eval_samples: 0,
             cell: Cell::Gru,
@@ -207,6 +211,10 @@ mod tests {
         assert_eq!((original.hidden, original.epochs, original.patience, original.batch), (128, 8, 0, 1024));
         let early = DirectionConfig::load(&dir.join("gru-early-stop.toml")).unwrap();
         assert_eq!((early.epochs, early.patience), (30, 3));
+        assert!(DirectionConfig::load(&dir.join("gru-market.toml")).unwrap().market);
+        for row in crate::report::ROWS {
+            assert!(dir.join(format!("{}.toml", row.stem)).exists(), "the table's row {} has no config", row.stem);
+        }
     }
 
     /// Every checked-in ranking config parses (unknown keys are errors) into a valid model.

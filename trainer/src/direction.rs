@@ -14,7 +14,6 @@ use serde_json::json;
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Sample, Split, WindowAlignment};
-use trendcast::features::N_FEATURES;
 use trendcast::metrics::{ClassScores, Confusion};
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::manifest::{DateRange, Scaler};
@@ -25,11 +24,13 @@ use crate::batch::direction_batch;
 use crate::config::DirectionConfig;
 use crate::parity;
 
-/// RNN | LSTM | GRU (13 -> H), last step, dropout, linear to 3 logits (the original's models; its
+/// RNN | LSTM | GRU (13 or 15 inputs -> H), last step, dropout, linear to 3 logits (the original's models; its
 /// final one is the GRU).
 pub struct Net {
     pub vs: nn::VarStore,
     cell: Cell,
+    /// Values per window row.
+    inputs: usize,
     hidden: usize,
     /// weight_ih, weight_hh, bias_ih, bias_hh in PyTorch's layout (what `Tensor::gru` etc. take).
     flat: Vec<Tensor>,
@@ -41,7 +42,7 @@ pub struct Net {
 }
 
 impl Net {
-    pub fn new(device: Device, cell: Cell, hidden: usize, dropout: f64, scaler: Option<&Scaler>) -> Net {
+    pub fn new(device: Device, cell: Cell, inputs: usize, hidden: usize, dropout: f64, scaler: Option<&Scaler>) -> Net {
         let vs = nn::VarStore::new(device);
         // The variables, their order and init are those of `tch::nn::gru` (so the shipped GRU
         // regenerates bit for bit); tch has no plain RNN layer, hence the flat weights.
@@ -49,7 +50,7 @@ impl Net {
         let path = vs.root() / cell.name();
         let init = nn::RNNConfig::default();
         let flat = vec![
-            path.var("weight_ih_l0", &[g * h, N_FEATURES as i64], init.w_ih_init),
+            path.var("weight_ih_l0", &[g * h, inputs as i64], init.w_ih_init),
             path.var("weight_hh_l0", &[g * h, h], init.w_hh_init),
             path.var("bias_ih_l0", &[g * h], init.b_ih_init.expect("biases")),
             path.var("bias_hh_l0", &[g * h], init.b_hh_init.expect("biases")),
@@ -57,11 +58,12 @@ impl Net {
         let head = nn::linear(vs.root() / "head", hidden as i64, 3, Default::default());
         let (m, s) = match scaler {
             Some(s) => (s.mean.iter().map(|v| *v as f32).collect(), s.std.iter().map(|v| *v as f32).collect()),
-            None => (vec![0f32; N_FEATURES], vec![1f32; N_FEATURES]),
+            None => (vec![0f32; inputs], vec![1f32; inputs]),
         };
         Net {
             vs,
             cell,
+            inputs,
             hidden,
             flat,
             head,
@@ -76,7 +78,7 @@ impl Net {
         (x - &self.mean) / &self.std
     }
 
-    /// Logits of already scaled windows [B, T, 13].
+    /// Logits of already scaled windows [B, T, inputs].
     pub fn logits(&self, x: &Tensor, train: bool) -> Tensor {
         let h0 = Tensor::zeros([1, x.size()[0], self.hidden as i64], (Kind::Float, x.device()));
         let out = match self.cell {
@@ -97,7 +99,7 @@ impl Net {
         let c = self.cell.name();
         Ok(RecurrentClassifier {
             cell: self.cell,
-            input_size: N_FEATURES,
+            input_size: self.inputs,
             hidden: self.hidden,
             classes: 3,
             weight_ih: get(&format!("{c}.weight_ih_l0"))?,
@@ -110,20 +112,20 @@ impl Net {
     }
 }
 
-/// Mean and std of each feature over the training samples' own rows (day t of each sample).
+/// Mean and std of each input over the training samples' own rows (day t of each sample).
 pub fn fit_scaler(ds: &DirectionDataset, train: &[Sample]) -> Scaler {
-    let mut sum = [0f64; N_FEATURES];
-    let mut sum2 = [0f64; N_FEATURES];
+    let w = ds.width();
+    let mut sum = vec![0f64; w];
+    let mut sum2 = vec![0f64; w];
     for s in train {
-        let row = &ds.symbols[s.symbol as usize].features[s.row as usize];
-        for k in 0..N_FEATURES {
-            sum[k] += row[k];
-            sum2[k] += row[k] * row[k];
+        for (k, v) in ds.row_values(s.symbol, s.row).enumerate() {
+            sum[k] += v;
+            sum2[k] += v * v;
         }
     }
     let n = train.len().max(1) as f64;
     let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-    let std = (0..N_FEATURES).map(|k| (sum2[k] / n - mean[k] * mean[k]).max(1e-24).sqrt()).collect();
+    let std = (0..w).map(|k| (sum2[k] / n - mean[k] * mean[k]).max(1e-24).sqrt()).collect();
     Scaler { mean, std }
 }
 
@@ -174,6 +176,7 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
         lookback: cfg.lookback,
         alignment: if cfg.gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT },
         embargo: cfg.embargo,
+        market: cfg.market,
         ..Default::default()
     };
     let ds = DirectionDataset::build(series, &spec)?;
@@ -185,7 +188,7 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
         bail!("no training or validation samples ({} / {})", train.len(), val.len());
     }
     let scaler = cfg.scaler.then(|| fit_scaler(&ds, &train));
-    let net = Net::new(device, cfg.cell, cfg.hidden, cfg.dropout, scaler.as_ref());
+    let net = Net::new(device, cfg.cell, ds.width(), cfg.hidden, cfg.dropout, scaler.as_ref());
     let mut opt = nn::Adam { wd: cfg.weight_decay, ..Default::default() }.build(&net.vs, cfg.lr)?;
     let counts = {
         let mut c = [0usize; 3];
@@ -278,6 +281,7 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
     let mut e = DirectionExport::new(&cfg.name, cfg.lookback);
     e.alignment = if cfg.gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
     e.scaler = scaler;
+    e.market = cfg.market;
     e.train = serde_json::from_value(s["train_range"].clone())?;
     e.validation = serde_json::from_value(s["validation_range"].clone())?;
     let mut extra = serde_json::Map::new();
@@ -288,7 +292,8 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
     write_direction(out, &trained.net.export_weights()?.into(), &e)?;
 
     // Parity on up to 256 validation windows, fed to every engine already scaled.
-    let spec = DatasetSpec { lookback: cfg.lookback, alignment: e.alignment, embargo: cfg.embargo, ..Default::default() };
+    let spec =
+        DatasetSpec { lookback: cfg.lookback, alignment: e.alignment, embargo: cfg.embargo, market: cfg.market, ..Default::default() };
     let ds = DirectionDataset::build(series, &spec)?;
     let picked: Vec<Sample> = ds.samples.iter().filter(|s| s.split == Split::Validation).step_by(97).take(256).copied().collect();
     let mut buf = Vec::new();
@@ -299,7 +304,7 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
         let p = trained.net.logits(&xs, false).softmax(-1, Kind::Float);
         (Vec::<f32>::try_from(xs.to_device(Device::Cpu).flatten(0, -1))?, Vec::<f32>::try_from(p.to_device(Device::Cpu).flatten(0, -1))?)
     };
-    let shape = [picked.len(), cfg.lookback, N_FEATURES];
+    let shape = [picked.len(), cfg.lookback, ds.width()];
     let mut worst = 0f64;
     for m in parity::engines(out)? {
         let mut got = vec![0f32; want.len()];
@@ -313,21 +318,27 @@ pub fn export(trained: &Trained, cfg: &DirectionConfig, series: &[trendcast::bar
 /// every engine available; fails unless the ensemble equals the members' mean within 1e-5.
 pub fn check_ensemble(ensemble: &Path, members: &[std::path::PathBuf], series: &[trendcast::bars::BarSeries]) -> Result<f64> {
     let m = Model::open(ensemble, &OpenOptions { backend: BackendKind::Tract, ..Default::default() })?;
-    let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, ..Default::default() };
+    let spec = DatasetSpec {
+        lookback: m.manifest().window,
+        alignment: m.manifest().alignment,
+        market: m.manifest().reads_market(),
+        ..Default::default()
+    };
     let ds = DirectionDataset::build(series, &spec)?;
     let picked: Vec<Sample> = ds.samples.iter().filter(|s| s.split == Split::Validation).step_by(701).take(512).copied().collect();
-    let mut x = vec![0f32; picked.len() * spec.lookback * N_FEATURES];
-    for (s, w) in picked.iter().zip(x.chunks_exact_mut(spec.lookback * N_FEATURES)) {
-        ds.window_f32(s, w);
+    let w = ds.width();
+    let mut x = vec![0f32; picked.len() * spec.lookback * w];
+    for (s, win) in picked.iter().zip(x.chunks_exact_mut(spec.lookback * w)) {
+        ds.window_f32(s, win);
     }
     if let Some(sc) = &m.manifest().scaler {
-        for row in x.chunks_exact_mut(N_FEATURES) {
-            for k in 0..N_FEATURES {
-                row[k] = ((row[k] as f64 - sc.mean[k]) / sc.std[k]) as f32;
+        for row in x.chunks_exact_mut(w) {
+            for (k, v) in row.iter_mut().enumerate() {
+                *v = ((*v as f64 - sc.mean[k]) / sc.std[k]) as f32;
             }
         }
     }
-    let shape = [picked.len(), spec.lookback, N_FEATURES];
+    let shape = [picked.len(), spec.lookback, w];
     let run = |dir: &Path, backend: BackendKind| -> Result<Vec<f32>> {
         let m = Model::open(dir, &OpenOptions { backend, ..Default::default() })?;
         let mut out = vec![0f32; picked.len() * 3];

@@ -27,6 +27,7 @@ pub const ROWS: &[Row] = &[
     Row { label: "GRU + train-fitted scaler + 5-day embargo", stem: "gru-scaled-embargo" },
     Row { label: "GRU, 64 hidden units", stem: "gru-h64" },
     Row { label: "GRU, up to 30 epochs, early stopping (patience 3)", stem: "gru-early-stop" },
+    Row { label: "GRU original + market features (universe return, 20-day volatility)", stem: "gru-market" },
 ];
 
 /// One training run's summary.

@@ -55,3 +55,32 @@ fn train_export_and_load(cell: Cell) {
         assert!(worst < 1e-5, "{cell:?}: tract vs ort through the direction call: {worst}");
     }
 }
+
+/// The market-feature ablation end to end: 15 inputs per row in training, in the contract and in
+/// the call, which takes the universe's market.
+#[test]
+fn a_market_feature_model_trains_exports_and_serves() {
+    let u = generate(&SyntheticSpec { days: 1000, first_day: trendcast::Date::parse("2016-01-04").unwrap(), ..Default::default() });
+    let cfg = DirectionConfig {
+        name: "smoke-market".into(),
+        market: true,
+        hidden: 16,
+        epochs: 1,
+        batch: 256,
+        max_train_samples: 4000,
+        max_eval_samples: 2000,
+        ..Default::default()
+    };
+    let (device, _) = trendcast_trainer::device::pick(true);
+    let trained = direction::train(&cfg, &u.series, device).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let diff = direction::export(&trained, &cfg, &u.series, dir.path(), device).unwrap();
+    assert!(diff < 1e-5, "parity {diff}");
+    let m = Model::open(dir.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    assert!(m.manifest().reads_market());
+    assert_eq!(m.manifest().inputs[0].to_string(), "x[batch, 30, 15]");
+    let market = trendcast::features::Market::equal_weighted(&u.series).unwrap();
+    let p = m.direction_with_market(&u.series, &market).unwrap();
+    assert!(p.iter().all(|p| (p.iter().sum::<f32>() - 1.0).abs() < 1e-5));
+    assert!(m.direction(&u.series).is_err(), "a market model refuses a call without the market");
+}

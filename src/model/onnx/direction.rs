@@ -361,7 +361,7 @@ mod tests {
     /// Writing a net and reading it back gives the same weights, for every cell and an ensemble.
     #[test]
     fn graphs_read_back_into_the_same_weights() {
-        let specs = crate::model::manifest::direction_io(30);
+        let specs = crate::model::manifest::direction_io(30, 13);
         let nets: Vec<DirectionNet> = vec![
             RecurrentClassifier::seeded(Cell::Rnn, 13, 8, 3, 1).into(),
             RecurrentClassifier::seeded(Cell::Lstm, 13, 8, 3, 2).into(),
