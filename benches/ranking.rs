@@ -1,6 +1,6 @@
 //! The LSR-IGRU ranking call on a universe the size of ours (528 stocks, 132 sub-industries,
 //! 11 sectors: 671 nodes, window 15, A_S over 61 days), on both backends: the inputs alone
-//! (`relations::ranking_inputs`), the bare backend run on prepared inputs, and `Model::rank` (both).
+//! (`relations::ranking_inputs`, fresh or into reused buffers), the bare backend run on prepared inputs, and `Model::rank` (both).
 //! The code's GCN sizes and the paper's GAT sizes, seeded weights. Figures in benches/README.md.
 
 use std::hint::black_box;
@@ -11,7 +11,7 @@ use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::model::TensorIn;
 use trendcast::model::export::{RankingExport, write_ranking};
 use trendcast::model::onnx::{LsrIgru, LsrIgruSpec};
-use trendcast::relations::{N_NODE_FEATURES, ranking_inputs};
+use trendcast::relations::{N_NODE_FEATURES, RankingInputs, ranking_inputs, ranking_inputs_into};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn ranking(c: &mut Criterion) {
@@ -32,6 +32,11 @@ fn ranking(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function(BenchmarkId::new("inputs", n), |b| {
         b.iter(|| ranking_inputs(black_box(&panel), &u.industries, d, e.window, &e.relations).unwrap())
+    });
+    // What the ranking call does: the buffers of the previous call reused.
+    let mut kept = RankingInputs::default();
+    g.bench_function(BenchmarkId::new("inputs_reused", n), |b| {
+        b.iter(|| ranking_inputs_into(black_box(&panel), &u.industries, d, e.window, &e.relations, &mut kept).unwrap())
     });
     for (name, spec) in [("gcn_code", LsrIgruSpec::code()), ("gat_paper", LsrIgruSpec::paper())] {
         let dir = tempfile::tempdir().unwrap();

@@ -58,6 +58,38 @@ fn incremental_short_term_relations_equal_the_direct_computation() {
     assert!(inc.iter().any(|&v| v > 0.5 && v < 1.0), "relations are not trivial");
 }
 
+/// The fused paths `ranking_inputs` takes (all first days in one pass, then add-and-remove in one
+/// pass per day) give the day-at-a-time path's matrices bit for bit.
+#[test]
+fn fused_gram_updates_equal_one_day_at_a_time_bit_for_bit() {
+    let n = 37;
+    let days = 70;
+    let mut state = 12345u64;
+    let returns: Vec<f64> = (0..days * n)
+        .map(|k| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Some exact zeros, as for a node without a return that day.
+            if k % 11 == 0 { 0.0 } else { ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.04 }
+        })
+        .collect();
+    let lookback = 61;
+    let (mut one, mut fused) = (ShortTermRelations::new(n), ShortTermRelations::new(n));
+    for d in 0..lookback {
+        one.add(&returns[d * n..(d + 1) * n]);
+    }
+    fused.add_days(&returns[..lookback * n]);
+    let (mut a, mut b) = (vec![0f32; n * n], vec![0f32; n * n]);
+    for d in lookback..days {
+        one.matrix(0.5, &mut a);
+        fused.matrix(0.5, &mut b);
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "day {d}");
+        one.add(&returns[d * n..(d + 1) * n]);
+        one.remove(&returns[(d - lookback) * n..(d - lookback + 1) * n]);
+        fused.slide(&returns[d * n..(d + 1) * n], &returns[(d - lookback) * n..(d - lookback + 1) * n]);
+    }
+    assert!(b.iter().any(|&v| v > 0.5) && (0..n).all(|i| (0..n).all(|j| b[i * n + j] == b[j * n + i])));
+}
+
 #[test]
 fn long_term_matrix_has_the_spec_structure() {
     let u = universe(30, 1);

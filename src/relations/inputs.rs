@@ -44,7 +44,7 @@ impl RelationSpec {
 }
 
 /// The three model inputs of one day, row-major.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RankingInputs {
     pub n_nodes: usize,
     /// [window, n_nodes, 5]
@@ -58,6 +58,22 @@ pub struct RankingInputs {
 /// The inputs of the `window` days ending at panel day `d`, for every ticker of the panel (each
 /// must be in `industries`). Reads bars up to the close of `d` only.
 pub fn ranking_inputs(panel: &Panel, industries: &Industries, d: usize, window: usize, rel: &RelationSpec) -> Result<RankingInputs> {
+    let mut out = RankingInputs::default();
+    ranking_inputs_into(panel, industries, d, window, rel, &mut out)?;
+    Ok(out)
+}
+
+/// As [`ranking_inputs`], into `out`'s buffers: a caller that keeps `out` between calls (the
+/// ranking call does, per thread) does not allocate and zero the 27 MB of A_S of a 671-node
+/// universe again. Every value of `out` is written.
+pub fn ranking_inputs_into(
+    panel: &Panel,
+    industries: &Industries,
+    d: usize,
+    window: usize,
+    rel: &RelationSpec,
+    out: &mut RankingInputs,
+) -> Result<()> {
     let lookback = rel.short_lookback;
     let need = rel.first_day(window);
     if d < need {
@@ -70,7 +86,9 @@ pub fn ranking_inputs(panel: &Panel, industries: &Industries, d: usize, window: 
     let n = nodes.n_nodes();
     let first = d + 1 - window;
 
-    let mut x = vec![0f32; window * n * N_NODE_FEATURES];
+    let RankingInputs { n_nodes, nodes: x, long_rel, short_rel: short } = out;
+    *n_nodes = n;
+    x.resize(window * n * N_NODE_FEATURES, 0.0);
     for (s, chunk) in x.chunks_exact_mut(n * N_NODE_FEATURES).enumerate() {
         node_features_at(panel, &nodes, &members, first + s, rel.node_features, chunk);
         normalize_day(chunk, n, rel.clip_std);
@@ -82,24 +100,21 @@ pub fn ranking_inputs(panel: &Panel, industries: &Industries, d: usize, window: 
     for (k, row) in returns.chunks_exact_mut(n).enumerate() {
         overnight_returns(panel, &nodes, &members, first + 1 + k - lookback, row);
     }
-    let mut short = vec![0f32; window * n * n];
+    short.resize(window * n * n, 0.0);
     let mut gram = ShortTermRelations::new(n);
-    for row in returns.chunks_exact(n).take(lookback) {
-        gram.add(row);
-    }
+    gram.add_days(&returns[..lookback * n]);
     for (s, out) in short.chunks_exact_mut(n * n).enumerate() {
         if s > 0 {
-            gram.add(&returns[(lookback + s - 1) * n..(lookback + s) * n]);
-            gram.remove(&returns[(s - 1) * n..s * n]);
+            gram.slide(&returns[(lookback + s - 1) * n..(lookback + s) * n], &returns[(s - 1) * n..s * n]);
         }
         gram.matrix(rel.short_cut, out);
         if rel.normalize_relations {
             normalize_relation(out, n);
         }
     }
-    let mut long = long_term_matrix(&nodes);
+    *long_rel = long_term_matrix(&nodes);
     if rel.normalize_relations {
-        normalize_relation(&mut long, n);
+        normalize_relation(long_rel, n);
     }
-    Ok(RankingInputs { n_nodes: n, nodes: x, long_rel: long, short_rel: short })
+    Ok(())
 }

@@ -11,7 +11,7 @@ mod nodes;
 mod normalize;
 mod short_term;
 
-pub use inputs::{RankingInputs, RelationSpec, ranking_inputs};
+pub use inputs::{RankingInputs, RelationSpec, ranking_inputs, ranking_inputs_into};
 pub use long_term::long_term_matrix;
 pub use node_features::{N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
 pub use nodes::NodeSet;

@@ -37,47 +37,80 @@ impl ShortTermRelations {
         ShortTermRelations { n: n_nodes, gram: vec![0.0; n_nodes * n_nodes] }
     }
 
-    /// gram += sign * r r^T (upper triangle; the matrix is symmetric).
-    fn rank_one(&mut self, r: &[f64], sign: f64) {
+    /// gram += sign_k * r_k r_k^T for each (r_k, sign_k) in order, upper triangle only (the matrix
+    /// is symmetric). Row by row: each row stays in L1 while the days stream past, instead of one
+    /// pass over the whole matrix per day; every entry sees the same operations in the same order
+    /// as one pass per day, so the result is the same bit for bit.
+    fn update(&mut self, days: &[(&[f64], f64)]) {
         let n = self.n;
-        for i in 0..n {
-            let ri = sign * r[i];
-            if ri == 0.0 {
-                continue;
-            }
-            let row = &mut self.gram[i * n + i..(i + 1) * n];
-            for (g, rj) in row.iter_mut().zip(&r[i..]) {
-                *g += ri * rj;
+        for (i, row) in self.gram.chunks_exact_mut(n).enumerate() {
+            let row = &mut row[i..];
+            for &(r, sign) in days {
+                let ri = sign * r[i];
+                if ri == 0.0 {
+                    continue;
+                }
+                for (g, rj) in row.iter_mut().zip(&r[i..]) {
+                    *g += ri * rj;
+                }
             }
         }
     }
 
     /// Adds a day to the window.
     pub fn add(&mut self, r: &[f64]) {
-        self.rank_one(r, 1.0);
+        self.update(&[(r, 1.0)]);
     }
 
     /// Removes a day that was added before.
     pub fn remove(&mut self, r: &[f64]) {
-        self.rank_one(r, -1.0);
+        self.update(&[(r, -1.0)]);
     }
 
-    /// The relation matrix of the current window into `out` (N x N, row-major).
+    /// Adds the days of `returns` (row-major, one row of N per day) in order, in one pass.
+    pub fn add_days(&mut self, returns: &[f64]) {
+        let days: Vec<(&[f64], f64)> = returns.chunks_exact(self.n).map(|r| (r, 1.0)).collect();
+        self.update(&days);
+    }
+
+    /// Moves the window one day: adds `newest`, then removes `oldest`, in one pass.
+    pub fn slide(&mut self, newest: &[f64], oldest: &[f64]) {
+        self.update(&[(newest, 1.0), (oldest, -1.0)]);
+    }
+
+    /// The relation matrix of the current window into `out` (N x N, row-major): the upper triangle
+    /// row by row, then mirrored tile by tile (a column-order write per entry is what made this
+    /// slow).
     pub fn matrix(&self, cut: f64, out: &mut [f32]) {
         let n = self.n;
+        let norms: Vec<f64> = (0..n).map(|i| self.gram[i * n + i].sqrt()).collect();
         for i in 0..n {
-            for j in i..n {
-                let (gii, gjj) = (self.gram[i * n + i], self.gram[j * n + j]);
+            let (gram, out) = (&self.gram[i * n + i..(i + 1) * n], &mut out[i * n + i..(i + 1) * n]);
+            let ni = norms[i];
+            // Branch-free, so that the compiler vectorises it: both sides are computed and one is
+            // selected (an undefined cosine is never selected).
+            for ((o, &g), &nj) in out.iter_mut().zip(gram).zip(&norms[i..]) {
+                let s = ((g / (ni * nj)).clamp(-1.0, 1.0) + 1.0) / 2.0;
                 // A node with no return in the window relates to nothing (cos is undefined).
-                let v = if gii > 0.0 && gjj > 0.0 {
-                    let cos = (self.gram[i * n + j] / (gii.sqrt() * gjj.sqrt())).clamp(-1.0, 1.0);
-                    let s = (cos + 1.0) / 2.0;
-                    if s < cut { 0.0 } else { s as f32 }
-                } else {
-                    0.0
-                };
-                out[i * n + j] = v;
-                out[j * n + i] = v;
+                let keep = (ni > 0.0) & (nj > 0.0) & (s >= cut);
+                *o = if keep { s as f32 } else { 0.0 };
+            }
+        }
+        const TILE: usize = 32;
+        for bi in (0..n).step_by(TILE) {
+            for bj in (0..bi + 1).step_by(TILE) {
+                for i in bi..(bi + TILE).min(n) {
+                    let end = (bj + TILE).min(i);
+                    if end <= bj {
+                        continue;
+                    }
+                    // Row i's lower entries bj..end are column i's entries in rows bj..end above it.
+                    let (above, row) = out.split_at_mut(i * n);
+                    let column = above[bj * n + i..].iter().step_by(n);
+                    for (o, v) in row[bj..end].iter_mut().zip(column) {
+                        *o = *v;
+                    }
+                }
             }
         }
     }
