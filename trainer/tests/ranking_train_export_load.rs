@@ -40,6 +40,11 @@ fn train_export_and_rank_on_both_backends() {
     assert_eq!(s["history"][0]["adam_steps"], 6);
     assert!(s["validation"]["rank_ic"].as_f64().unwrap().abs() <= 1.0);
     assert_eq!(s["test"].as_array().unwrap().len(), 1);
+    // The test period is also scored after a cost per side, which can only lower the return.
+    let (free, costly) = (&s["test"][0]["metrics"], &s["test"][0]["metrics_after_cost"]);
+    assert_eq!(s["test"][0]["cost_bps"], ranking::REPORTED_COST_BPS);
+    assert!(costly["arr"].as_f64().unwrap() < free["arr"].as_f64().unwrap(), "{free} vs {costly}");
+    assert_eq!(costly["rank_ic"], free["rank_ic"], "same scores");
     // The last training day's label (close t+3) stays inside the training range.
     assert!(s["train_range"]["to"].as_str().unwrap() <= "2019-09-25");
 
