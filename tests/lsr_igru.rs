@@ -7,7 +7,7 @@ mod common;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Panel, Universe};
 use trendcast::model::export::{RankingExport, write_ranking};
-use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruSpec};
+use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruSpec, RecurrentCell};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn universe() -> Universe {
@@ -75,6 +75,14 @@ fn ablations_match_the_reference() {
     check_parity("one layer", LsrIgruSpec { gru_sizes: vec![6], ..small(EncoderKind::Gcn) }, 6);
 }
 
+/// The LSTM baseline: on node features alone (the paper's) and with both relation encoders.
+#[test]
+fn lstm_cells_match_the_reference() {
+    let lstm = |spec: LsrIgruSpec| LsrIgruSpec { cell: RecurrentCell::Lstm, ..spec };
+    check_parity("lstm nodes only", lstm(LsrIgruSpec { use_long: false, use_short: false, ..small(EncoderKind::Gcn) }), 9);
+    check_parity("lstm all parts", lstm(small(EncoderKind::Gcn)), 10);
+}
+
 #[test]
 fn the_code_and_paper_sizes_match_the_reference() {
     check_parity("code", LsrIgruSpec::code(), 7);
@@ -110,8 +118,15 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     }
 
     let mut bad = LsrIgru::seeded(spec.clone(), 1).unwrap();
-    bad.gru[0].b_r.pop();
+    bad.gru[0].gates[1].b.pop();
     assert!(bad.check().unwrap_err().to_string().contains("gru.0.b_r"));
+    let mut missing_gate = LsrIgru::seeded(spec.clone(), 1).unwrap();
+    missing_gate.gru[1].gates.pop();
+    assert!(missing_gate.check().unwrap_err().to_string().contains("layer counts"));
+    // An LSTM layer has four gates under its own names.
+    let lstm = LsrIgruSpec { cell: RecurrentCell::Lstm, ..spec.clone() }.layout();
+    assert_eq!(lstm.iter().filter(|(n, _)| n.starts_with("lstm.0.w_")).count(), 4);
+    assert!(lstm.iter().all(|(n, _)| !n.starts_with("gru.")));
     let mut extra = LsrIgru::seeded(spec.clone(), 1).unwrap();
     extra.long.push(extra.long[0].clone());
     assert!(extra.check().unwrap_err().to_string().contains("layer counts"));

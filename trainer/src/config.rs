@@ -171,6 +171,24 @@ impl RankingConfig {
         cfg.model.check()?;
         Ok(cfg)
     }
+
+    /// Turns this config into the paper's ablation that keeps only `parts` of the model ("I",
+    /// "II", "III" joined by "+": node features, long-term and short-term relations), everything
+    /// else unchanged, and names it `NAME-ablation-PARTS`.
+    pub fn keep_only(&mut self, parts: &str) -> anyhow::Result<()> {
+        let mut keep = [false; 3];
+        for part in parts.split('+') {
+            let i = ["I", "II", "III"].iter().position(|&p| p == part.trim());
+            let i = i.ok_or_else(|| anyhow::anyhow!("ablation {parts:?}: {part:?} is not I, II or III"))?;
+            if std::mem::replace(&mut keep[i], true) {
+                anyhow::bail!("ablation {parts:?} names {part} twice");
+            }
+        }
+        [self.model.use_nodes, self.model.use_long, self.model.use_short] = keep;
+        self.model.check()?;
+        self.name = format!("{}-ablation-{}", self.name, parts.replace(' ', ""));
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -236,5 +254,34 @@ mod tests {
         let ablation = RankingConfig::load(&dir.join("lsr-igru-gat-paper-ablation-II+III.toml")).unwrap();
         assert_eq!(ablation.model, LsrIgruSpec { use_nodes: false, ..LsrIgruSpec::paper() });
         assert_eq!((ablation.lr, ablation.epochs, ablation.batch_days), (2e-4, 3, 128));
+        let lstm = RankingConfig::load(&dir.join("lsr-igru-baseline-lstm.toml")).unwrap();
+        let normalized = RankingConfig::load(&dir.join("lsr-igru-gcn-normalized.toml")).unwrap();
+        assert_eq!(lstm.model.cell, trendcast::model::onnx::RecurrentCell::Lstm);
+        assert_eq!((lstm.model.use_nodes, lstm.model.use_long, lstm.model.use_short), (true, false, false));
+        assert_eq!(
+            (lstm.lr, lstm.epochs, lstm.loss, lstm.relations),
+            (normalized.lr, normalized.epochs, normalized.loss, normalized.relations)
+        );
+    }
+
+    /// `--ablation` switches the parts of a config's model and renames its bundle; it gives the
+    /// same model as the paper's checked-in ablation configs.
+    #[test]
+    fn ablations_keep_the_named_parts_only() {
+        let dir = configs_dir();
+        for parts in ["I", "II", "III", "I+II", "I+III", "II+III"] {
+            let mut cfg = RankingConfig::load(&dir.join("lsr-igru-gat-paper.toml")).unwrap();
+            cfg.keep_only(parts).unwrap();
+            let checked_in = RankingConfig::load(&dir.join(format!("lsr-igru-gat-paper-ablation-{parts}.toml"))).unwrap();
+            assert_eq!(cfg.model, checked_in.model, "{parts}");
+            assert_eq!(cfg.name, checked_in.name);
+        }
+        let mut cfg = RankingConfig::load(&dir.join("lsr-igru-gcn-normalized.toml")).unwrap();
+        cfg.keep_only("II+III").unwrap();
+        assert_eq!((cfg.model.use_nodes, cfg.model.use_long, cfg.model.use_short), (false, true, true));
+        assert_eq!(cfg.model.encoder_sizes, vec![120, 30], "the rest of the model stays");
+        for bad in ["", "IV", "I+I", "I,II"] {
+            assert!(RankingConfig::default().keep_only(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Tensor};
-use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, aggregate_first};
+use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, RecurrentCell, aggregate_first};
 
 pub struct Net {
     pub vs: nn::VarStore,
@@ -17,7 +17,7 @@ pub struct Net {
 
 impl Net {
     /// Fresh parameters: Glorot-uniform matrices and attention vectors (Keras's default), zero
-    /// biases.
+    /// biases but the LSTM's forget gate's, 1 (Keras's `unit_forget_bias`).
     pub fn new(spec: LsrIgruSpec, device: Device) -> Result<Net> {
         spec.check()?;
         let vs = nn::VarStore::new(device);
@@ -26,7 +26,9 @@ impl Net {
             let (parent, leaf) = name.rsplit_once('.').expect("layout names are dotted");
             let path = parent.split('.').fold(vs.root(), |path, part| path / part);
             let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
-            let init = if leaf.starts_with('b') {
+            let init = if leaf == "b_f" {
+                Init::Const(1.0)
+            } else if leaf.starts_with('b') {
                 Init::Const(0.0)
             } else {
                 let (fan_in, fan_out) = if shape.len() == 2 { (shape[0], shape[1]) } else { (shape[0], 1) };
@@ -88,6 +90,7 @@ impl Net {
         let g_short = spec.use_short.then(|| self.encoder("short", x, short));
         let (b, t, n) = (x.size()[0], x.size()[1], x.size()[2]);
         let mut h: Vec<Tensor> = spec.gru_sizes.iter().map(|&u| Tensor::zeros([b, n, u as i64], (Kind::Float, x.device()))).collect();
+        let mut c: Vec<Tensor> = h.iter().map(Tensor::zeros_like).collect();
         for s in 0..t {
             let x_s = spec.use_nodes.then(|| x.select(1, s));
             let rel_s: Vec<Tensor> = [&g_long, &g_short].into_iter().flatten().map(|g| g.select(1, s)).collect();
@@ -95,7 +98,11 @@ impl Net {
                 let below = if l == 0 { x_s.as_ref().map(Tensor::shallow_clone) } else { Some(h[l - 1].shallow_clone()) };
                 let parts: Vec<&Tensor> = below.iter().chain(&rel_s).collect();
                 let inp = if parts.len() == 1 { parts[0].shallow_clone() } else { Tensor::cat(&parts, -1) };
-                h[l] = self.gru_cell(&format!("gru.{l}"), &inp, &h[l]);
+                let layer = format!("{}.{l}", spec.cell.name());
+                match spec.cell {
+                    RecurrentCell::Gru => h[l] = self.gru_cell(&layer, &inp, &h[l]),
+                    RecurrentCell::Lstm => (h[l], c[l]) = self.lstm_cell(&layer, &inp, &h[l], &c[l]),
+                }
             }
         }
         let mut v = h.pop().expect("checked: at least one GRU layer");
@@ -112,6 +119,14 @@ impl Net {
         let r = gate("r", &xh).sigmoid();
         let c = gate("c", &Tensor::cat(&[inp, &(&r * h)], -1)).tanh();
         &u * h + (1.0 - &u) * c
+    }
+
+    fn lstm_cell(&self, layer: &str, inp: &Tensor, h: &Tensor, c: &Tensor) -> (Tensor, Tensor) {
+        let xh = Tensor::cat(&[inp, h], -1);
+        let gate = |g: &str| xh.matmul(self.get(&format!("{layer}.w_{g}"))) + self.get(&format!("{layer}.b_{g}"));
+        let (i, f, o, g) = (gate("i").sigmoid(), gate("f").sigmoid(), gate("o").sigmoid(), gate("c").tanh());
+        let c = f * c + i * g;
+        (o * c.tanh(), c)
     }
 
     /// The weights as the ONNX writer takes them.
@@ -161,6 +176,8 @@ mod tests {
             LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::paper() },
             LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::code() },
             LsrIgruSpec { encoder_sizes: vec![6], gru_sizes: vec![4], use_nodes: false, use_long: false, ..LsrIgruSpec::paper() },
+            LsrIgruSpec { gru_sizes: vec![5, 3], use_long: false, use_short: false, cell: RecurrentCell::Lstm, ..LsrIgruSpec::paper() },
+            LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5], cell: RecurrentCell::Lstm, ..LsrIgruSpec::code() },
         ] {
             let net = Net::new(spec, Device::Cpu).unwrap();
             let xs = Tensor::from_slice(&x).view([1, t as i64, n as i64, 5]);

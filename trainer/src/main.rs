@@ -95,6 +95,17 @@ enum Command {
         /// Override the config's days per epoch (0: all).
         #[arg(long)]
         max_train_days: Option<usize>,
+        /// Override the config's seed (each row of the results table runs several seeds).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the config's libtorch threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Train the paper's ablation of the config's model: the parts kept, "I", "II", "III",
+        /// "I+II", "I+III" or "II+III" (I node features, II long-term, III short-term relations);
+        /// the bundle's name gets the suffix "-ablation-PARTS".
+        #[arg(long)]
+        ablation: Option<String>,
     },
 }
 
@@ -150,10 +161,15 @@ fn main() -> Result<()> {
             }
             print!("{text}");
         }
-        Command::Ranking { config, data, out, cpu, epochs, max_train_days } => {
+        Command::Ranking { config, data, out, cpu, epochs, max_train_days, seed, threads, ablation } => {
             let mut cfg = RankingConfig::load(&config)?;
             cfg.epochs = epochs.unwrap_or(cfg.epochs);
             cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
+            cfg.seed = seed.unwrap_or(cfg.seed);
+            cfg.threads = threads.unwrap_or(cfg.threads);
+            if let Some(parts) = ablation {
+                cfg.keep_only(&parts)?;
+            }
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;

@@ -13,6 +13,9 @@
 //!    layer's hidden state plus the enabled relation parts (relations enter every layer):
 //!    u = sigmoid([in, h] W_u + b_u), r = sigmoid([in, h] W_r + b_r),
 //!    c = tanh([in, r * h] W_c + b_c), h = u * h + (1 - u) * c, h starting at 0.
+//!    The LSTM variant (the paper's LSTM baseline, `cell = "lstm"`) takes the same inputs:
+//!    i, f, o = sigmoid([in, h] W_{i,f,o} + b_{i,f,o}), g = tanh([in, h] W_c + b_c),
+//!    c = f * c + i * g, h = o * tanh(c), h and c starting at 0.
 //! 3. Head on the last state: dense(H, sigmoid) -> dense(10, sigmoid) -> dense(1, sigmoid).
 //!
 //! Dense weights are [in, out] (x W + b, Keras's layout); the trainer's parameters have the same
@@ -43,6 +46,35 @@ pub fn aggregate_first(in_width: usize, out_width: usize) -> bool {
     in_width < out_width
 }
 
+/// The recurrent cell of every layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurrentCell {
+    /// The improved GRU (the model).
+    #[default]
+    Gru,
+    /// An LSTM over the same inputs (the paper's LSTM baseline).
+    Lstm,
+}
+
+impl RecurrentCell {
+    /// The gates, in the order of `RecurrentLayer::gates`; the candidate "c" comes last.
+    pub fn gates(self) -> &'static [&'static str] {
+        match self {
+            RecurrentCell::Gru => &["u", "r", "c"],
+            RecurrentCell::Lstm => &["i", "f", "o", "c"],
+        }
+    }
+
+    /// Prefix of the recurrent parameters' names.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecurrentCell::Gru => "gru",
+            RecurrentCell::Lstm => "lstm",
+        }
+    }
+}
+
 /// Slope of the GAT's LeakyReLU (the GAT paper's value).
 pub const GAT_LEAKY_SLOPE: f32 = 0.2;
 /// Logit given to masked attention entries: exp underflows to exactly 0 in f32 and f64.
@@ -65,6 +97,8 @@ pub struct LsrIgruSpec {
     pub use_long: bool,
     /// Ablation part III: the short-term relation encoder.
     pub use_short: bool,
+    /// The recurrent cell (GRU unless a baseline asks for an LSTM).
+    pub cell: RecurrentCell,
 }
 
 impl Default for LsrIgruSpec {
@@ -84,6 +118,7 @@ impl LsrIgruSpec {
             use_nodes: true,
             use_long: true,
             use_short: true,
+            cell: RecurrentCell::Gru,
         }
     }
 
@@ -139,16 +174,11 @@ pub struct GraphLayer {
     pub att_neigh: Vec<f32>,
 }
 
-/// One improved-GRU layer with input width I and H units: `w_u`, `w_r`, `w_c` [I + H, H] (rows: the
-/// input first, then the state), `b_u`, `b_r`, `b_c` [H].
+/// One recurrent layer with input width I and H units: one dense [I + H, H] (rows: the input
+/// first, then the state) and bias [H] per gate of its cell, in `RecurrentCell::gates` order.
 #[derive(Debug, Clone, Default)]
-pub struct GruLayer {
-    pub w_u: Vec<f32>,
-    pub b_u: Vec<f32>,
-    pub w_r: Vec<f32>,
-    pub b_r: Vec<f32>,
-    pub w_c: Vec<f32>,
-    pub b_c: Vec<f32>,
+pub struct RecurrentLayer {
+    pub gates: Vec<Dense>,
 }
 
 /// A dense layer: `w` [in, out], `b` [out].
@@ -165,7 +195,7 @@ pub struct LsrIgru {
     pub spec: LsrIgruSpec,
     pub long: Vec<GraphLayer>,
     pub short: Vec<GraphLayer>,
-    pub gru: Vec<GruLayer>,
+    pub gru: Vec<RecurrentLayer>,
     pub head: Vec<Dense>,
 }
 
@@ -178,7 +208,7 @@ impl LsrIgru {
         LsrIgru {
             long: enc(spec.use_long),
             short: enc(spec.use_short),
-            gru: vec![GruLayer::default(); spec.gru_sizes.len()],
+            gru: vec![RecurrentLayer { gates: vec![Dense::default(); spec.cell.gates().len()] }; spec.gru_sizes.len()],
             head: vec![Dense::default(); 3],
             spec,
         }
@@ -202,11 +232,11 @@ impl LsrIgru {
                 width = out;
             }
         }
-        for (l, g) in self.gru.iter_mut().enumerate() {
-            let (i, h) = (spec.gru_input(l), spec.gru_sizes[l]);
-            for (gate, w, b) in [("u", &mut g.w_u, &mut g.b_u), ("r", &mut g.w_r, &mut g.b_r), ("c", &mut g.w_c, &mut g.b_c)] {
-                f(&format!("gru.{l}.w_{gate}"), &[i + h, h], w);
-                f(&format!("gru.{l}.b_{gate}"), &[h], b);
+        for (l, layer) in self.gru.iter_mut().enumerate() {
+            let (i, h, cell) = (spec.gru_input(l), spec.gru_sizes[l], spec.cell.name());
+            for (gate, d) in spec.cell.gates().iter().zip(&mut layer.gates) {
+                f(&format!("{cell}.{l}.w_{gate}"), &[i + h, h], &mut d.w);
+                f(&format!("{cell}.{l}.b_{gate}"), &[h], &mut d.b);
             }
         }
         let h = *spec.gru_sizes.last().expect("checked: at least one GRU layer");
@@ -252,8 +282,9 @@ impl LsrIgru {
     pub fn check(&self) -> Result<()> {
         self.spec.check()?;
         let skeleton = Self::skeleton(self.spec.clone());
-        if (self.long.len(), self.short.len(), self.gru.len(), self.head.len())
-            != (skeleton.long.len(), skeleton.short.len(), skeleton.gru.len(), skeleton.head.len())
+        let gates = |m: &Self| m.gru.iter().map(|l| l.gates.len()).collect::<Vec<_>>();
+        if (self.long.len(), self.short.len(), self.gru.len(), self.head.len(), gates(self))
+            != (skeleton.long.len(), skeleton.short.len(), skeleton.gru.len(), skeleton.head.len(), gates(&skeleton))
         {
             return Err(Error::shape("LSR-IGRU: layer counts differ from the spec"));
         }
@@ -283,18 +314,19 @@ impl LsrIgru {
         let g_long = (spec.use_long).then(|| w.encoder("long", &self.long, spec, "long_rel"));
         let g_short = (spec.use_short).then(|| w.encoder("short", &self.short, spec, "short_rel"));
 
-        // GRU states start at zeros [N, H], N read from the input at run time.
+        // Recurrent states (and LSTM cells) start at zeros [N, H], N read from the input at run time.
         let n = w.op("Shape", &["nodes"], vec![]);
         let n = w.op("Gather", &[&n, "idx1"], vec![Attr::Int("axis", 0)]);
-        let gru: Vec<[(String, String); 3]> =
-            self.gru.iter().enumerate().map(|(l, layer)| w.gru_params(l, layer, spec.gru_input(l), spec.gru_sizes[l])).collect();
+        let gru: Vec<Vec<(String, String)>> = self.gru.iter().enumerate().map(|(l, layer)| w.recurrent_params(spec, l, layer)).collect();
         let mut h: Vec<String> = Vec::new();
         for (l, &units) in spec.gru_sizes.iter().enumerate() {
-            let units_name = format!("gru.{l}.units");
+            let units_name = format!("{}.{l}.units", spec.cell.name());
             w.g.i64(&units_name, &[1], &[units as i64]);
             let shape = w.op("Concat", &[&n, &units_name], vec![Attr::Int("axis", 0)]);
             h.push(w.op("ConstantOfShape", &[&shape], vec![Attr::Tensor("value", f32_tensor("", &[1], &[0.0]))]));
         }
+        // The LSTM's cell states, zeros like h.
+        let mut c: Vec<String> = if spec.cell == RecurrentCell::Lstm { h.clone() } else { Vec::new() };
         for s in 0..window {
             let idx = format!("step{s}");
             w.g.i64(&idx, &[], &[s as i64]);
@@ -305,7 +337,10 @@ impl LsrIgru {
                 let below = if l == 0 { x_s.clone() } else { Some(h[l - 1].clone()) };
                 let parts: Vec<&str> = below.iter().chain(&rel_s).map(String::as_str).collect();
                 let inp = if parts.len() == 1 { parts[0].to_string() } else { w.op("Concat", &parts, vec![Attr::Int("axis", 1)]) };
-                h[l] = w.gru_cell(params, &inp, &h[l]);
+                match spec.cell {
+                    RecurrentCell::Gru => h[l] = w.gru_cell(params, &inp, &h[l]),
+                    RecurrentCell::Lstm => (h[l], c[l]) = w.lstm_cell(params, &inp, &h[l], &c[l]),
+                }
             }
         }
         let mut x = h.pop().expect("at least one GRU layer");
@@ -334,6 +369,7 @@ impl LsrIgru {
             .use_short
             .then(|| (0..t).map(|s| ref_encoder(spec, &self.short, &short[s * n * n..(s + 1) * n * n], step_x(s), n)).collect());
         let mut h: Vec<Vec<f64>> = spec.gru_sizes.iter().map(|&u| vec![0.0; n * u]).collect();
+        let mut c = h.clone();
         for s in 0..t {
             for (l, layer) in self.gru.iter().enumerate() {
                 let mut parts: Vec<(&[f64], usize)> = Vec::new();
@@ -348,7 +384,11 @@ impl LsrIgru {
                     parts.push((&g[s], spec.relation_width()));
                 }
                 let inp = concat_cols(&parts, n);
-                h[l] = ref_gru_cell(layer, &inp, spec.gru_input(l), &h[l], spec.gru_sizes[l], n);
+                let (i, u) = (spec.gru_input(l), spec.gru_sizes[l]);
+                match spec.cell {
+                    RecurrentCell::Gru => h[l] = ref_gru_cell(layer, &inp, i, &h[l], u, n),
+                    RecurrentCell::Lstm => (h[l], c[l]) = ref_lstm_cell(layer, &inp, i, &h[l], &c[l], u, n),
+                }
             }
         }
         let hidden = *spec.gru_sizes.last().expect("checked");
@@ -442,16 +482,22 @@ impl Writer {
         h
     }
 
-    /// Adds a GRU layer's weights [I + H, H] and biases [H]; returns their names (u, r, c).
-    fn gru_params(&mut self, l: usize, layer: &GruLayer, i: usize, units: usize) -> [(String, String); 3] {
-        let mut gate = |g: &str, w: &[f32], b: &[f32]| {
-            (self.param(format!("gru.{l}.w_{g}"), &[i + units, units], w), self.param(format!("gru.{l}.b_{g}"), &[units], b))
-        };
-        [gate("u", &layer.w_u, &layer.b_u), gate("r", &layer.w_r, &layer.b_r), gate("c", &layer.w_c, &layer.b_c)]
+    /// Adds recurrent layer `l`'s gate weights [I + H, H] and biases [H]; returns their names in
+    /// gate order.
+    fn recurrent_params(&mut self, spec: &LsrIgruSpec, l: usize, layer: &RecurrentLayer) -> Vec<(String, String)> {
+        let (i, units, cell) = (spec.gru_input(l), spec.gru_sizes[l], spec.cell.name());
+        let gates = spec.cell.gates().iter().zip(&layer.gates);
+        gates
+            .map(|(g, d)| {
+                let w = self.param(format!("{cell}.{l}.w_{g}"), &[i + units, units], &d.w);
+                (w, self.param(format!("{cell}.{l}.b_{g}"), &[units], &d.b))
+            })
+            .collect()
     }
 
     /// One improved-GRU step of a layer; returns the new state [N, H].
-    fn gru_cell(&mut self, [(wu, bu), (wr, br), (wc, bc)]: &[(String, String); 3], inp: &str, h: &str) -> String {
+    fn gru_cell(&mut self, params: &[(String, String)], inp: &str, h: &str) -> String {
+        let [(wu, bu), (wr, br), (wc, bc)] = params else { unreachable!("a GRU layer has three gates") };
         let xh = self.op("Concat", &[inp, h], vec![Attr::Int("axis", 1)]);
         let u = self.affine(&xh, wu, bu);
         let u = self.op("Sigmoid", &[&u], vec![]);
@@ -465,6 +511,22 @@ impl Writer {
         let one_minus_u = self.op("Sub", &["one", &u], vec![]);
         let uc = self.op("Mul", &[&one_minus_u, &c], vec![]);
         self.op("Add", &[&uh, &uc], vec![])
+    }
+
+    /// One LSTM step of a layer; returns the new state and cell [N, H].
+    fn lstm_cell(&mut self, params: &[(String, String)], inp: &str, h: &str, c: &str) -> (String, String) {
+        let [(wi, bi), (wf, bf), (wo, bo), (wc, bc)] = params else { unreachable!("an LSTM layer has four gates") };
+        let xh = self.op("Concat", &[inp, h], vec![Attr::Int("axis", 1)]);
+        let mut gate = |w: &str, b: &str, f: &str| {
+            let z = self.affine(&xh, w, b);
+            self.op(f, &[&z], vec![])
+        };
+        let (i, f, o, g) = (gate(wi, bi, "Sigmoid"), gate(wf, bf, "Sigmoid"), gate(wo, bo, "Sigmoid"), gate(wc, bc, "Tanh"));
+        let fc = self.op("Mul", &[&f, c], vec![]);
+        let ig = self.op("Mul", &[&i, &g], vec![]);
+        let c = self.op("Add", &[&fc, &ig], vec![]);
+        let tc = self.op("Tanh", &[&c], vec![]);
+        (self.op("Mul", &[&o, &tc], vec![]), c)
     }
 }
 
@@ -546,12 +608,23 @@ fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64]
 }
 
 /// One improved-GRU step in f64: inp [n, i], h [n, u] -> [n, u].
-fn ref_gru_cell(layer: &GruLayer, inp: &[f64], i: usize, h: &[f64], u: usize, n: usize) -> Vec<f64> {
+fn ref_gru_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], u: usize, n: usize) -> Vec<f64> {
+    let [wu, wr, wc] = &layer.gates[..] else { unreachable!("checked: a GRU layer has three gates") };
     let xh = concat_cols(&[(inp, i), (h, u)], n);
-    let gate = |w: &Vec<f32>, b: &Vec<f32>, x: &[f64]| ref_dense(&Dense { w: w.clone(), b: b.clone() }, x, i + u, u, n);
-    let upd: Vec<f64> = gate(&layer.w_u, &layer.b_u, &xh).into_iter().map(sigmoid).collect();
-    let reset: Vec<f64> = gate(&layer.w_r, &layer.b_r, &xh).into_iter().map(sigmoid).collect();
+    let upd: Vec<f64> = ref_dense(wu, &xh, i + u, u, n).into_iter().map(sigmoid).collect();
+    let reset: Vec<f64> = ref_dense(wr, &xh, i + u, u, n).into_iter().map(sigmoid).collect();
     let rh: Vec<f64> = reset.iter().zip(h).map(|(r, h)| r * h).collect();
-    let cand: Vec<f64> = gate(&layer.w_c, &layer.b_c, &concat_cols(&[(inp, i), (&rh, u)], n)).into_iter().map(f64::tanh).collect();
+    let cand: Vec<f64> = ref_dense(wc, &concat_cols(&[(inp, i), (&rh, u)], n), i + u, u, n).into_iter().map(f64::tanh).collect();
     (0..n * u).map(|k| upd[k] * h[k] + (1.0 - upd[k]) * cand[k]).collect()
+}
+
+/// One LSTM step in f64: inp [n, i], h and c [n, u] -> the new (h, c).
+fn ref_lstm_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], c: &[f64], u: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let [wi, wf, wo, wc] = &layer.gates[..] else { unreachable!("checked: an LSTM layer has four gates") };
+    let xh = concat_cols(&[(inp, i), (h, u)], n);
+    let gate = |d: &Dense, f: fn(f64) -> f64| -> Vec<f64> { ref_dense(d, &xh, i + u, u, n).into_iter().map(f).collect() };
+    let (ig, fg, og, g) = (gate(wi, sigmoid), gate(wf, sigmoid), gate(wo, sigmoid), gate(wc, f64::tanh));
+    let c: Vec<f64> = (0..n * u).map(|k| fg[k] * c[k] + ig[k] * g[k]).collect();
+    let h = (0..n * u).map(|k| og[k] * c[k].tanh()).collect();
+    (h, c)
 }

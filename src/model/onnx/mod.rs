@@ -7,7 +7,9 @@ mod lsr_igru;
 mod ranking;
 
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
-pub use lsr_igru::{Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, GruLayer, LsrIgru, LsrIgruSpec, aggregate_first};
+pub use lsr_igru::{
+    Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruSpec, RecurrentCell, RecurrentLayer, aggregate_first,
+};
 pub use ranking::RankingProbe;
 
 use prost::Message;
