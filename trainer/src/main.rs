@@ -76,6 +76,10 @@ enum Command {
         /// Build the ranking table from the backtest JSON in this folder instead.
         #[arg(long)]
         ranking: Option<PathBuf>,
+        /// Build the ranking models' seeds tables from ROW/sSEED/training.json in this folder
+        /// instead (spliced between `<!-- seeds:begin -->` and `<!-- seeds:end -->`).
+        #[arg(long, conflicts_with = "ranking")]
+        ranking_seeds: Option<PathBuf>,
     },
     /// Train an LSR-IGRU ranking model from a config (trainer/configs/lsr-igru-*.toml).
     Ranking {
@@ -142,13 +146,14 @@ fn main() -> Result<()> {
             let worst = direction::check_ensemble(&out, &members, &universe.series)?;
             println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
         }
-        Command::Report { experiments, report: file, ranking } => {
+        Command::Report { experiments, report: file, ranking, ranking_seeds } => {
             let figures = report::figures_dir(&file);
-            let md = match ranking {
-                Some(dir) => report::ranking(&dir)?,
-                None => report::direction(&experiments, &figures, "figures/")?,
+            let (section, md) = match (ranking, ranking_seeds) {
+                (Some(dir), _) => ("results", report::ranking(&dir)?),
+                (_, Some(dir)) => ("seeds", report::ranking_seeds(&dir)?),
+                _ => ("results", report::direction(&experiments, &figures, "figures/")?),
             };
-            report::splice(&file, "results", &md)?;
+            report::splice(&file, section, &md)?;
             eprintln!("wrote the table into {} and figures into {}", file.display(), figures.display());
         }
         Command::Baselines { config, data, out } => {
