@@ -198,16 +198,8 @@ fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
             bar.low *= factor;
             bar.close = adj;
         }
-        if let Some(what) = bar.problem() {
-            return Err(Error::invalid_bar(at(Some(date_field)), what));
-        }
         let (series, lines) = &mut out[slot];
-        if let Some(&last) = series.dates.last()
-            && date <= last
-        {
-            let what = if date == last { "duplicate date".to_string() } else { format!("date out of order (after {last})") };
-            return Err(Error::Unsorted { at: at(Some(date_field)), what });
-        }
+        bar.check_next(series.dates.last().copied(), || at(Some(date_field)))?;
         series.push_unchecked(bar);
         lines.push(line);
     }

@@ -37,6 +37,21 @@ impl Bar {
         }
         None
     }
+
+    /// The rule for a stream of one stock's bars: the bar could be real ([`problem`](Self::problem))
+    /// and its date comes after `last`, the previous bar's. `at` locates the bar in the error.
+    pub fn check_next(&self, last: Option<Date>, at: impl Fn() -> Location) -> Result<()> {
+        if let Some(what) = self.problem() {
+            return Err(Error::invalid_bar(at(), what));
+        }
+        if let Some(last) = last
+            && self.date <= last
+        {
+            let what = if self.date == last { "duplicate date".to_string() } else { format!("date out of order (after {last})") };
+            return Err(Error::Unsorted { at: at(), what });
+        }
+        Ok(())
+    }
 }
 
 /// A ticker's bars in date order, one column per field. Construct with [`BarSeries::new`] (validates)

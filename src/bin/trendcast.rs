@@ -274,19 +274,6 @@ fn market_for(m: &Model, universe: &[BarSeries]) -> Result<Option<Market>, Error
 }
 
 /// The direction call, given the market when the model reads it.
-fn direction_into(m: &Model, stocks: &[BarsRef], market: Option<&Market>, out: &mut [f32]) -> Result<(), Error> {
-    match market {
-        Some(market) => m.direction_with_market_into(stocks, market, out),
-        None => m.direction_into(stocks, out),
-    }
-}
-
-fn direction_of(m: &Model, stocks: &[BarsRef], market: Option<&Market>) -> Result<Vec<[f32; 3]>, Error> {
-    let mut out = vec![[0f32; 3]; stocks.len()];
-    direction_into(m, stocks, market, out.as_flattened_mut())?;
-    Ok(out)
-}
-
 fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, tickers: &[String]) -> Result<(), Error> {
     let m = open(model, backend)?;
     // A model with market features needs the whole universe, whichever tickers are asked for.
@@ -302,7 +289,7 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
     let stocks = stocks_on(&u, date, tickers);
     // One call per stock, so that a stock with too little history is reported, not fatal.
     for (ticker, bars) in &stocks {
-        match direction_of(&m, std::slice::from_ref(bars), market.as_ref()) {
+        match m.direction_given(std::slice::from_ref(bars), market.as_ref()) {
             Ok(p) => say!("{}", direction_line(ticker, date, &p[0])),
             Err(e) => eprintln!("{ticker}: {e}"),
         }
@@ -429,7 +416,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     let mut probs = Vec::new();
     let mut flush = |batch: &mut Vec<BarsRef>, truth: &mut Vec<Direction>| -> Result<(), Error> {
         probs.resize(3 * batch.len(), 0.0);
-        direction_into(&m, batch, market.as_ref(), &mut probs)?;
+        m.direction_given_into(batch, market.as_ref(), &mut probs)?;
         for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
             confusion.add(*t as usize, trendcast::metrics::argmax3(p));
         }
@@ -492,10 +479,10 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
                 // Timed twice: the first call of a batch size builds tract's plan for it.
                 let timed = |stocks: &[BarsRef]| -> Result<(Vec<[f32; 3]>, f64, f64), Error> {
                     let t0 = Instant::now();
-                    direction_of(&m, stocks, market.as_ref())?;
+                    m.direction_given(stocks, market.as_ref())?;
                     let first = t0.elapsed().as_secs_f64();
                     let t1 = Instant::now();
-                    let p = direction_of(&m, stocks, market.as_ref())?;
+                    let p = m.direction_given(stocks, market.as_ref())?;
                     Ok((p, first, t1.elapsed().as_secs_f64()))
                 };
                 let (probs, batch_first, batch_warm) = timed(&refs)?;

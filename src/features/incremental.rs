@@ -3,7 +3,7 @@
 use super::{CLOSE_LOOKBACK, FeatureRow, RETURN_LOOKBACK, RowInputs, row};
 use crate::bars::Bar;
 use crate::date::Date;
-use crate::error::{Error, Location, Result};
+use crate::error::{Location, Result};
 
 /// Trailing closes and returns of one stock; `push` costs the same whatever the history length
 /// (a shift of at most 21 + 20 numbers) and allocates nothing.
@@ -54,16 +54,7 @@ impl FeatureState {
     /// Takes the next bar and returns its features. Rejects an invalid bar or a date that is not
     /// after the previous one, leaving the state unchanged.
     pub fn push(&mut self, bar: &Bar) -> Result<FeatureRow> {
-        if let Some(what) = bar.problem() {
-            return Err(Error::invalid_bar(Location { date: Some(bar.date.to_string()), ..Default::default() }, what));
-        }
-        if let Some(last) = self.last_date
-            && bar.date <= last
-        {
-            let at = Location { date: Some(bar.date.to_string()), ..Default::default() };
-            let what = if bar.date == last { "duplicate date".into() } else { format!("date out of order (after {last})") };
-            return Err(Error::Unsorted { at, what });
-        }
+        bar.check_next(self.last_date, || Location { date: Some(bar.date.to_string()), ..Default::default() })?;
         if self.n_closes > 0 {
             let prev = self.closes[self.n_closes - 1];
             shift_in(&mut self.returns, &mut self.n_returns, bar.close / prev - 1.0);

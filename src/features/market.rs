@@ -5,7 +5,7 @@
 
 use super::{RETURN_LOOKBACK, sample_std};
 use crate::date::Date;
-use crate::error::{Error, Location, Result};
+use crate::error::{Location, Result};
 use crate::predict::AsBars;
 
 pub const N_MARKET_FEATURES: usize = 2;
@@ -37,14 +37,12 @@ impl Market {
             let mut prev: Option<(Date, f64)> = None;
             for t in 0..n {
                 let bar = bars.bar(t).map_err(|e| e.for_stock(&name))?;
-                let at = || Location { ticker: Some(name.clone()), date: Some(bar.date.to_string()), ..Default::default() };
-                if let Some(what) = bar.problem() {
-                    return Err(Error::invalid_bar(at(), what));
-                }
-                if let Some((last, close)) = prev {
-                    if bar.date <= last {
-                        return Err(Error::Unsorted { at: at(), what: format!("date not after {last}") });
-                    }
+                bar.check_next(prev.map(|p| p.0), || Location {
+                    ticker: Some(name.clone()),
+                    date: Some(bar.date.to_string()),
+                    ..Default::default()
+                })?;
+                if let Some((_, close)) = prev {
                     returns.push((bar.date, bar.close / close - 1.0));
                 }
                 prev = Some((bar.date, bar.close));
@@ -86,6 +84,7 @@ mod tests {
     use super::*;
     use crate::bars::BarSeries;
     use crate::bars::synthetic::business_days;
+    use crate::error::Error;
 
     fn series(ticker: &str, dates: &[Date], close: &[f64]) -> BarSeries {
         let n = close.len();

@@ -49,7 +49,7 @@ impl Model {
     /// Writes each stock's three probabilities (down, flat, up) into `out` (`3 * stocks.len()`
     /// values). `out` is written only on success.
     pub fn direction_into<S: AsBars>(&self, stocks: &[S], out: &mut [f32]) -> Result<()> {
-        self.direction_impl(stocks, None, out)
+        self.direction_given_into(stocks, None, out)
     }
 
     /// As [`direction`](Self::direction), for a model trained with market features: `market` must
@@ -63,10 +63,19 @@ impl Model {
 
     /// As [`direction_into`](Self::direction_into), with the market features from `market`.
     pub fn direction_with_market_into<S: AsBars>(&self, stocks: &[S], market: &Market, out: &mut [f32]) -> Result<()> {
-        self.direction_impl(stocks, Some(market), out)
+        self.direction_given_into(stocks, Some(market), out)
     }
 
-    fn direction_impl<S: AsBars>(&self, stocks: &[S], market: Option<&Market>, out: &mut [f32]) -> Result<()> {
+    /// The direction call for a model of either kind: `market` must be given exactly when the
+    /// model reads market features ([`Manifest::reads_market`](crate::model::manifest::Manifest::reads_market)).
+    pub fn direction_given<S: AsBars>(&self, stocks: &[S], market: Option<&Market>) -> Result<Vec<[f32; 3]>> {
+        let mut out = vec![[0f32; 3]; stocks.len()];
+        self.direction_given_into(stocks, market, out.as_flattened_mut())?;
+        Ok(out)
+    }
+
+    /// As [`direction_given`](Self::direction_given), into `out` (`3 * stocks.len()` values).
+    pub fn direction_given_into<S: AsBars>(&self, stocks: &[S], market: Option<&Market>, out: &mut [f32]) -> Result<()> {
         let m = self.manifest();
         if m.kind != ModelKind::Direction {
             return Err(Error::WrongKind { what: format!("a direction call on the {} model {:?}", m.kind.name(), m.name) });

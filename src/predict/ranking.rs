@@ -9,7 +9,7 @@ use crate::model::manifest::ModelKind;
 use crate::model::{Model, TensorIn};
 use std::cell::RefCell;
 
-use crate::relations::{N_NODE_FEATURES, RankingInputs, ranking_inputs, ranking_inputs_into};
+use crate::relations::{N_NODE_FEATURES, RankingInputs, RelationSpec, ranking_inputs, ranking_inputs_into};
 
 thread_local! {
     /// The last call's inputs, whose buffers the next call on this thread reuses.
@@ -27,12 +27,15 @@ pub struct Ranking {
 }
 
 impl Model {
+    /// The relation settings of the contract, which every ranking model has.
+    fn relation_spec(&self) -> Result<RelationSpec> {
+        self.manifest().relations.ok_or_else(|| Error::contract("a ranking model needs its relation settings"))
+    }
+
     /// The ranking model's inputs for panel day `d` (`relations::ranking_inputs` with this model's
     /// window and relation settings).
     pub fn ranking_inputs(&self, panel: &Panel, industries: &Industries, d: usize) -> Result<RankingInputs> {
-        let m = self.manifest();
-        let rel = m.relations.ok_or_else(|| Error::contract("a ranking model needs its relation settings"))?;
-        ranking_inputs(panel, industries, d, m.window, &rel)
+        ranking_inputs(panel, industries, d, self.manifest().window, &self.relation_spec()?)
     }
 
     /// Scores every stock of the panel as of the close of `date` and orders them, best first.
@@ -44,7 +47,7 @@ impl Model {
             return Err(Error::WrongKind { what: format!("a ranking call on the {} model {:?}", m.kind.name(), m.name) });
         }
         let d = panel.day_index(date).ok_or_else(|| Error::argument(format!("{date} is not a trading day of the panel")))?;
-        let rel = m.relations.ok_or_else(|| Error::contract("a ranking model needs its relation settings"))?;
+        let rel = self.relation_spec()?;
         let node_scores = INPUTS.with_borrow_mut(|inp| -> Result<Vec<f32>> {
             ranking_inputs_into(panel, industries, d, m.window, &rel, inp)?;
             let n = inp.n_nodes;
