@@ -154,7 +154,7 @@ fn main() -> Result<()> {
                 _ => ("results", report::direction(&experiments, &figures, "figures/")?),
             };
             report::splice(&file, section, &md)?;
-            eprintln!("wrote the table into {} and figures into {}", file.display(), figures.display());
+            eprintln!("wrote the {section} section of {} (figures, if any, into {})", file.display(), figures.display());
         }
         Command::Baselines { config, data, out } => {
             let cfg = BaselinesConfig::load(&config)?;
