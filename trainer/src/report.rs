@@ -321,13 +321,26 @@ pub const RANKING_ROWS: &[Row] = &[
 /// its seeds (`experiments/ROW/sSEED/training.json`) of the validation rank IC and of the test
 /// period's backtest metrics, without cost and after the cost the trainer also reports.
 pub fn ranking_seeds(experiments: &Path) -> Result<String> {
-    let rows: Vec<(&Row, Vec<Run>)> = RANKING_ROWS
-        .iter()
-        .map(|row| Ok((row, runs(experiments, row.stem)?)))
-        .filter(|r| !matches!(r, Ok((_, v)) if v.is_empty()))
-        .collect::<Result<_>>()?;
+    let mut rows: Vec<(&Row, Vec<Run>)> = Vec::new();
+    for row in RANKING_ROWS {
+        let runs = runs(experiments, row.stem)?;
+        if !runs.is_empty() {
+            rows.push((row, runs));
+        }
+    }
     let Some((_, first)) = rows.first() else { bail!("no ranking runs under {}", experiments.display()) };
     let periods = first[0].summary["test"].as_array().context("training.json without test periods")?.clone();
+    // Every run was scored on the first run's test periods, so that a column is one period.
+    for (row, runs) in &rows {
+        for r in runs {
+            for (p, period) in periods.iter().enumerate() {
+                let t = &r.summary["test"][p];
+                if t["from"] != period["from"] || t["to"] != period["to"] {
+                    bail!("{} seed {}: test periods differ from the first run's", row.stem, r.seed);
+                }
+            }
+        }
+    }
     let mut md = String::new();
     for (p, period) in periods.iter().enumerate() {
         let (from, to) = (period["from"].as_str().unwrap_or("?"), period["to"].as_str().unwrap_or("?"));
@@ -345,26 +358,14 @@ pub fn ranking_seeds(experiments: &Path) -> Result<String> {
         for (row, runs) in &rows {
             let seeds: Vec<String> = runs.iter().map(|r| r.seed.to_string()).collect();
             let epochs: Vec<String> = runs.iter().map(|r| r.summary["best_epoch"].to_string()).collect();
-            let col = |key: &str, field: &str| -> Result<String> {
-                let xs = runs
-                    .iter()
-                    .map(|r| {
-                        let t = &r.summary["test"][p];
-                        if t["from"] != period["from"] || t["to"] != period["to"] {
-                            bail!("{} seed {}: test periods differ from the first run's", row.stem, r.seed);
-                        }
-                        Ok(f(&t[key][field]))
-                    })
-                    .collect::<Result<Vec<f64>>>()?;
-                Ok(mean_spread(&xs))
-            };
+            let col = |key: &str, field: &str| mean_spread(&runs.iter().map(|r| f(&r.summary["test"][p][key][field])).collect::<Vec<_>>());
             let validation: Vec<f64> = runs.iter().map(|r| f(&r.summary["validation"]["rank_ic"])).collect();
             let mut line = format!("| {} | {} | {} | {} |", row.label, seeds.join(", "), epochs.join(", "), mean_spread(&validation));
             for (key, field) in [("metrics", "arr"), ("metrics_after_cost", "arr")]
                 .into_iter()
                 .chain(["avol", "mdd", "asr", "cr", "ir", "ic", "rank_ic"].map(|m| ("metrics", m)))
             {
-                write!(line, " {} |", col(key, field)?)?;
+                write!(line, " {} |", col(key, field))?;
             }
             writeln!(md, "{line}")?;
         }
