@@ -10,7 +10,8 @@ use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
 use trendcast::model::onnx::RankingProbe;
 use trendcast::relations::{
-    NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, overnight_returns, ranking_inputs, short_term_direct,
+    NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix, normalize_relation, overnight_returns, ranking_inputs,
+    short_term_direct,
 };
 use trendcast::{BackendKind, Model, OpenOptions};
 
@@ -59,35 +60,50 @@ fn incremental_short_term_relations_equal_the_direct_computation() {
 }
 
 /// The fused paths `ranking_inputs` takes (all first days in one pass, then add-and-remove in one
-/// pass per day) give the day-at-a-time path's matrices bit for bit.
+/// pass per day, each writing and normalising its window's matrix in the same pass) give the
+/// day-at-a-time path's matrices, mapped and then normalised separately (bit for bit before the
+/// normalisation, to the last bit after it).
 #[test]
 fn fused_gram_updates_equal_one_day_at_a_time_bit_for_bit() {
-    let n = 37;
+    // 75 nodes: three tiles of the mirror, the last one partial.
+    let n = 75;
     let days = 70;
     let mut state = 12345u64;
     let returns: Vec<f64> = (0..days * n)
         .map(|k| {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            // Some exact zeros, as for a node without a return that day.
-            if k % 11 == 0 { 0.0 } else { ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.04 }
+            // Some exact zeros, as for a node without a return that day, and one node that never has one.
+            if k % 11 == 0 || k % n == 40 { 0.0 } else { ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.04 }
         })
         .collect();
     let lookback = 61;
-    let (mut one, mut fused) = (ShortTermRelations::new(n), ShortTermRelations::new(n));
-    for d in 0..lookback {
-        one.add(&returns[d * n..(d + 1) * n]);
+    let day = |d: usize| &returns[d * n..(d + 1) * n];
+    for normalize in [false, true] {
+        let map = RelationMap { cut: 0.5, normalize };
+        let (mut one, mut fused) = (ShortTermRelations::new(n), ShortTermRelations::new(n));
+        for d in 0..lookback {
+            one.add(day(d));
+        }
+        let (mut a, mut b) = (vec![0f32; n * n], vec![0f32; n * n]);
+        fused.add_days_into(&returns[..lookback * n], Some((map, &mut b)));
+        for d in lookback..days {
+            one.matrix(0.5, &mut a);
+            if normalize {
+                normalize_relation(&mut a, n);
+            }
+            // The Gram matrix and the map are the same bit for bit; normalised, the degrees are
+            // summed in another order, so entries may differ in the last bit.
+            let same =
+                |x: f32, y: f32| if normalize { (x - y).abs() <= f32::EPSILON * x.abs().max(y.abs()) } else { x.to_bits() == y.to_bits() };
+            assert!(a.iter().zip(&b).all(|(x, y)| same(*x, *y)), "normalize {normalize}, day {d}");
+            one.add(day(d));
+            one.remove(day(d - lookback));
+            fused.slide_into(day(d), day(d - lookback), Some((map, &mut b)));
+        }
+        assert!(b.iter().any(|&v| v > 0.0 && v < 0.5) == normalize, "normalised entries fall below the cut");
+        assert!((0..n).all(|i| (0..n).all(|j| b[i * n + j] == b[j * n + i])), "symmetric");
+        assert!((0..n).all(|j| b[40 * n + j] == 0.0), "a node without returns relates to nothing");
     }
-    fused.add_days(&returns[..lookback * n]);
-    let (mut a, mut b) = (vec![0f32; n * n], vec![0f32; n * n]);
-    for d in lookback..days {
-        one.matrix(0.5, &mut a);
-        fused.matrix(0.5, &mut b);
-        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "day {d}");
-        one.add(&returns[d * n..(d + 1) * n]);
-        one.remove(&returns[(d - lookback) * n..(d - lookback + 1) * n]);
-        fused.slide(&returns[d * n..(d + 1) * n], &returns[(d - lookback) * n..(d - lookback + 1) * n]);
-    }
-    assert!(b.iter().any(|&v| v > 0.5) && (0..n).all(|i| (0..n).all(|j| b[i * n + j] == b[j * n + i])));
 }
 
 #[test]

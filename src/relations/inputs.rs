@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    N_NODE_FEATURES, NodeFeatures, NodeSet, ShortTermRelations, long_term_matrix, node_features_at, normalize_day, normalize_relation,
-    overnight_returns,
+    N_NODE_FEATURES, NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix, node_features_at, normalize_day,
+    normalize_relation, overnight_returns,
 };
 use crate::bars::{Industries, Panel};
 use crate::error::{Error, Result};
@@ -53,6 +53,15 @@ pub struct RankingInputs {
     pub long_rel: Vec<f32>,
     /// [window, n_nodes, n_nodes]
     pub short_rel: Vec<f32>,
+    /// The overnight returns and the Gram matrix behind `short_rel`, kept so that a caller that
+    /// reuses this value (the ranking call does) allocates nothing for them.
+    scratch: Scratch,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    returns: Vec<f64>,
+    gram: ShortTermRelations,
 }
 
 /// The inputs of the `window` days ending at panel day `d`, for every ticker of the panel (each
@@ -86,7 +95,7 @@ pub fn ranking_inputs_into(
     let n = nodes.n_nodes();
     let first = d + 1 - window;
 
-    let RankingInputs { n_nodes, nodes: x, long_rel, short_rel: short } = out;
+    let RankingInputs { n_nodes, nodes: x, long_rel, short_rel: short, scratch } = out;
     *n_nodes = n;
     x.resize(window * n * N_NODE_FEATURES, 0.0);
     for (s, chunk) in x.chunks_exact_mut(n * N_NODE_FEATURES).enumerate() {
@@ -96,20 +105,21 @@ pub fn ranking_inputs_into(
 
     // Overnight returns of days first-lookback+1 ..= d, one row per day.
     let days = lookback + window - 1;
-    let mut returns = vec![0f64; days * n];
+    let returns = &mut scratch.returns;
+    returns.resize(days * n, 0.0);
     for (k, row) in returns.chunks_exact_mut(n).enumerate() {
         overnight_returns(panel, &nodes, &members, first + 1 + k - lookback, row);
     }
+    // Each step's matrix is written (and normalised) in the pass that moves the window to it.
     short.resize(window * n * n, 0.0);
-    let mut gram = ShortTermRelations::new(n);
-    gram.add_days(&returns[..lookback * n]);
+    let map = RelationMap { cut: rel.short_cut, normalize: rel.normalize_relations };
+    let gram = &mut scratch.gram;
+    gram.reset(n);
     for (s, out) in short.chunks_exact_mut(n * n).enumerate() {
-        if s > 0 {
-            gram.slide(&returns[(lookback + s - 1) * n..(lookback + s) * n], &returns[(s - 1) * n..s * n]);
-        }
-        gram.matrix(rel.short_cut, out);
-        if rel.normalize_relations {
-            normalize_relation(out, n);
+        if s == 0 {
+            gram.add_days_into(&returns[..lookback * n], Some((map, out)));
+        } else {
+            gram.slide_into(&returns[(lookback + s - 1) * n..(lookback + s) * n], &returns[(s - 1) * n..s * n], Some((map, out)));
         }
     }
     *long_rel = long_term_matrix(&nodes);

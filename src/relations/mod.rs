@@ -16,4 +16,4 @@ pub use long_term::long_term_matrix;
 pub use node_features::{N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
 pub use nodes::NodeSet;
 pub use normalize::normalize_relation;
-pub use short_term::{ShortTermRelations, overnight_returns, short_term_direct};
+pub use short_term::{RelationMap, ShortTermRelations, overnight_returns, short_term_direct};

@@ -4,13 +4,14 @@
 //! the authors' code does not normalise.
 
 /// Normalises the row-major `n` x `n` matrix `a` in place: a_ij / sqrt(deg_i deg_j), deg the row
-/// sums; a node without neighbours keeps an all-zero row and column.
+/// sums (in f64); a node without neighbours keeps an all-zero row and column.
+/// The reference for the short-term matrices, which `ShortTermRelations` normalises in its pass.
 pub fn normalize_relation(a: &mut [f32], n: usize) {
     debug_assert_eq!(a.len(), n * n);
     let scale: Vec<f64> = a
         .chunks_exact(n)
         .map(|row| {
-            let deg: f64 = row.iter().map(|&v| v as f64).sum();
+            let deg = lane_sum(row);
             if deg > 0.0 { 1.0 / deg.sqrt() } else { 0.0 }
         })
         .collect();
@@ -19,6 +20,21 @@ pub fn normalize_relation(a: &mut [f32], n: usize) {
             *v = (*v as f64 * scale[i] * scale[j]) as f32;
         }
     }
+}
+
+/// The sum of `v` in f64 over eight interleaved partial sums: a single running sum is a chain of
+/// dependent additions that runs at one element per add latency.
+#[inline(always)]
+pub(super) fn lane_sum(v: &[f32]) -> f64 {
+    let mut acc = [0f64; 8];
+    let chunks = v.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().map(|&x| x as f64).sum();
+    for c in chunks {
+        for (a, &x) in acc.iter_mut().zip(c) {
+            *a += x as f64;
+        }
+    }
+    acc.iter().sum::<f64>() + rest
 }
 
 #[cfg(test)]

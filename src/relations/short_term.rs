@@ -4,6 +4,9 @@
 //! to the next (add the new day's outer product, subtract the oldest's) instead of recomputing.
 
 use super::NodeSet;
+use super::normalize::lane_sum;
+#[cfg(doc)]
+use super::normalize_relation;
 use crate::bars::Panel;
 
 /// Overnight return open_t / close_{t-1} - 1 of every node on day `d` (0 where undefined). An
@@ -25,24 +28,96 @@ pub fn overnight_returns(panel: &Panel, nodes: &NodeSet, members: &[Vec<usize>],
     }
 }
 
+/// How a window's cosines become relation values: entries of (cos + 1) / 2 below `cut` become 0;
+/// with `normalize`, the matrix is then degree-normalised as by [`normalize_relation`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelationMap {
+    pub cut: f64,
+    pub normalize: bool,
+}
+
 /// The Gram matrix of a sliding window of overnight-return vectors, and the relation matrix of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ShortTermRelations {
     n: usize,
     gram: Vec<f64>,
+    /// Scratch of one pass, kept so that a pass allocates nothing: the window's inverse norms and
+    /// the relation matrix's degrees.
+    norms: Vec<f64>,
+    degrees: Vec<f64>,
 }
 
 impl ShortTermRelations {
     pub fn new(n_nodes: usize) -> Self {
-        ShortTermRelations { n: n_nodes, gram: vec![0.0; n_nodes * n_nodes] }
+        let mut r = ShortTermRelations::default();
+        r.reset(n_nodes);
+        r
+    }
+
+    /// An empty window of `n_nodes` nodes, reusing the buffers.
+    pub fn reset(&mut self, n_nodes: usize) {
+        self.n = n_nodes;
+        self.gram.clear();
+        self.gram.resize(n_nodes * n_nodes, 0.0);
+        self.norms.resize(n_nodes, 0.0);
+        self.degrees.resize(n_nodes, 0.0);
     }
 
     /// gram += sign_k * r_k r_k^T for each (r_k, sign_k) in order, upper triangle only (the matrix
-    /// is symmetric). Row by row: each row stays in L1 while the days stream past, instead of one
-    /// pass over the whole matrix per day; every entry sees the same operations in the same order
-    /// as one pass per day, so the result is the same bit for bit.
-    fn update(&mut self, days: &[(&[f64], f64)]) {
+    /// is symmetric), and with `map` the new window's relation matrix, in one pass. Row by row: each
+    /// row stays in L1 while the days stream past and is mapped right after, instead of one pass
+    /// over the whole matrix per day and more for the map and the normalisation. Every Gram entry
+    /// sees the same operations in the same order as a day-at-a-time update, so the Gram matrix and
+    /// the unnormalised map are the same bit for bit; normalised entries agree with
+    /// [`normalize_relation`] to rounding (its degrees are summed in another order).
+    fn pass(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        // The same code compiled for wider vectors where the CPU has them (the library is built
+        // for baseline x86-64, whose SSE2 does two f64 at a time). No FMA: the results are the
+        // same bit for bit on every path.
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, checked above.
+                return unsafe { self.pass_avx512(days, map) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked above.
+                return unsafe { self.pass_avx2(days, map) };
+            }
+        }
+        self.pass_any(days, map)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn pass_avx512(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass_any(days, map)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn pass_avx2(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass_any(days, map)
+    }
+
+    #[inline(always)]
+    fn pass_any(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
         let n = self.n;
+        // Row i's map needs the (inverse) norms of rows below it, which this pass has not updated yet: the
+        // new diagonal first, by the row update's own operations.
+        for (j, norm) in self.norms.iter_mut().enumerate() {
+            let mut g = self.gram[j * n + j];
+            for &(r, sign) in days {
+                let rj = sign * r[j];
+                if rj != 0.0 {
+                    g += rj * r[j];
+                }
+            }
+            // 1 / norm, 0 for a node without returns in the window: the map multiplies.
+            *norm = if g > 0.0 { 1.0 / g.sqrt() } else { 0.0 };
+        }
+        let mut map = map;
+        self.degrees.fill(0.0);
         for (i, row) in self.gram.chunks_exact_mut(n).enumerate() {
             let row = &mut row[i..];
             for &(r, sign) in days {
@@ -54,62 +129,113 @@ impl ShortTermRelations {
                     *g += ri * rj;
                 }
             }
+            if let Some((m, out)) = map.as_mut() {
+                let out = &mut out[i * n + i..(i + 1) * n];
+                map_row(row, self.norms[i], &self.norms[i..], m.cut, out);
+                if m.normalize {
+                    // Degrees are row sums; the matrix is symmetric, so row i's sum is its column
+                    // in the upper triangle (each row adds its part to the nodes on and right of
+                    // the diagonal: vector adds) plus its own entries right of the diagonal.
+                    for (d, &v) in self.degrees[i..].iter_mut().zip(out.iter()) {
+                        *d += v as f64;
+                    }
+                    self.degrees[i] += lane_sum(&out[1..]);
+                }
+            }
+        }
+        if let Some((m, out)) = map {
+            if m.normalize {
+                for d in self.degrees.iter_mut() {
+                    *d = if *d > 0.0 { 1.0 / d.sqrt() } else { 0.0 };
+                }
+            }
+            mirror(out, n, m.normalize.then_some(&self.degrees[..]));
         }
     }
 
     /// Adds a day to the window.
     pub fn add(&mut self, r: &[f64]) {
-        self.update(&[(r, 1.0)]);
+        self.pass(&[(r, 1.0)], None);
     }
 
     /// Removes a day that was added before.
     pub fn remove(&mut self, r: &[f64]) {
-        self.update(&[(r, -1.0)]);
+        self.pass(&[(r, -1.0)], None);
     }
 
     /// Adds the days of `returns` (row-major, one row of N per day) in order, in one pass.
     pub fn add_days(&mut self, returns: &[f64]) {
+        self.add_days_into(returns, None);
+    }
+
+    /// As [`Self::add_days`], and with `map` writes the new window's relation matrix in the same pass.
+    pub fn add_days_into(&mut self, returns: &[f64], map: Option<(RelationMap, &mut [f32])>) {
         let days: Vec<(&[f64], f64)> = returns.chunks_exact(self.n).map(|r| (r, 1.0)).collect();
-        self.update(&days);
+        self.pass(&days, map);
     }
 
     /// Moves the window one day: adds `newest`, then removes `oldest`, in one pass.
     pub fn slide(&mut self, newest: &[f64], oldest: &[f64]) {
-        self.update(&[(newest, 1.0), (oldest, -1.0)]);
+        self.slide_into(newest, oldest, None);
     }
 
-    /// The relation matrix of the current window into `out` (N x N, row-major): the upper triangle
-    /// row by row, then mirrored tile by tile (a column-order write per entry is what made this
-    /// slow).
-    pub fn matrix(&self, cut: f64, out: &mut [f32]) {
-        let n = self.n;
-        let norms: Vec<f64> = (0..n).map(|i| self.gram[i * n + i].sqrt()).collect();
-        for i in 0..n {
-            let (gram, out) = (&self.gram[i * n + i..(i + 1) * n], &mut out[i * n + i..(i + 1) * n]);
-            let ni = norms[i];
-            // Branch-free, so that the compiler vectorises it: both sides are computed and one is
-            // selected (an undefined cosine is never selected).
-            for ((o, &g), &nj) in out.iter_mut().zip(gram).zip(&norms[i..]) {
-                let s = ((g / (ni * nj)).clamp(-1.0, 1.0) + 1.0) / 2.0;
-                // A node with no return in the window relates to nothing (cos is undefined).
-                let keep = (ni > 0.0) & (nj > 0.0) & (s >= cut);
-                *o = if keep { s as f32 } else { 0.0 };
+    /// As [`Self::slide`], and with `map` writes the new window's relation matrix in the same pass.
+    pub fn slide_into(&mut self, newest: &[f64], oldest: &[f64], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass(&[(newest, 1.0), (oldest, -1.0)], map);
+    }
+
+    /// The (not normalised) relation matrix of the current window into `out` (N x N, row-major).
+    pub fn matrix(&mut self, cut: f64, out: &mut [f32]) {
+        self.pass(&[], Some((RelationMap { cut, normalize: false }, out)));
+    }
+}
+
+/// One row's upper part of the relation matrix: `gram` and `out` start at the diagonal, `inv_norms`
+/// at the row's own inverse norm.
+#[inline(always)]
+fn map_row(gram: &[f64], inv_i: f64, inv_norms: &[f64], cut: f64, out: &mut [f32]) {
+    // Branch-free, so that the compiler vectorises it: both sides are computed and one is
+    // selected (an undefined cosine is never selected).
+    for ((o, &g), &inv_j) in out.iter_mut().zip(gram).zip(inv_norms) {
+        let s = ((g * inv_i * inv_j).clamp(-1.0, 1.0) + 1.0) * 0.5;
+        // A node with no return in the window relates to nothing (cos is undefined).
+        let keep = (inv_i > 0.0) & (inv_j > 0.0) & (s >= cut);
+        *o = if keep { s as f32 } else { 0.0 };
+    }
+}
+
+/// With `scale` (1 / sqrt(degree) per node), normalises the upper triangle as
+/// [`normalize_relation`] does (a_ij * s_i * s_j in f64); then fills the lower triangle from it.
+/// Tile by tile: each upper tile is scaled while it is read for its mirror tile (a column-order
+/// write per entry is what made this slow).
+#[inline(always)]
+fn mirror(out: &mut [f32], n: usize, scale: Option<&[f64]>) {
+    const TILE: usize = 32;
+    for bi in (0..n).step_by(TILE) {
+        let cols = bi..(bi + TILE).min(n);
+        for bj in (0..bi + 1).step_by(TILE) {
+            let rows = bj..(bj + TILE).min(n);
+            // The upper tile (rows bj.., columns bi.., column >= row) is read by this mirror tile only.
+            if let Some(s) = scale {
+                for r in rows.clone() {
+                    let from = cols.start.max(r);
+                    if from < cols.end {
+                        for (v, sc) in out[r * n + from..r * n + cols.end].iter_mut().zip(&s[from..cols.end]) {
+                            *v = (*v as f64 * s[r] * sc) as f32;
+                        }
+                    }
+                }
             }
-        }
-        const TILE: usize = 32;
-        for bi in (0..n).step_by(TILE) {
-            for bj in (0..bi + 1).step_by(TILE) {
-                for i in bi..(bi + TILE).min(n) {
-                    let end = (bj + TILE).min(i);
-                    if end <= bj {
-                        continue;
-                    }
-                    // Row i's lower entries bj..end are column i's entries in rows bj..end above it.
-                    let (above, row) = out.split_at_mut(i * n);
-                    let column = above[bj * n + i..].iter().step_by(n);
-                    for (o, v) in row[bj..end].iter_mut().zip(column) {
-                        *o = *v;
-                    }
+            for i in cols.clone() {
+                let end = rows.end.min(i);
+                if end <= bj {
+                    continue;
+                }
+                // Row i's lower entries bj..end are column i's entries in rows bj..end above it.
+                let (above, row) = out.split_at_mut(i * n);
+                let column = above[bj * n + i..].iter().step_by(n);
+                for (o, v) in row[bj..end].iter_mut().zip(column) {
+                    *o = *v;
                 }
             }
         }
