@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    N_NODE_FEATURES, NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix, node_features_at, normalize_day,
+    N_NODE_FEATURES, NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix_into, node_features_at, normalize_day,
     normalize_relation, overnight_returns,
 };
 use crate::bars::{Industries, Panel};
@@ -122,7 +122,7 @@ pub fn ranking_inputs_into(
             gram.slide_into(&returns[(lookback + s - 1) * n..(lookback + s) * n], &returns[(s - 1) * n..s * n], Some((map, out)));
         }
     }
-    *long_rel = long_term_matrix(&nodes);
+    long_term_matrix_into(&nodes, long_rel);
     if rel.normalize_relations {
         normalize_relation(long_rel, n);
     }

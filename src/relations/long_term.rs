@@ -6,8 +6,16 @@ use super::NodeSet;
 /// sub-industry, two sub-industries of the same sector, a sub-industry and its sector, and any two
 /// sectors; 0 elsewhere (a stock and a sector included). Not normalised, as in the code.
 pub fn long_term_matrix(nodes: &NodeSet) -> Vec<f32> {
+    let mut a = Vec::new();
+    long_term_matrix_into(nodes, &mut a);
+    a
+}
+
+/// As [`long_term_matrix`], into `a`'s buffer (the ranking call reuses it).
+pub fn long_term_matrix_into(nodes: &NodeSet, a: &mut Vec<f32>) {
     let n = nodes.n_nodes();
-    let mut a = vec![0f32; n * n];
+    a.clear();
+    a.resize(n * n, 0.0);
     let mut link = |i: usize, j: usize| {
         a[i * n + j] = 1.0;
         a[j * n + i] = 1.0;
@@ -35,5 +43,4 @@ pub fn long_term_matrix(nodes: &NodeSet) -> Vec<f32> {
             link(i, j);
         }
     }
-    a
 }
