@@ -80,6 +80,10 @@ enum Command {
         /// instead (spliced between `<!-- seeds:begin -->` and `<!-- seeds:end -->`).
         #[arg(long, conflicts_with = "ranking")]
         ranking_seeds: Option<PathBuf>,
+        /// Splice between `<!-- SECTION:begin -->` and `<!-- SECTION:end -->` instead (a report
+        /// with two seeds tables, e.g. two training budgets).
+        #[arg(long)]
+        section: Option<String>,
     },
     /// Train an LSR-IGRU ranking model from a config (trainer/configs/lsr-igru-*.toml).
     Ranking {
@@ -146,13 +150,14 @@ fn main() -> Result<()> {
             let worst = direction::check_ensemble(&out, &members, &universe.series)?;
             println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
         }
-        Command::Report { experiments, report: file, ranking, ranking_seeds } => {
+        Command::Report { experiments, report: file, ranking, ranking_seeds, section: chosen } => {
             let figures = report::figures_dir(&file);
             let (section, md) = match (ranking, ranking_seeds) {
                 (Some(dir), _) => ("results", report::ranking(&dir)?),
                 (_, Some(dir)) => ("seeds", report::ranking_seeds(&dir)?),
                 _ => ("results", report::direction(&experiments, &figures, "figures/")?),
             };
+            let section = chosen.as_deref().unwrap_or(section);
             report::splice(&file, section, &md)?;
             eprintln!("wrote the {section} section of {} (figures, if any, into {})", file.display(), figures.display());
         }
