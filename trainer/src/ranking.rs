@@ -157,7 +157,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
     );
 
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut best: Option<(usize, f64, Vec<(String, Tensor)>)> = None;
+    let mut best: Option<BestEpoch> = None;
     let mut history = Vec::new();
     for epoch in 1..=cfg.epochs {
         let mut order = train_days.clone();
@@ -220,13 +220,14 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
             "seconds": seconds, "input_seconds": input_seconds, "validation_seconds": eval_seconds, "validation": m,
         }));
         let value = selection_value(&v, cfg.select);
-        if best.as_ref().is_none_or(|b| value > b.1) {
-            best = Some((epoch, value, net.snapshot()));
+        if best.as_ref().is_none_or(|b| value > b.value) {
+            best = Some(BestEpoch { epoch, value, validation: v, weights: net.snapshot() });
         }
     }
-    let (best_epoch, _, snapshot) = best.expect("at least one epoch");
-    net.restore(&snapshot);
-    let v = evaluate(&net, data, &cfg.validation, cfg, device, &[0.0])?.remove(0);
+    let BestEpoch { epoch: best_epoch, validation: v, weights, .. } = best.expect("at least one epoch");
+    // Its validation result is kept from its epoch: evaluating the restored weights again gives
+    // the same figures.
+    net.restore(&weights);
     let mut tests = Vec::new();
     for range in &cfg.test {
         if let [free, costly] = evaluate(&net, data, range, cfg, device, &[0.0, REPORTED_COST_BPS])?.as_slice() {
@@ -244,6 +245,14 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         "validation": v.metrics, "test": tests, "history": history,
     });
     Ok(Trained { net, summary })
+}
+
+/// The epoch chosen so far: its number, selection value, validation result and weights.
+struct BestEpoch {
+    epoch: usize,
+    value: f64,
+    validation: BacktestResult,
+    weights: Vec<(String, Tensor)>,
 }
 
 /// Writes the bundle and checks that tch, tract and (when its library loads) ONNX Runtime give the

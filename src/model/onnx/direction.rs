@@ -40,7 +40,7 @@ impl Cell {
 
     /// PyTorch's gate blocks in ONNX's order: GRU (r, z, n) -> (z, r, h); LSTM (i, f, g, o) ->
     /// (i, o, f, c).
-    fn to_onnx_order(self, src: &[f32]) -> Vec<f32> {
+    fn onnx_order(self, src: &[f32]) -> Vec<f32> {
         let b = src.len() / self.gates();
         let blk = |k: usize| &src[k * b..(k + 1) * b];
         match self {
@@ -50,8 +50,8 @@ impl Cell {
         }
     }
 
-    /// The inverse of `to_onnx_order`.
-    fn from_onnx_order(self, src: &[f32]) -> Vec<f32> {
+    /// The inverse of `onnx_order`.
+    fn torch_order(self, src: &[f32]) -> Vec<f32> {
         let b = src.len() / self.gates();
         let blk = |k: usize| &src[k * b..(k + 1) * b];
         match self {
@@ -134,11 +134,11 @@ impl RecurrentClassifier {
         self.check()?;
         let (i, h, c, cell) = (self.input_size, self.hidden, self.classes, self.cell);
         let gh = cell.gates() * h;
-        let mut b = cell.to_onnx_order(&self.bias_ih);
-        b.extend(cell.to_onnx_order(&self.bias_hh));
+        let mut b = cell.onnx_order(&self.bias_ih);
+        b.extend(cell.onnx_order(&self.bias_hh));
         let n = |s: &str| format!("{p}{s}");
-        g.f32(&n("W"), &[1, gh, i], &cell.to_onnx_order(&self.weight_ih))
-            .f32(&n("R"), &[1, gh, h], &cell.to_onnx_order(&self.weight_hh))
+        g.f32(&n("W"), &[1, gh, i], &cell.onnx_order(&self.weight_ih))
+            .f32(&n("R"), &[1, gh, h], &cell.onnx_order(&self.weight_hh))
             .f32(&n("B"), &[1, 2 * gh], &b)
             .f32(&n("fc_W"), &[c, h], &self.fc_weight)
             .f32(&n("fc_B"), &[c], &self.fc_bias)
@@ -273,10 +273,10 @@ impl DirectionNet {
                 input_size: w.len() / gh,
                 hidden,
                 classes,
-                weight_ih: cell.from_onnx_order(&w),
-                weight_hh: cell.from_onnx_order(&r),
-                bias_ih: cell.from_onnx_order(&b[..gh]),
-                bias_hh: cell.from_onnx_order(&b[gh..]),
+                weight_ih: cell.torch_order(&w),
+                weight_hh: cell.torch_order(&r),
+                bias_ih: cell.torch_order(&b[..gh]),
+                bias_hh: cell.torch_order(&b[gh..]),
                 fc_weight,
                 fc_bias,
             };

@@ -216,7 +216,7 @@ impl LsrIgru {
 
     /// Calls `f(name, shape, tensor)` for every parameter, in layout order. The one place that
     /// names the parameters and gives their shapes.
-    fn visit_mut(&mut self, f: &mut dyn FnMut(&str, &[usize], &mut Vec<f32>)) {
+    fn visit_mut(&mut self, f: &mut ParamVisitor<'_>) {
         let spec = &self.spec;
         let gat = spec.encoder == EncoderKind::Gat;
         for (prefix, layers) in [("long", &mut self.long), ("short", &mut self.short)] {
@@ -399,6 +399,9 @@ impl LsrIgru {
         v
     }
 }
+
+/// What `LsrIgru::visit_mut` calls for each parameter: (name, shape, values).
+type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 
 /// Names graph values and adds the LSR-IGRU's building blocks.
 #[derive(Default)]
