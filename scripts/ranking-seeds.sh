@@ -5,7 +5,7 @@
 #   model, the LSTM baseline) on a declared budget: 4 epochs of 250 training days drawn at random,
 #   the epoch chosen on 2022. About 4-6 min per GCN run and 16 min per GAT run on one core.
 # - BUDGET=full: the GCN model with its config's own budget (8 epochs of every training day), as
-#   the shipped bundle was trained. About 35 min per run on one core.
+#   the shipped bundle was trained. 22-28 min per run with two runs sharing two cores.
 # JOBS runs that many at a time.
 #   [BUDGET=small|full] [JOBS=2] scripts/ranking-seeds.sh [DATA_DIR]
 set -euo pipefail
