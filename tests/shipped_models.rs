@@ -1,5 +1,6 @@
 //! Every bundle shipped in models/ opens on both backends, which agree within 1e-5, and answers
-//! through the Rust API and the C ABI (the C11 client of tests/c) with the same numbers.
+//! through the Rust API and the C ABI (the C11 clients of tests/c, direction and ranking) with the
+//! same numbers.
 
 mod common;
 
@@ -105,4 +106,55 @@ fn c_client_runs_every_shipped_direction_bundle() {
         checked += 1;
     }
     assert!(checked >= 2, "{checked} shipped direction bundles");
+}
+
+/// The C11 client of tests/c/rank.c on each shipped ranking bundle, on both backends: all its
+/// checks pass, and its scores and order are the Rust API's (`rank_with_ids` with the same
+/// synthetic industries: 12 stocks per sector, 4 per sub-industry, in file order).
+#[test]
+fn c_client_runs_every_shipped_ranking_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = generate(&SyntheticSpec { days: 100, late_listing_every: 9, ..Default::default() });
+    let bars = tmp.path().join("bars.csv");
+    common::native::write_bars_csv(&bars, &u);
+    let exe = tmp.path().join("rank_c");
+    compile("cc", "-std=c11", "rank.c", &exe, &[]);
+    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
+    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let mut checked = 0;
+    for dir in shipped() {
+        let tract = open(&dir, BackendKind::Tract);
+        if tract.kind() != ModelKind::Ranking {
+            continue;
+        }
+        let want = trendcast::predict::rank_with_ids(&tract, &u.series, &sectors, &subs).unwrap();
+        for backend in backends() {
+            let name = if backend == BackendKind::Ort { "ort" } else { "tract" };
+            let out = Command::new(&exe).arg(&dir).arg(&bars).arg(name).output().unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{} {name}:\n{stdout}\n{}", dir.display(), String::from_utf8_lossy(&out.stderr));
+            assert!(stdout.lines().any(|l| l.ends_with(" passed, 0 failed")), "{stdout}");
+            let field = |prefix: &str| -> Vec<String> {
+                stdout.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').nth(1).unwrap().to_string()).collect()
+            };
+            let scores: Vec<f32> = field("score ").iter().map(|s| s.parse().unwrap()).collect();
+            assert_eq!(scores.len(), want.scores.len(), "{} {name}", dir.display());
+            for (k, (g, w)) in scores.iter().zip(&want.scores).enumerate() {
+                // NaN: a stock without a bar on the day, on both sides.
+                assert!((g.is_nan() && w.is_nan()) || (g - w).abs() <= 1e-5, "{} {name}, stock {k}: C {g} vs Rust {w}", dir.display());
+            }
+            let order: Vec<usize> = field("order ").iter().map(|s| s.parse().unwrap()).collect();
+            let ranked: Vec<usize> = order.iter().copied().filter(|&k| k != usize::MAX).collect();
+            if backend == BackendKind::Tract {
+                assert_eq!(ranked, want.order, "{} {name}", dir.display());
+            } else {
+                // Scores within 1e-5 of tract's may swap near-ties: the order is best first under
+                // this backend's own scores.
+                assert_eq!(ranked.len(), want.order.len(), "{} {name}", dir.display());
+                assert!(ranked.windows(2).all(|w| scores[w[0]] >= scores[w[1]]), "{} {name}", dir.display());
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1, "no shipped ranking bundle");
 }
