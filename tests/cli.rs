@@ -1,5 +1,5 @@
 //! The command line on a generated data set (no shared data needed): direction, info, eval, rank
-//! and the demo's synthetic fallback.
+//! and backtest (the shipped ranking bundle on both backends), and the demo's synthetic fallback.
 
 mod common;
 
@@ -115,4 +115,46 @@ fn backtest_writes_curves_as_csv_and_png() {
     assert_eq!(text.lines().count() as u64, 1 + v["metrics"]["days"].as_u64().unwrap());
     assert!((last[1].parse::<f64>().unwrap() - v["metrics"]["final_nv"].as_f64().unwrap()).abs() < 1e-12);
     assert_eq!(&std::fs::read(&png).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+/// `rank` and `backtest` with the shipped ranking bundle, on both backends: `rank`'s top stocks
+/// and scores are the Rust API's on the same data, and `backtest` scores the model it was given.
+#[test]
+fn rank_and_backtest_run_the_shipped_ranking_bundle_on_both_backends() {
+    use trendcast::bars::{LoadOptions, Panel, load_dataset_dir};
+    use trendcast::{BackendKind, Model, OpenOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 160, first_day: trendcast::Date::parse("2022-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = common::native::root().join("models/lsr-igru");
+    let m = model.to_str().unwrap();
+    let loaded = load_dataset_dir(&data, &LoadOptions::default()).unwrap();
+    let panel = Panel::from_series(&loaded.series);
+    let date = *panel.calendar.last().unwrap();
+    let mut backends = vec![("tract", BackendKind::Tract)];
+    if common::models::ort_available() {
+        backends.push(("ort", BackendKind::Ort));
+    }
+    for (name, backend) in backends {
+        let want =
+            Model::open(&model, &OpenOptions { backend, ..Default::default() }).unwrap().rank(&panel, &loaded.industries, date).unwrap();
+        let (ok, out, err) = trendcast(&["rank", "--model", m, "--date", &date.to_string(), "--top", "5", "--backend", name], &data);
+        assert!(ok, "{name}: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["scored"].as_u64().unwrap() as usize, want.order.len(), "{name}");
+        let top = v["top"].as_array().unwrap();
+        assert_eq!(top.len(), 5, "{name}");
+        for (row, &k) in top.iter().zip(&want.order) {
+            assert_eq!(row["ticker"].as_str().unwrap(), panel.tickers[k], "{name}: {out}");
+            assert!((row["score"].as_f64().unwrap() - want.scores[k] as f64).abs() < 1e-6, "{name}: {out}");
+        }
+        let (ok, out, err) =
+            trendcast(&["backtest", "--model", m, "--from", "2022-10-01", "--to", "2022-12-31", "--top", "5", "--backend", name], &data);
+        assert!(ok, "{name}: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["model"].as_str().unwrap(), "lsr-igru-gcn-normalized", "{name}");
+        assert!(v["metrics"]["days"].as_u64().unwrap() > 30, "{name}: {out}");
+        assert!(v["metrics"]["rank_ic"].as_f64().unwrap().is_finite(), "{name}: {out}");
+    }
 }
