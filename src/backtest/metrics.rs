@@ -25,7 +25,13 @@ pub struct Metrics {
     pub ir: f64,
     /// The benchmark's ARR over the same days.
     pub benchmark_arr: f64,
+    /// ARR - the benchmark's ARR.
+    pub excess_arr: f64,
+    /// Mean fraction of the portfolio bought (= sold) a day.
+    pub turnover: f64,
     pub ic: f64,
+    /// Mean daily IC / its (population) std over the days: how steady the signal is.
+    pub icir: f64,
     pub rank_ic: f64,
     /// Net value at the end.
     pub final_nv: f64,
@@ -58,10 +64,13 @@ impl Metrics {
         }
         let a = arr(&r);
         let avol = pop_std(&r) * DAYS_PER_YEAR.sqrt();
+        let finite = |v: Vec<f64>| -> Vec<f64> { v.into_iter().filter(|x| x.is_finite()).collect() };
         let finite_mean = |v: Vec<f64>| {
-            let v: Vec<f64> = v.into_iter().filter(|x| x.is_finite()).collect();
+            let v = finite(v);
             if v.is_empty() { f64::NAN } else { mean(&v) }
         };
+        let ics = finite(daily.iter().map(|d| d.ic).collect());
+        let benchmark_arr = arr(&b);
         Metrics {
             days: r.len(),
             arr: a,
@@ -70,8 +79,11 @@ impl Metrics {
             asr: a / avol,
             cr: a / mdd.abs(),
             ir: mean(&excess) * DAYS_PER_YEAR.sqrt() / pop_std(&excess),
-            benchmark_arr: arr(&b),
-            ic: finite_mean(daily.iter().map(|d| d.ic).collect()),
+            benchmark_arr,
+            excess_arr: a - benchmark_arr,
+            turnover: mean(&daily.iter().map(|d| d.turnover).collect::<Vec<_>>()),
+            ic: finite_mean(ics.clone()),
+            icir: if ics.is_empty() { f64::NAN } else { mean(&ics) / pop_std(&ics) },
             rank_ic: finite_mean(daily.iter().map(|d| d.rank_ic).collect()),
             final_nv: nv,
         }

@@ -1,6 +1,8 @@
 //! The buy-hold-sell backtest of shared/specs/lsr-igru.md: decide at the close of t from that day's
 //! scores, trade at the open of t+1 into the top k (equal weight), hold to the open of t+2. The
-//! benchmark is the equal-weighted universe over the same open-to-open periods.
+//! benchmark is the equal-weighted universe over the same open-to-open periods. Beside the daily
+//! rebalance into the top k, a turnover-limited strategy (qlib's top-k dropout) replaces at most a
+//! few holdings a day.
 
 mod metrics;
 
@@ -19,6 +21,81 @@ pub struct BacktestSpec {
     pub top_k: usize,
     /// Cost in basis points of traded value, per side (0: none, as the paper).
     pub cost_bps: f64,
+    pub strategy: Strategy,
+}
+
+impl BacktestSpec {
+    /// The paper's portfolio: the top k, rebalanced every day.
+    pub fn top_k(top_k: usize, cost_bps: f64) -> BacktestSpec {
+        BacktestSpec { top_k, cost_bps, strategy: Strategy::Rebalance }
+    }
+}
+
+/// How the held stocks change from one day to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Strategy {
+    /// Hold exactly the day's top k (the paper's buy-hold-sell).
+    #[default]
+    Rebalance,
+    /// Hold k stocks and replace at most `max_swaps` of them a day: the worst-ranked holding is
+    /// sold for the best-ranked stock not held while that stock ranks higher (qlib's top-k
+    /// dropout). A holding that can no longer be traded or has no score is always sold, and empty
+    /// places are filled from the top.
+    Dropout { max_swaps: usize },
+}
+
+impl Strategy {
+    /// `rebalance` or `dropout:N`, as the command line takes it.
+    pub fn parse(s: &str) -> Result<Strategy> {
+        let bad = || Error::argument(format!("strategy {s:?}: expected \"rebalance\" or \"dropout:N\" with N >= 1 stocks swapped a day"));
+        match s.split_once(':') {
+            None if s == "rebalance" => Ok(Strategy::Rebalance),
+            Some(("dropout", n)) => match n.parse::<usize>() {
+                Ok(max_swaps) if max_swaps >= 1 => Ok(Strategy::Dropout { max_swaps }),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+
+    /// The name [`Strategy::parse`] reads back.
+    pub fn name(self) -> String {
+        match self {
+            Strategy::Rebalance => "rebalance".into(),
+            Strategy::Dropout { max_swaps } => format!("dropout:{max_swaps}"),
+        }
+    }
+
+    /// The stocks to hold after day `d`'s decision, sorted: from `ranked` (the eligible stocks,
+    /// best first) and yesterday's `held` (sorted).
+    fn next_holdings(self, top_k: usize, ranked: &[usize], held: &[usize]) -> Vec<usize> {
+        let mut picks: Vec<usize> = match self {
+            Strategy::Rebalance => ranked.iter().take(top_k).copied().collect(),
+            Strategy::Dropout { max_swaps } => {
+                let position = |k: &usize| ranked.iter().position(|r| r == k).expect("ranked");
+                // Holdings still eligible, best first; the others are sold whatever the limit.
+                let mut keep: Vec<usize> = ranked.iter().copied().filter(|k| held.binary_search(k).is_ok()).collect();
+                keep.truncate(top_k);
+                let mut outside = ranked.iter().copied().filter(|k| held.binary_search(k).is_err()).peekable();
+                // Empty places (the first day, holdings that went) are filled from the top.
+                keep.extend(outside.by_ref().take(top_k - keep.len()));
+                keep.sort_by_key(position);
+                for _ in 0..max_swaps {
+                    let (Some(worst), Some(best)) = (keep.last(), outside.peek()) else { break };
+                    if position(best) >= position(worst) {
+                        break;
+                    }
+                    keep.pop();
+                    keep.extend(outside.next());
+                    keep.sort_by_key(position);
+                }
+                keep
+            }
+        };
+        picks.sort_unstable();
+        picks
+    }
 }
 
 /// One trading decision and its outcome.
@@ -54,6 +131,9 @@ pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
     }));
 }
 
+/// The largest cost per side a backtest takes: 10% of the traded value.
+pub const MAX_COST_BPS: f64 = 1000.0;
+
 /// Runs the backtest over the panel days `first..=last` (decision days; each needs two later days).
 /// `scores(d)` gives one score per panel stock for day d (NaN: not eligible); it must use data up
 /// to the close of d only.
@@ -66,6 +146,12 @@ pub fn run(
 ) -> Result<BacktestResult> {
     if spec.top_k == 0 {
         return Err(Error::argument("top_k must be at least 1"));
+    }
+    if !(0.0..=MAX_COST_BPS).contains(&spec.cost_bps) {
+        return Err(Error::argument(format!(
+            "cost {} bps per side: expected a finite cost from 0 to {MAX_COST_BPS} bps (a negative cost would pay for trading)",
+            spec.cost_bps
+        )));
     }
     if last + 2 >= panel.n_days() || first > last {
         return Err(Error::argument(format!(
@@ -86,8 +172,7 @@ pub fn run(
         // Eligible: scored, and tradable at both opens (a stock without them cannot be bought).
         let mut eligible: Vec<usize> = (0..s.len()).filter(|&k| s[k].is_finite() && fwd[k].is_finite()).collect();
         eligible.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-        let mut picks: Vec<usize> = eligible.iter().take(spec.top_k).copied().collect();
-        picks.sort_unstable();
+        let picks = spec.strategy.next_holdings(spec.top_k, &eligible, &held);
         let kept = picks.iter().filter(|k| held.binary_search(k).is_ok()).count();
         let turnover = if picks.is_empty() { 0.0 } else { 1.0 - kept as f64 / picks.len() as f64 };
         let gross = if picks.is_empty() { 0.0 } else { picks.iter().map(|&k| fwd[k]).sum::<f64>() / picks.len() as f64 };
@@ -138,7 +223,7 @@ mod tests {
     #[test]
     fn an_oracle_beats_the_benchmark_and_its_inverse_loses() {
         let p = panel();
-        let spec = BacktestSpec { top_k: 5, cost_bps: 0.0 };
+        let spec = BacktestSpec::top_k(5, 0.0);
         let oracle = |d| {
             let mut f = Vec::new();
             next_open_returns(&p, d, &mut f);
@@ -170,13 +255,54 @@ mod tests {
     fn costs_are_charged_on_turnover_per_side() {
         let p = panel();
         let mom = |d| Ok(momentum_scores(&p, d, 20));
-        let free = run(&p, 30, 200, BacktestSpec { top_k: 5, cost_bps: 0.0 }, mom).unwrap();
-        let paid = run(&p, 30, 200, BacktestSpec { top_k: 5, cost_bps: 5.0 }, mom).unwrap();
+        let free = run(&p, 30, 200, BacktestSpec::top_k(5, 0.0), mom).unwrap();
+        let paid = run(&p, 30, 200, BacktestSpec::top_k(5, 5.0), mom).unwrap();
         assert_eq!(free.daily[0].turnover, 1.0, "the first day buys everything");
         for (a, b) in free.daily.iter().zip(&paid.daily) {
             assert!((a.portfolio - b.portfolio - 2.0 * a.turnover * 5e-4).abs() < 1e-15);
         }
         assert!(paid.metrics.arr < free.metrics.arr);
-        assert!(run(&p, 30, 258, BacktestSpec { top_k: 5, cost_bps: 0.0 }, mom).is_err(), "needs t+2");
+        assert!(run(&p, 30, 258, BacktestSpec::top_k(5, 0.0), mom).is_err(), "needs t+2");
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 1e6] {
+            let err = run(&p, 30, 200, BacktestSpec::top_k(5, bad), mom).unwrap_err();
+            assert!(matches!(&err, Error::InvalidArgument { what } if what.contains("bps per side")), "{bad}: {err}");
+        }
+    }
+
+    /// Dropout: at most n swaps a day, each of the worst holding for a better-ranked outsider;
+    /// holdings that cannot trade are sold and their places filled from the top.
+    #[test]
+    fn dropout_swaps_at_most_n_holdings_a_day_and_only_for_better_ones() {
+        let s = Strategy::Dropout { max_swaps: 2 };
+        // Ranked best first: 7 3 9 1 4 8.
+        let ranked = [7, 3, 9, 1, 4, 8];
+        assert_eq!(s.next_holdings(3, &ranked, &[]), vec![3, 7, 9], "the first day buys the top");
+        assert_eq!(s.next_holdings(3, &ranked, &[1, 4, 8]), vec![1, 3, 7], "two swaps: the worst two held (8, 4) for 7, 3");
+        assert_eq!(s.next_holdings(3, &ranked, &[1, 3, 7]), vec![3, 7, 9], "one swap is enough: 9 beats 1");
+        assert_eq!(s.next_holdings(3, &ranked, &[3, 7, 9]), vec![3, 7, 9], "nothing better outside");
+        // 5 no longer trades (not ranked): sold outside the limit, its place filled from the top.
+        assert_eq!(s.next_holdings(3, &ranked, &[4, 5, 8]), vec![3, 7, 9]);
+        assert_eq!(Strategy::Dropout { max_swaps: 1 }.next_holdings(3, &ranked, &[4, 5, 8]), vec![3, 4, 7], "5's place, then one swap");
+        assert_eq!(Strategy::Rebalance.next_holdings(3, &ranked, &[1, 4, 8]), vec![3, 7, 9]);
+        for text in ["rebalance", "dropout:1", "dropout:3"] {
+            assert_eq!(Strategy::parse(text).unwrap().name(), text);
+        }
+        for bad in ["dropout", "dropout:0", "dropout:-1", "topk", ""] {
+            assert!(matches!(Strategy::parse(bad), Err(Error::InvalidArgument { .. })), "{bad:?}");
+        }
+    }
+
+    /// Over a real run the dropout portfolio trades less than the daily rebalance, never swaps more
+    /// than its limit after the first day, and pays less in costs.
+    #[test]
+    fn dropout_turns_over_less_than_the_daily_rebalance() {
+        let p = panel();
+        let mom = |d| Ok(momentum_scores(&p, d, 20));
+        let every = run(&p, 30, 200, BacktestSpec::top_k(10, 5.0), mom).unwrap();
+        let spec = BacktestSpec { strategy: Strategy::Dropout { max_swaps: 1 }, ..BacktestSpec::top_k(10, 5.0) };
+        let limited = run(&p, 30, 200, spec, mom).unwrap();
+        assert!(limited.daily.iter().skip(1).all(|r| r.turnover <= 0.1 + 1e-12), "at most 1 of 10 a day");
+        assert!(limited.metrics.turnover < every.metrics.turnover, "{} vs {}", limited.metrics.turnover, every.metrics.turnover);
+        assert!(every.metrics.turnover > 0.1);
     }
 }

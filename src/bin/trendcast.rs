@@ -7,6 +7,7 @@ use std::time::Instant;
 use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
+use trendcast::backtest::{BacktestSpec, Strategy};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::charts;
@@ -108,6 +109,10 @@ enum Command {
         /// Cost per side in basis points of traded value.
         #[arg(long, default_value_t = 0.0)]
         cost_bps: f64,
+        /// `rebalance`: hold the day's top k (the paper's); `dropout:N`: hold k and replace at most
+        /// N a day, the worst-ranked held for a better-ranked outsider (qlib's top-k dropout).
+        #[arg(long, default_value = "rebalance", value_parser = |s: &str| Strategy::parse(s))]
+        strategy: Strategy,
         /// Write the daily portfolio, benchmark and excess net values as CSV.
         #[arg(long)]
         curve: Option<PathBuf>,
@@ -156,9 +161,18 @@ fn main() -> ExitCode {
         Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
-        Command::Backtest { model, baseline, data, from, to, top, cost_bps, curve, plot, backend } => {
+        Command::Backtest { model, baseline, data, from, to, top, cost_bps, strategy, curve, plot, backend } => {
             let outputs = CurveOutputs { csv: curve.as_deref(), png: plot.as_deref() };
-            backtest_cmd(model.as_deref(), baseline.as_deref(), &data, (from, to), top, cost_bps, outputs, backend).map(print_json)
+            backtest_cmd(
+                model.as_deref(),
+                baseline.as_deref(),
+                &data,
+                (from, to),
+                BacktestSpec { top_k: top, cost_bps, strategy },
+                outputs,
+                backend,
+            )
+            .map(print_json)
         }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
@@ -312,19 +326,18 @@ fn backtest_cmd(
     baseline: Option<&str>,
     data: &Path,
     (from, to): (Date, Date),
-    top: usize,
-    cost_bps: f64,
+    spec: BacktestSpec,
     outputs: CurveOutputs<'_>,
     backend: BackendKind,
 ) -> Result<Value, Error> {
-    use trendcast::backtest::{BacktestSpec, momentum_scores, reversal_scores, run};
+    use trendcast::backtest::{momentum_scores, reversal_scores, run};
+    let BacktestSpec { top_k: top, cost_bps, strategy } = spec;
     let u = load_dataset_dir(data, &LoadOptions::default())?;
     let panel = Panel::from_series(&u.series);
     let first = panel.calendar.partition_point(|&d| d < from);
     let last = panel.calendar.partition_point(|&d| d <= to).saturating_sub(1);
     // The last decision needs the opens of the next two trading days.
     let last = last.min(panel.n_days().saturating_sub(3));
-    let spec = BacktestSpec { top_k: top, cost_bps };
     let (name, result) = match (model, baseline) {
         (Some(dir), _) => {
             let m = open(dir, backend)?;
@@ -361,7 +374,7 @@ fn backtest_cmd(
         let year = |d: &Date| d.year() as f64 + (d.naive().ordinal0() as f64 + 0.5) / 365.25;
         let line = |k: usize| nv.iter().map(|r| (year(&r.0), [r.1, r.2, r.3][k])).collect::<Vec<_>>();
         let (pl, bl, el) = (line(0), line(1), line(2));
-        let title = format!("{name}: top {top}, {cost_bps} bps per side, {from} to {to}");
+        let title = format!("{name}: top {top} ({}), {cost_bps} bps per side, {from} to {to}", strategy.name());
         let series = [
             charts::Series { name: "portfolio", points: &pl },
             charts::Series { name: "equal-weighted universe", points: &bl },
@@ -371,7 +384,7 @@ fn backtest_cmd(
     }
     Ok(json!({
         "model": name, "from": result.daily.first().map(|r| r.date.to_string()), "to": result.daily.last().map(|r| r.date.to_string()),
-        "top": top, "cost_bps": cost_bps, "metrics": result.metrics,
+        "top": top, "strategy": strategy.name(), "cost_bps": cost_bps, "metrics": result.metrics,
     }))
 }
 
