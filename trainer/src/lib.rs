@@ -5,6 +5,7 @@
 //! This crate is outside the workspace's default members: building or running the core never
 //! needs libtorch.
 
+pub mod adam;
 pub mod baselines;
 pub mod batch;
 pub mod config;
@@ -14,3 +15,4 @@ pub mod lsr_igru;
 pub mod parity;
 pub mod ranking;
 pub mod report;
+pub mod walk_forward;

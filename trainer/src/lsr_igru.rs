@@ -9,6 +9,12 @@ use tch::nn::{self, Init};
 use tch::{Device, Kind, Tensor};
 use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, RecurrentCell, aggregate_first};
 
+/// The relation encodings of a run of days, [B, D, N, E] for each encoder the model uses.
+pub struct Encoded {
+    pub long: Option<Tensor>,
+    pub short: Option<Tensor>,
+}
+
 pub struct Net {
     pub vs: nn::VarStore,
     pub spec: LsrIgruSpec,
@@ -83,17 +89,47 @@ impl Net {
         h
     }
 
-    /// Scores [B, N] of days given as nodes [B, T, N, 5], long_rel [N, N], short_rel [B, T, N, N].
+    /// Scores [B, N] of days given as nodes [B, T, N, 5], long_rel [N, N], short_rel [B, T, N, N]:
+    /// each window encoded on its own (the serving graph's computation).
     pub fn forward(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Tensor {
+        self.recur(x, &self.encode(x, long, short))
+    }
+
+    /// The relation encodings of days given as nodes [B, D, N, 5], long_rel [N, N], short_rel
+    /// [B, D, N, N]. A day's encodings depend on that day's inputs only, not on the window that
+    /// holds the day, so consecutive windows can share them.
+    pub fn encode(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Encoded {
+        Encoded {
+            long: self.spec.use_long.then(|| self.encoder("long", x, long)),
+            short: self.spec.use_short.then(|| self.encoder("short", x, short)),
+        }
+    }
+
+    /// Scores [D - window + 1, N] of every window of `window` consecutive days inside a block of D
+    /// days given as nodes [1, D, N, 5], long_rel [N, N], short_rel [1, D, N, N]: each day is
+    /// encoded once, and window b holds days b..b + window. Equal, window for window, to
+    /// [`Net::forward`] on the windows one by one.
+    pub fn forward_block(&self, x: &Tensor, long: &Tensor, short: &Tensor, window: usize) -> Tensor {
+        let days = x.size()[1];
+        let windows = days - window as i64 + 1;
+        assert!(x.size()[0] == 1 && windows >= 1, "a block of {days} days holds no window of {window}");
+        // [1, D, ...] -> [windows, window, ...]: views of the block stacked along the batch.
+        let gather = |t: &Tensor| Tensor::cat(&(0..windows).map(|b| t.narrow(1, b, window as i64)).collect::<Vec<_>>(), 0);
+        let enc = self.encode(x, long, short);
+        let windowed = Encoded { long: enc.long.as_ref().map(gather), short: enc.short.as_ref().map(gather) };
+        self.recur(&gather(x), &windowed)
+    }
+
+    /// The recurrent cells over windows' nodes [B, T, N, 5] and encodings [B, T, N, E], then the
+    /// head: scores [B, N].
+    fn recur(&self, x: &Tensor, enc: &Encoded) -> Tensor {
         let spec = &self.spec;
-        let g_long = spec.use_long.then(|| self.encoder("long", x, long));
-        let g_short = spec.use_short.then(|| self.encoder("short", x, short));
         let (b, t, n) = (x.size()[0], x.size()[1], x.size()[2]);
         let mut h: Vec<Tensor> = spec.gru_sizes.iter().map(|&u| Tensor::zeros([b, n, u as i64], (Kind::Float, x.device()))).collect();
         let mut c: Vec<Tensor> = h.iter().map(Tensor::zeros_like).collect();
         for s in 0..t {
             let x_s = spec.use_nodes.then(|| x.select(1, s));
-            let rel_s: Vec<Tensor> = [&g_long, &g_short].into_iter().flatten().map(|g| g.select(1, s)).collect();
+            let rel_s: Vec<Tensor> = [&enc.long, &enc.short].into_iter().flatten().map(|g| g.select(1, s)).collect();
             for l in 0..h.len() {
                 let below = if l == 0 { x_s.as_ref().map(Tensor::shallow_clone) } else { Some(h[l - 1].shallow_clone()) };
                 let parts: Vec<&Tensor> = below.iter().chain(&rel_s).collect();
@@ -145,9 +181,11 @@ impl Net {
         m.context("exporting LSR-IGRU weights")
     }
 
-    /// A copy of every parameter (the best epoch's snapshot).
+    /// A copy of every parameter, sorted by name (the best epoch's snapshot).
     pub fn snapshot(&self) -> Vec<(String, Tensor)> {
-        self.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect()
+        let mut vars: Vec<(String, Tensor)> = self.vs.variables().into_iter().map(|(k, t)| (k, t.copy())).collect();
+        vars.sort_by(|a, b| a.0.cmp(&b.0));
+        vars
     }
 
     pub fn restore(&self, snapshot: &[(String, Tensor)]) {

@@ -9,7 +9,7 @@ use trendcast::model::Bundle;
 use trendcast::model::export::write_direction_ensemble;
 use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
-use trendcast_trainer::{device, direction, ranking, report};
+use trendcast_trainer::{device, direction, ranking, report, walk_forward};
 
 #[derive(Parser)]
 #[command(name = "trendcast-train", version, about = "Train trendcast models with libtorch and export ONNX bundles")]
@@ -114,7 +114,81 @@ enum Command {
         /// the bundle's name gets the suffix "-ablation-PARTS".
         #[arg(long)]
         ablation: Option<String>,
+        /// Folder of the per-epoch checkpoint (default: target/checkpoints/NAME-sSEED);
+        /// a run started again with the same config resumes after its last finished epoch. Removed
+        /// once the bundle is written.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
     },
+    /// Walk-forward runs of a ranking config: for each test year Y, train on the years before
+    /// Y - 1, pick the epoch on Y - 1, score Y once. Runs that finished are skipped; an interrupted
+    /// one resumes from its checkpoint.
+    WalkForward {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+        /// Folder of the runs: OUT/ROW/YEAR/sSEED.
+        #[arg(long, default_value = "target/experiments/walk-forward")]
+        out: PathBuf,
+        /// Test years: "2019-2024" or "2019,2021".
+        #[arg(long, default_value = "2019-2024")]
+        years: String,
+        /// Seeds, comma-separated.
+        #[arg(long, default_value = "42", value_delimiter = ',')]
+        seeds: Vec<u64>,
+        /// First training day (default: the data's first; days without a full input window are
+        /// skipped).
+        #[arg(long)]
+        train_from: Option<trendcast::Date>,
+        /// Train on this many years before the validation year only (a rolling window).
+        #[arg(long, conflicts_with = "train_from")]
+        train_years: Option<i32>,
+        /// The row's name in the report (default: the config's name, with its ablation).
+        #[arg(long)]
+        row: Option<String>,
+        #[arg(long)]
+        cpu: bool,
+        #[arg(long)]
+        epochs: Option<usize>,
+        #[arg(long)]
+        max_train_days: Option<usize>,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Train the config's ablation keeping PARTS ("I" is the GRU on node features alone).
+        #[arg(long)]
+        ablation: Option<String>,
+    },
+    /// The walk-forward report from the runs under a folder: every row, seed ensembles and the
+    /// baselines on the same days, per year and as mean ± std over years.
+    WalkForwardReport {
+        #[arg(long, default_value = "target/experiments/walk-forward")]
+        dir: PathBuf,
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Portfolio strategies, comma-separated: "rebalance", "dropout:N".
+        #[arg(long, default_value = "rebalance,dropout:2", value_delimiter = ',', value_parser = |s: &str| trendcast::backtest::Strategy::parse(s))]
+        strategies: Vec<trendcast::backtest::Strategy>,
+        /// Splice the tables into this REPORT.md between `<!-- walk-forward:begin -->` and
+        /// `<!-- walk-forward:end -->` (otherwise printed).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write every figure as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+/// "2019-2024" (inclusive) or "2019,2021".
+fn parse_years(s: &str) -> Result<Vec<i32>, String> {
+    let year = |t: &str| t.trim().parse::<i32>().map_err(|_| format!("{t:?} is not a year"));
+    match s.split_once('-') {
+        Some((a, b)) if year(a)? <= year(b)? => Ok((year(a)?..=year(b)?).collect()),
+        Some(_) => Err(format!("{s:?}: the first year is after the last")),
+        None => s.split(',').map(year).collect(),
+    }
 }
 
 fn main() -> Result<()> {
@@ -171,7 +245,7 @@ fn main() -> Result<()> {
             }
             print!("{text}");
         }
-        Command::Ranking { config, data, out, cpu, epochs, max_train_days, seed, threads, ablation } => {
+        Command::Ranking { config, data, out, cpu, epochs, max_train_days, seed, threads, ablation, checkpoint } => {
             let mut cfg = RankingConfig::load(&config)?;
             cfg.epochs = epochs.unwrap_or(cfg.epochs);
             cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
@@ -184,9 +258,11 @@ fn main() -> Result<()> {
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let data = ranking::Data::new(&universe, &cfg);
-            let trained = ranking::train(&cfg, &data, dev)?;
             let out = out.unwrap_or_else(|| PathBuf::from("models").join(&cfg.name));
+            let checkpoint = checkpoint.unwrap_or_else(|| PathBuf::from(format!("target/checkpoints/{}-s{}", cfg.name, cfg.seed)));
+            let trained = ranking::train(&cfg, &data, dev, Some(&checkpoint))?;
             let (parity, latency) = ranking::export(&trained, &cfg, &data, &out, dev)?;
+            std::fs::remove_dir_all(&checkpoint)?;
             let mut summary = trained.summary;
             summary["parity_max_abs_diff"] = parity.into();
             summary["rank_call_seconds"] = latency;
@@ -199,6 +275,49 @@ fn main() -> Result<()> {
                     "test": summary["test"], "parity_max_abs_diff": parity, "rank_call_seconds": summary["rank_call_seconds"],
                 }))?
             );
+        }
+        Command::WalkForward {
+            config,
+            data,
+            out,
+            years,
+            seeds,
+            train_from,
+            train_years,
+            row,
+            cpu,
+            epochs,
+            max_train_days,
+            threads,
+            ablation,
+        } => {
+            let mut cfg = RankingConfig::load(&config)?;
+            cfg.epochs = epochs.unwrap_or(cfg.epochs);
+            cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
+            cfg.threads = threads.unwrap_or(cfg.threads);
+            if let Some(parts) = ablation {
+                cfg.keep_only(&parts)?;
+            }
+            let (dev, why) = device::pick(cpu);
+            eprintln!("device: {why}");
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let data = ranking::Data::new(&universe, &cfg);
+            let plan = walk_forward::Plan { years: parse_years(&years).map_err(anyhow::Error::msg)?, seeds, train_from, train_years };
+            let row = row.unwrap_or_else(|| cfg.name.clone());
+            walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
+        }
+        Command::WalkForwardReport { dir, data, top, strategies, report: file, json } => {
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let data = ranking::Data::new(&universe, &RankingConfig::default());
+            let table = walk_forward::report(&dir, &data, top, &strategies)?;
+            let md = walk_forward::markdown(&table, &strategies);
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&table)? + "\n")?;
+            }
+            match file {
+                Some(path) => report::splice(&path, "walk-forward", &md)?,
+                None => print!("{md}"),
+            }
         }
     }
     Ok(())

@@ -1,19 +1,25 @@
 //! Training LSR-IGRU (shared/specs/lsr-igru.md): one sample per trading day holding every node of
-//! the panel; inputs built per step by the core's `relations::ranking_inputs` (the serving code);
-//! label the core's per-day percentile rank; loss the MSE over the stocks that trade that day and
-//! have a label; Adam; the epoch picked on the validation year with the core's backtest; export
-//! through the core's writer with a tch / tract / ONNX Runtime parity gate.
+//! the panel; inputs built by the core's `relations::ranking_inputs` (the serving code); label the
+//! core's per-day percentile rank; loss the MSE or IC over the stocks that trade that day and have
+//! a label; Adam; the epoch picked on the validation year with the core's backtest; export through
+//! the core's writer with a tch / tract / ONNX Runtime parity gate.
+//!
+//! Days are trained in blocks of `batch_days` consecutive decision days: the block's distinct days
+//! (the block and the window - 1 days before it) get their inputs built once, A_S advanced one day
+//! at a time as serving does, and are encoded once; the windows are gathered from those encodings
+//! and the block is one Adam step. The order of blocks is shuffled each epoch, never the days
+//! inside one. Evaluation scores its days in blocks the same way. Each epoch ends with a
+//! checkpoint, and a run started again on the same folder resumes after the last finished epoch.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
-use tch::nn::{self, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 use trendcast::backtest::{BacktestResult, BacktestSpec};
 use trendcast::bars::{Industries, Panel, Universe};
@@ -23,6 +29,7 @@ use trendcast::model::manifest::DateRange;
 use trendcast::predict::stock_scores;
 use trendcast::relations::{N_NODE_FEATURES, NodeSet, ranking_inputs};
 
+use crate::adam::Adam;
 use crate::config::{RankLoss, RankingConfig, Selection};
 use crate::lsr_igru::Net;
 use crate::parity;
@@ -49,10 +56,12 @@ impl Data {
         (first..cal.len().saturating_sub(2)).filter(|&d| cal[d] >= range.from && cal[d] <= range.to).collect()
     }
 
-    /// The three inputs of day `d` as tensors with a batch dimension of 1, and the seconds it took.
-    fn inputs(&self, d: usize, cfg: &RankingConfig, device: Device) -> Result<(Tensor, Tensor, Tensor, usize)> {
-        let inp = ranking_inputs(&self.panel, &self.industries, d, cfg.window, &cfg.relations)?;
-        let (t, n) = (cfg.window as i64, inp.n_nodes as i64);
+    /// The three inputs of the `days` consecutive days ending at `last` (one window when `days` is
+    /// the model's window) as tensors with a batch dimension of 1: nodes [1, days, N, 5], A_L
+    /// [N, N], A_S [1, days, N, N]; and the number of nodes.
+    pub fn inputs(&self, last: usize, days: usize, cfg: &RankingConfig, device: Device) -> Result<(Tensor, Tensor, Tensor, usize)> {
+        let inp = ranking_inputs(&self.panel, &self.industries, last, days, &cfg.relations)?;
+        let (t, n) = (days as i64, inp.n_nodes as i64);
         let x = Tensor::from_slice(&inp.nodes).view([1, t, n, N_NODE_FEATURES as i64]).to_device(device);
         let long = Tensor::from_slice(&inp.long_rel).view([n, n]).to_device(device);
         let short = Tensor::from_slice(&inp.short_rel).view([1, t, n, n]).to_device(device);
@@ -60,7 +69,7 @@ impl Data {
     }
 
     /// The stocks trading on day `d` with a label, and their labels.
-    fn targets(&self, d: usize) -> (Vec<i64>, Vec<f32>) {
+    pub fn targets(&self, d: usize) -> (Vec<i64>, Vec<f32>) {
         let nd = self.panel.n_days();
         (0..self.panel.n_tickers())
             .filter(|&k| self.panel.present[k * nd + d] && self.labels[k * nd + d].is_finite())
@@ -69,12 +78,59 @@ impl Data {
     }
 }
 
-/// The net's scores of day `d`, one per panel stock (NaN for a stock without a bar that day).
+/// The net's scores of day `d` from its own window, as the serving graph computes them: one per
+/// panel stock (NaN for a stock without a bar that day).
 pub fn day_scores(net: &Net, data: &Data, d: usize, cfg: &RankingConfig, device: Device) -> Result<Vec<f32>> {
     let _guard = tch::no_grad_guard();
-    let (x, long, short, _) = data.inputs(d, cfg, device)?;
+    let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
     let nodes = Vec::<f32>::try_from(net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?;
     Ok(stock_scores(&data.panel, d, &nodes))
+}
+
+/// Decision days scored per block in evaluation (memory: A_S of window - 1 + this many days).
+const EVAL_BLOCK_DAYS: usize = 32;
+
+/// The node scores [block.len(), N] of the consecutive decision days `block`, each day encoded once.
+pub fn block_node_scores(net: &Net, data: &Data, block: &[usize], cfg: &RankingConfig, device: Device) -> Result<Tensor> {
+    let (&first, &last) = (block.first().context("an empty block")?, block.last().context("an empty block")?);
+    debug_assert_eq!(last + 1 - first, block.len(), "consecutive days");
+    let (x, long, short, _) = data.inputs(last, block.len() + cfg.window - 1, cfg, device)?;
+    Ok(net.forward_block(&x, &long, &short, cfg.window))
+}
+
+/// The net's scores of the consecutive decision days `days`, one row per day as [`day_scores`]
+/// gives it, computed in blocks.
+pub fn scores_of_days(net: &Net, data: &Data, days: &[usize], cfg: &RankingConfig, device: Device) -> Result<Vec<Vec<f32>>> {
+    let _guard = tch::no_grad_guard();
+    let mut out = Vec::with_capacity(days.len());
+    for block in days.chunks(EVAL_BLOCK_DAYS) {
+        let scores = block_node_scores(net, data, block, cfg, device)?.to_device(Device::Cpu);
+        for (b, &d) in block.iter().enumerate() {
+            out.push(stock_scores(&data.panel, d, &Vec::<f32>::try_from(scores.get(b as i64))?));
+        }
+    }
+    Ok(out)
+}
+
+/// The mean loss over the days of `block` (consecutive decision days, scored `pred` [B, N] by
+/// [`block_node_scores`]) that have a stock with a label; None when no day has one.
+pub fn block_loss(pred: &Tensor, data: &Data, block: &[usize], loss: RankLoss) -> Option<Tensor> {
+    let device = pred.device();
+    let mut total: Option<Tensor> = None;
+    for (b, &d) in block.iter().enumerate() {
+        let (idx, y) = data.targets(d);
+        if idx.is_empty() {
+            continue;
+        }
+        let p = pred.get(b as i64).index_select(0, &Tensor::from_slice(&idx).to_device(device));
+        let l = day_loss(&p, &Tensor::from_slice(&y).to_device(device), loss);
+        total = Some(match total {
+            Some(t) => t + l,
+            None => l,
+        });
+    }
+    // Per-day losses averaged over the block, days without labels included (as a batch of days).
+    total.map(|t| t / block.len() as f64)
 }
 
 /// One day's loss of `pred` against the rank labels `y` (same length, at least one stock).
@@ -101,16 +157,26 @@ pub fn evaluate(
     cost_bps: &[f64],
 ) -> Result<Vec<BacktestResult>> {
     let days = data.days(range, cfg);
-    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
+    let scores = scores_of_days(net, data, &days, cfg, device)?;
+    backtest_scores(data, &days, &scores, cfg.top_k, cost_bps)
+}
+
+/// The top-k backtest of given scores of the consecutive decision `days` (one row per day), once
+/// per cost in `cost_bps`. Empty when `days` is.
+pub fn backtest_scores(data: &Data, days: &[usize], scores: &[Vec<f32>], top_k: usize, cost_bps: &[f64]) -> Result<Vec<BacktestResult>> {
+    if days.is_empty() {
         return Ok(Vec::new());
-    };
-    let scores = days.iter().map(|&d| day_scores(net, data, d, cfg, device)).collect::<Result<Vec<_>>>()?;
-    let mut results = Vec::with_capacity(cost_bps.len());
-    for &cost_bps in cost_bps {
-        let spec = BacktestSpec { top_k: cfg.top_k, cost_bps };
-        results.push(trendcast::backtest::run(&data.panel, first, last, spec, |d| Ok(scores[d - first].clone()))?);
     }
-    Ok(results)
+    cost_bps.iter().map(|&c| backtest_spec(data, days, scores, BacktestSpec::top_k(top_k, c))).collect()
+}
+
+/// The backtest `spec` of given scores of the consecutive decision `days` (one row per day).
+pub fn backtest_spec(data: &Data, days: &[usize], scores: &[Vec<f32>], spec: BacktestSpec) -> Result<BacktestResult> {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else { bail!("no days to backtest") };
+    if last + 1 - first != days.len() || scores.len() != days.len() {
+        bail!("{} scores for {} days that must be consecutive ({first}..={last})", scores.len(), days.len());
+    }
+    Ok(trendcast::backtest::run(&data.panel, first, last, spec, |d| Ok(scores[d - first].clone()))?)
 }
 
 fn selection_value(r: &BacktestResult, select: Selection) -> f64 {
@@ -131,8 +197,11 @@ pub struct Trained {
     pub summary: serde_json::Value,
 }
 
-/// Trains as `cfg` says, keeping the epoch with the best validation metric (`cfg.select`).
-pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained> {
+/// Trains as `cfg` says, keeping the epoch with the best validation metric (`cfg.select`). With a
+/// `checkpoint` folder, each finished epoch is saved there, and a run given a folder that holds an
+/// earlier run of the same config resumes after that run's last finished epoch, with the same
+/// result as if it had not stopped.
+pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Option<&Path>) -> Result<Trained> {
     tch::manual_seed(cfg.seed as i64);
     tch::set_num_threads(cfg.threads as i32);
     // A training day's label must not read prices of the validation period.
@@ -142,7 +211,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         bail!("no training or validation days in {:?} / {:?}", cfg.train, cfg.validation);
     }
     let net = Net::new(cfg.model.clone(), device)?;
-    let mut opt = nn::Adam::default().build(&net.vs, cfg.lr)?;
+    let mut opt = Adam::new(&net.vs, cfg.lr);
     let n_params = net.export()?.n_params();
     eprintln!(
         "lsr-igru {:?} encoder {:?} gru {:?} (I {} II {} III {}): {n_params} parameters, {} training days, {} nodes",
@@ -156,40 +225,50 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         NodeSet::new(&data.panel.tickers, &data.industries)?.n_nodes(),
     );
 
+    // Blocks of consecutive days (the training days are consecutive panel days).
+    let blocks: Vec<&[usize]> = train_days.chunks(cfg.batch_days.max(1)).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let mut best: Option<BestEpoch> = None;
-    let mut history = Vec::new();
-    for epoch in 1..=cfg.epochs {
-        let mut order = train_days.clone();
-        order.shuffle(&mut rng);
-        if cfg.max_train_days > 0 {
-            order.truncate(cfg.max_train_days);
+    let ckpt = checkpoint.map(Checkpoint::new);
+    let (mut best, mut history, done) = match ckpt.as_ref().map(|c| c.load(cfg, &net, &mut opt)).transpose()?.flatten() {
+        Some(resumed) => {
+            eprintln!("resuming after epoch {} (checkpoint {})", resumed.epoch, checkpoint.expect("loaded from it").display());
+            (resumed.best, resumed.history, resumed.epoch)
         }
-        let bar = ProgressBar::new(order.len() as u64).with_style(
+        None => (None, Vec::new(), 0),
+    };
+    for epoch in 1..=cfg.epochs {
+        let mut order = blocks.clone();
+        order.shuffle(&mut rng);
+        if epoch <= done {
+            continue; // replayed for the random state only
+        }
+        if cfg.max_train_days > 0 {
+            let mut left = cfg.max_train_days;
+            order.retain_mut(|b| {
+                *b = &b[..b.len().min(left)];
+                left -= b.len();
+                !b.is_empty()
+            });
+        }
+        let n_days: usize = order.iter().map(|b| b.len()).sum();
+        let bar = ProgressBar::new(n_days as u64).with_style(
             ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} days {per_sec} eta {eta} {msg}").expect("valid template"),
         );
         bar.set_prefix(format!("{epoch}/{}", cfg.epochs));
         let started = Instant::now();
         let (mut loss_sum, mut spread_sum, mut input_seconds, mut steps) = (0f64, 0f64, 0f64, 0usize);
-        for batch in order.chunks(cfg.batch_days.max(1)) {
+        for block in &order {
             opt.zero_grad();
-            for &d in batch {
-                let t0 = Instant::now();
-                let (x, long, short, _) = data.inputs(d, cfg, device)?;
-                let (idx, y) = data.targets(d);
-                input_seconds += t0.elapsed().as_secs_f64();
-                if idx.is_empty() {
-                    continue;
-                }
-                let pred = net.forward(&x, &long, &short).get(0).index_select(0, &Tensor::from_slice(&idx).to_device(device));
-                spread_sum += pred.std(false).double_value(&[]);
-                let loss = day_loss(&pred, &Tensor::from_slice(&y).to_device(device), cfg.loss);
-                // Per-day losses averaged over the batch: accumulate their gradients.
-                (&loss / batch.len() as f64).backward();
-                loss_sum += loss.double_value(&[]);
-                bar.inc(1);
-            }
+            let t0 = Instant::now();
+            let (x, long, short, _) = data.inputs(block[block.len() - 1], block.len() + cfg.window - 1, cfg, device)?;
+            input_seconds += t0.elapsed().as_secs_f64();
+            let pred = net.forward_block(&x, &long, &short, cfg.window);
+            bar.inc(block.len() as u64);
+            let Some(loss) = block_loss(&pred, data, block, cfg.loss) else { continue };
+            spread_sum += tch::no_grad(|| pred.std_dim(-1, false, false).sum(Kind::Float).double_value(&[]));
+            loss.backward();
             opt.step();
+            loss_sum += loss.double_value(&[]) * block.len() as f64;
             steps += 1;
             bar.set_message(format!("loss {:.5}", loss_sum / bar.position().max(1) as f64));
         }
@@ -200,31 +279,34 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
         let eval_seconds = t0.elapsed().as_secs_f64();
         let m = &v.metrics;
         eprintln!(
-            "epoch {epoch}/{}: loss {:.5}, score spread {:.2e}, {} steps, {seconds:.0} s ({:.2} s/day, inputs {:.3} s/day); validation rank IC {:.4}, IC {:.4}, ARR {:.3}, IR {:.2} ({eval_seconds:.0} s)",
+            "epoch {epoch}/{}: loss {:.5}, score spread {:.2e}, {} steps, {seconds:.0} s ({:.3} s/day, inputs {:.3} s/day); validation rank IC {:.4}, IC {:.4}, ARR {:.3}, IR {:.2} ({eval_seconds:.0} s)",
             cfg.epochs,
-            loss_sum / order.len() as f64,
-            spread_sum / order.len() as f64,
+            loss_sum / n_days as f64,
+            spread_sum / n_days as f64,
             steps,
-            seconds / order.len() as f64,
-            input_seconds / order.len() as f64,
+            seconds / n_days as f64,
+            input_seconds / n_days as f64,
             m.rank_ic,
             m.ic,
             m.arr,
             m.ir
         );
         history.push(json!({
-            "epoch": epoch, "train_loss": loss_sum / order.len() as f64, "days": order.len(), "adam_steps": steps,
-            // Mean over training days of the scores' cross-sectional std: near 0 means the net
-            // predicts one value for every stock.
-            "train_score_spread": spread_sum / order.len() as f64,
+            "epoch": epoch, "train_loss": loss_sum / n_days as f64, "days": n_days, "adam_steps": steps,
+            // Mean over training days of the scores' cross-sectional std (all nodes): near 0 means
+            // the net predicts one value for every stock.
+            "train_score_spread": spread_sum / n_days as f64,
             "seconds": seconds, "input_seconds": input_seconds, "validation_seconds": eval_seconds, "validation": m,
         }));
         let value = selection_value(&v, cfg.select);
-        if best.as_ref().is_none_or(|b| value > b.value) {
-            best = Some(BestEpoch { epoch, value, validation: v, weights: net.snapshot() });
+        if best.as_ref().is_none_or(|b: &BestEpoch| value > b.value) {
+            best = Some(BestEpoch { epoch, value, validation: serde_json::to_value(m)?, weights: net.snapshot() });
+        }
+        if let Some(c) = &ckpt {
+            c.save(cfg, epoch, &net, &opt, best.as_ref().expect("set above"), &history)?;
         }
     }
-    let BestEpoch { epoch: best_epoch, validation: v, weights, .. } = best.expect("at least one epoch");
+    let BestEpoch { epoch: best_epoch, validation, weights, .. } = best.context("no epoch to choose from (epochs = 0?)")?;
     // Its validation result is kept from its epoch: evaluating the restored weights again gives
     // the same figures.
     net.restore(&weights);
@@ -242,17 +324,103 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device) -> Result<Trained
     let summary = json!({
         "config": cfg, "device": format!("{device:?}"), "parameters": n_params, "best_epoch": best_epoch,
         "selected_by": cfg.select, "train_days": train_days.len(), "train_range": train_range,
-        "validation": v.metrics, "test": tests, "history": history,
+        "validation": validation, "test": tests, "history": history,
     });
     Ok(Trained { net, summary })
 }
 
-/// The epoch chosen so far: its number, selection value, validation result and weights.
+/// The epoch chosen so far: its number, selection value, validation metrics and weights.
 struct BestEpoch {
     epoch: usize,
     value: f64,
-    validation: BacktestResult,
+    validation: serde_json::Value,
     weights: Vec<(String, Tensor)>,
+}
+
+/// A config as a checkpoint compares it: the epoch count may grow (a stopped run is continued by
+/// the same command) and the thread count may change; anything else is another run.
+fn resume_key(cfg: &serde_json::Value) -> serde_json::Value {
+    let mut key = cfg.clone();
+    for k in ["epochs", "threads"] {
+        key[k] = serde_json::Value::Null;
+    }
+    key
+}
+
+/// What a checkpoint gives back to a resumed run.
+struct Resumed {
+    epoch: usize,
+    best: Option<BestEpoch>,
+    history: Vec<serde_json::Value>,
+}
+
+/// A training run's state after its last finished epoch, in a folder: `current/` holds the
+/// weights, the optimiser's moments, the best epoch's weights and `state.json` (written last). A
+/// new state is written to `next/` and then renamed, so a run killed at any moment leaves one
+/// complete state behind.
+struct Checkpoint {
+    dir: PathBuf,
+}
+
+impl Checkpoint {
+    fn new(dir: &Path) -> Checkpoint {
+        Checkpoint { dir: dir.to_path_buf() }
+    }
+
+    fn save(
+        &self,
+        cfg: &RankingConfig,
+        epoch: usize,
+        net: &Net,
+        opt: &Adam,
+        best: &BestEpoch,
+        history: &[serde_json::Value],
+    ) -> Result<()> {
+        let (next, current) = (self.dir.join("next"), self.dir.join("current"));
+        if next.exists() {
+            std::fs::remove_dir_all(&next)?;
+        }
+        std::fs::create_dir_all(&next).with_context(|| format!("creating {}", next.display()))?;
+        Tensor::save_multi(&net.snapshot(), next.join("weights.ot"))?;
+        opt.save(&next.join("adam.ot"))?;
+        Tensor::save_multi(&best.weights, next.join("best.ot"))?;
+        let state = json!({
+            "config": cfg, "epoch": epoch, "history": history,
+            "best": {"epoch": best.epoch, "value": best.value, "validation": best.validation},
+        });
+        std::fs::write(next.join("state.json"), serde_json::to_string_pretty(&state)? + "\n")?;
+        if current.exists() {
+            std::fs::remove_dir_all(&current)?;
+        }
+        std::fs::rename(&next, &current)?;
+        Ok(())
+    }
+
+    /// The saved state, loaded into `net` and `opt`; None when the folder holds none. A state of
+    /// another config is refused.
+    fn load(&self, cfg: &RankingConfig, net: &Net, opt: &mut Adam) -> Result<Option<Resumed>> {
+        let Some(dir) = ["current", "next"].iter().map(|d| self.dir.join(d)).find(|d| d.join("state.json").exists()) else {
+            return Ok(None);
+        };
+        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("state.json"))?)?;
+        if resume_key(&state["config"]) != resume_key(&serde_json::to_value(cfg)?) {
+            bail!("checkpoint {} is of another config; remove it or pass another folder", self.dir.display());
+        }
+        net.restore(&Tensor::load_multi(dir.join("weights.ot"))?);
+        opt.load(&dir.join("adam.ot"))?;
+        let b = &state["best"];
+        let best = BestEpoch {
+            epoch: b["epoch"].as_u64().context("best epoch")? as usize,
+            value: b["value"].as_f64().unwrap_or(f64::NEG_INFINITY),
+            validation: b["validation"].clone(),
+            weights: Tensor::load_multi(dir.join("best.ot"))?,
+        };
+        Ok(Some(Resumed {
+            epoch: state["epoch"].as_u64().context("epoch")? as usize,
+            best: Some(best),
+            history: state["history"].as_array().cloned().unwrap_or_default(),
+        }))
+    }
 }
 
 /// Writes the bundle and checks that tch, tract and (when its library loads) ONNX Runtime give the
@@ -290,6 +458,103 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trendcast::Date;
+    use trendcast::bars::synthetic::{SyntheticSpec, generate};
+    use trendcast::model::onnx::{EncoderKind, LsrIgruSpec};
+    use trendcast::relations::NodeFeatures;
+
+    fn small(encoder: EncoderKind) -> RankingConfig {
+        let range = |a: &str, b: &str| DateRange { from: Date::parse(a).unwrap(), to: Date::parse(b).unwrap() };
+        let mut cfg = RankingConfig {
+            model: LsrIgruSpec { encoder, encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::code() },
+            train: range("2019-04-01", "2019-07-31"),
+            validation: range("2019-08-01", "2019-09-30"),
+            test: vec![],
+            loss: RankLoss::Ic,
+            lr: 1e-2,
+            epochs: 3,
+            batch_days: 6,
+            threads: 1,
+            ..Default::default()
+        };
+        cfg.relations.node_features = NodeFeatures::Ratios;
+        cfg.relations.normalize_relations = true;
+        cfg
+    }
+
+    fn market(days: usize) -> Data {
+        let u =
+            generate(&SyntheticSpec { days, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 5, ..Default::default() });
+        Data::new(&u, &small(EncoderKind::Gcn))
+    }
+
+    /// Encoding each day of a block once and gathering the windows gives every day the scores and
+    /// the loss of its own window run through the serving graph's computation (within 1e-5).
+    #[test]
+    fn a_block_scores_and_loses_as_its_windows_one_by_one() {
+        tch::manual_seed(7);
+        let data = market(130);
+        for (encoder, loss) in [(EncoderKind::Gcn, RankLoss::Ic), (EncoderKind::Gat, RankLoss::Mse)] {
+            let cfg = RankingConfig { loss, ..small(encoder) };
+            let net = Net::new(cfg.model.clone(), Device::Cpu).unwrap();
+            let first = cfg.relations.first_day(cfg.window);
+            let block: Vec<usize> = (first + 3..first + 10).collect();
+            let pred = block_node_scores(&net, &data, &block, &cfg, Device::Cpu).unwrap();
+            assert_eq!(pred.size(), [7, NodeSet::new(&data.panel.tickers, &data.industries).unwrap().n_nodes() as i64]);
+            let mut per_window = Vec::new();
+            for (b, &d) in block.iter().enumerate() {
+                let (x, long, short, _) = data.inputs(d, cfg.window, &cfg, Device::Cpu).unwrap();
+                let one = net.forward(&x, &long, &short).get(0);
+                let diff = (&one - pred.get(b as i64)).abs().max().double_value(&[]);
+                assert!(diff < 1e-5, "{encoder:?} day {d}: block vs its window {diff}");
+                per_window.push(one);
+            }
+            let block_value = block_loss(&pred, &data, &block, loss).unwrap().double_value(&[]);
+            let want = block_loss(&Tensor::stack(&per_window, 0), &data, &block, loss).unwrap().double_value(&[]);
+            let by_hand: f64 = block
+                .iter()
+                .zip(&per_window)
+                .map(|(&d, p)| {
+                    let (idx, y) = data.targets(d);
+                    day_loss(&p.index_select(0, &Tensor::from_slice(&idx)), &Tensor::from_slice(&y), loss).double_value(&[])
+                })
+                .sum::<f64>()
+                / block.len() as f64;
+            assert!((block_value - want).abs() < 1e-5 && (want - by_hand).abs() < 1e-6, "{block_value} {want} {by_hand}");
+            // The evaluation path (blocks of its own size) gives the per-window scores too.
+            let scores = scores_of_days(&net, &data, &block, &cfg, Device::Cpu).unwrap();
+            let one = day_scores(&net, &data, block[4], &cfg, Device::Cpu).unwrap();
+            for (a, b) in scores[4].iter().zip(&one) {
+                assert!(a.is_nan() == b.is_nan() && (a.is_nan() || (a - b).abs() < 1e-5), "{a} vs {b}");
+            }
+        }
+    }
+
+    /// A run stopped after an epoch and started again on its checkpoint ends as an uninterrupted
+    /// run does; a checkpoint of another config is refused.
+    #[test]
+    fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
+        let data = market(220);
+        let cfg = small(EncoderKind::Gcn);
+        let straight = train(&cfg, &data, Device::Cpu, None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // Stopped after its first epoch (a run of one epoch), then run to the end on its checkpoint.
+        train(&RankingConfig { epochs: 1, ..cfg.clone() }, &data, Device::Cpu, Some(dir.path())).unwrap();
+        let resumed = train(&cfg, &data, Device::Cpu, Some(dir.path())).unwrap();
+        let (a, b) = (&straight.summary, &resumed.summary);
+        assert_eq!(a["history"].as_array().unwrap().len(), 3);
+        for k in ["best_epoch", "validation"] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+        for (x, y) in a["history"].as_array().unwrap().iter().zip(b["history"].as_array().unwrap()) {
+            assert_eq!((&x["train_loss"], &x["validation"]), (&y["train_loss"], &y["validation"]));
+        }
+        for ((name, x), (_, y)) in straight.net.snapshot().iter().zip(resumed.net.snapshot().iter()) {
+            assert!(x.equal(y), "{name} differs");
+        }
+        let err = train(&RankingConfig { lr: 1e-3, ..cfg.clone() }, &data, Device::Cpu, Some(dir.path())).err().unwrap();
+        assert!(err.to_string().contains("another config"), "{err}");
+    }
 
     #[test]
     fn ic_loss_is_minus_the_correlation_whatever_the_scores_level_and_scale() {

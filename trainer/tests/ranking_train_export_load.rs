@@ -33,7 +33,7 @@ fn train_export_and_rank_on_both_backends() {
     };
     let data = ranking::Data::new(&u, &cfg);
     let (device, _) = trendcast_trainer::device::pick(true);
-    let trained = ranking::train(&cfg, &data, device).unwrap();
+    let trained = ranking::train(&cfg, &data, device, None).unwrap();
     let s = &trained.summary;
     assert_eq!(s["best_epoch"], 1);
     assert_eq!(s["history"][0]["days"], 48);

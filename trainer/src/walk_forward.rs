@@ -1,0 +1,392 @@
+//! Walk-forward evaluation of ranking configs: for each test year Y, train on the years before
+//! Y - 1, pick the epoch on Y - 1, score Y once. Each (config, year, seed) run is a folder holding
+//! `run.json` (the training summary and the days scored) and `scores.f32` (the chosen epoch's
+//! scores of the validation and test days); a folder that has its `run.json` is skipped, and an
+//! interrupted run resumes from its checkpoint, so a sweep spans sessions. The report is computed
+//! from those scores with the core's backtest: every row, seed ensembles (the mean of the seeds'
+//! per-day z-scored scores) and the baselines on the same days, with both portfolio strategies and
+//! with and without costs.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use serde_json::json;
+use tch::Device;
+use trendcast::Date;
+use trendcast::backtest::{BacktestSpec, Metrics, Strategy, momentum_scores, reversal_scores};
+use trendcast::model::manifest::DateRange;
+
+use crate::config::RankingConfig;
+use crate::ranking::{self, Data};
+
+/// Which years, seeds and training ranges a walk-forward covers.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Test years (2019..=2024).
+    pub years: Vec<i32>,
+    pub seeds: Vec<u64>,
+    /// First training day (None: the data's first, of which the trainer uses the days that have a
+    /// full input window).
+    pub train_from: Option<Date>,
+    /// Train on this many years before the validation year only (None: all from `train_from`).
+    pub train_years: Option<i32>,
+}
+
+fn year_range(from: i32, to: i32) -> DateRange {
+    let d = |y: i32, md: &str| Date::parse(&format!("{y}-{md}")).expect("valid date");
+    DateRange { from: d(from, "01-01"), to: d(to, "12-31") }
+}
+
+/// `base` set up for test year `year`: validation `year - 1`, training up to the end of `year - 2`.
+pub fn year_config(base: &RankingConfig, plan: &Plan, year: i32, seed: u64, data_start: Date) -> RankingConfig {
+    let mut cfg = base.clone();
+    let train_to = year - 2;
+    let mut train = year_range(train_to, train_to);
+    train.from = match (plan.train_years, plan.train_from) {
+        (Some(n), _) => year_range(train_to + 1 - n, train_to).from,
+        (None, Some(from)) => from,
+        (None, None) => data_start,
+    };
+    cfg.train = train;
+    cfg.validation = year_range(year - 1, year - 1);
+    cfg.test = vec![year_range(year, year)];
+    cfg.seed = seed;
+    cfg
+}
+
+/// The folder of one run.
+pub fn run_dir(out: &Path, row: &str, year: i32, seed: u64) -> PathBuf {
+    out.join(row).join(year.to_string()).join(format!("s{seed}"))
+}
+
+/// Trains every (year, seed) of `plan` for config `base` into `out/ROW/YEAR/sSEED`, skipping runs
+/// that finished. `row` names the config's row (its bundle name by default).
+pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out: &Path, device: Device) -> Result<()> {
+    let data_start = *data.panel.calendar.first().context("no trading days")?;
+    for &year in &plan.years {
+        for &seed in &plan.seeds {
+            let dir = run_dir(out, row, year, seed);
+            if dir.join("run.json").exists() {
+                eprintln!("walk-forward {row} {year} seed {seed}: done, skipped");
+                continue;
+            }
+            let cfg = year_config(base, plan, year, seed, data_start);
+            eprintln!("walk-forward {row} {year} seed {seed}: train {} to {}, validation {}", cfg.train.from, cfg.train.to, year - 1);
+            std::fs::create_dir_all(&dir)?;
+            let checkpoint = dir.join("checkpoint");
+            let trained = ranking::train(&cfg, data, device, Some(&checkpoint))?;
+            let mut days = data.days(&cfg.validation, &cfg);
+            let n_validation = days.len();
+            days.extend(data.days(&cfg.test[0], &cfg));
+            let scores = ranking::scores_of_days(&trained.net, data, &days, &cfg, device)?;
+            let bytes: Vec<u8> = scores.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+            std::fs::write(dir.join("scores.f32"), bytes)?;
+            let dates: Vec<String> = days.iter().map(|&d| data.panel.calendar[d].to_string()).collect();
+            let mut summary = trained.summary;
+            summary["scores"] = json!({
+                "file": "scores.f32", "tickers": data.panel.tickers, "validation_dates": dates[..n_validation],
+                "test_dates": dates[n_validation..],
+            });
+            std::fs::write(dir.join("run.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
+            std::fs::remove_dir_all(&checkpoint)?;
+        }
+    }
+    Ok(())
+}
+
+/// One run's scores, by panel day: validation and test days.
+struct RunScores {
+    validation: BTreeMap<usize, Vec<f32>>,
+    test: BTreeMap<usize, Vec<f32>>,
+}
+
+fn load_run(dir: &Path, data: &Data) -> Result<RunScores> {
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("run.json"))?)?;
+    let s = &run["scores"];
+    let tickers: Vec<String> = serde_json::from_value(s["tickers"].clone())?;
+    if tickers != data.panel.tickers {
+        bail!("{}: scored another universe than the data's", dir.display());
+    }
+    let bytes = std::fs::read(dir.join("scores.f32"))?;
+    let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let n = tickers.len();
+    let day_of = |text: &serde_json::Value| -> Result<usize> {
+        let date = text.as_str().and_then(Date::parse).with_context(|| format!("{}: {text} is not a date", dir.display()))?;
+        data.panel.day_index(date).with_context(|| format!("{}: {date} is not a trading day of the data", dir.display()))
+    };
+    let mut rows = values.chunks_exact(n).map(<[f32]>::to_vec);
+    let mut take = |key: &str| -> Result<BTreeMap<usize, Vec<f32>>> {
+        let dates = s[key].as_array().with_context(|| format!("{}: no {key}", dir.display()))?;
+        dates.iter().map(|d| Ok((day_of(d)?, rows.next().with_context(|| format!("{}: too few scores", dir.display()))?))).collect()
+    };
+    Ok(RunScores { validation: take("validation_dates")?, test: take("test_dates")? })
+}
+
+/// Each day's scores z-scored over the stocks that have one, averaged over `members`.
+fn ensemble(members: &[&BTreeMap<usize, Vec<f32>>]) -> BTreeMap<usize, Vec<f32>> {
+    let zscore = |v: &[f32]| -> Vec<f64> {
+        let finite: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|&x| x as f64).collect();
+        let m = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+        let sd = (finite.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / finite.len().max(1) as f64).sqrt();
+        v.iter().map(|&x| if sd > 0.0 { (x as f64 - m) / sd } else { 0.0 * x as f64 }).collect()
+    };
+    let mut out = BTreeMap::new();
+    for (&d, first) in members[0] {
+        let mut sum = vec![0f64; first.len()];
+        for m in members {
+            for (s, z) in sum.iter_mut().zip(zscore(&m[&d])) {
+                *s += z;
+            }
+        }
+        out.insert(d, sum.into_iter().map(|s| (s / members.len() as f64) as f32).collect());
+    }
+    out
+}
+
+/// The cost levels of the report: free, and 5 bps per side.
+pub const COSTS_BPS: [f64; 2] = [0.0, ranking::REPORTED_COST_BPS];
+
+/// One row's metrics in one year, per strategy and cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub strategy: String,
+    pub cost_bps: f64,
+    pub metrics: Metrics,
+}
+
+/// A row of the report in one year: the test year's cells and the validation year's rank IC.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearRow {
+    pub year: i32,
+    pub seeds: usize,
+    pub validation_rank_ic: f64,
+    pub test: Vec<Cell>,
+}
+
+fn cells(data: &Data, scores: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
+    let days: Vec<usize> = scores.keys().copied().collect();
+    let rows: Vec<Vec<f32>> = scores.values().cloned().collect();
+    let mut out = Vec::new();
+    for &strategy in strategies {
+        for &cost_bps in &COSTS_BPS {
+            let spec = BacktestSpec { top_k, cost_bps, strategy };
+            let r = ranking::backtest_spec(data, &days, &rows, spec)?;
+            out.push(Cell { strategy: strategy.name(), cost_bps, metrics: r.metrics });
+        }
+    }
+    Ok(out)
+}
+
+/// The walk-forward report over the runs under `out`: one entry per row name (each config's runs:
+/// the mean over seeds of each metric, and their ensemble when there are several seeds) and per
+/// baseline, each with one entry per year.
+pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) -> Result<BTreeMap<String, Vec<YearRow>>> {
+    let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
+    let mut all_years = std::collections::BTreeSet::new();
+    let mut test_days: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for row in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
+        let row = row?.path();
+        let name = row.file_name().context("a row folder")?.to_string_lossy().into_owned();
+        let Ok(years) = std::fs::read_dir(&row) else { continue };
+        let mut year_dirs: Vec<(i32, PathBuf)> =
+            years.filter_map(|y| y.ok()).filter_map(|y| Some((y.file_name().to_str()?.parse().ok()?, y.path()))).collect();
+        year_dirs.sort();
+        for (year, dir) in year_dirs {
+            let mut runs = Vec::new();
+            let mut seed_dirs: Vec<PathBuf> = std::fs::read_dir(&dir)?.filter_map(|s| s.ok()).map(|s| s.path()).collect();
+            seed_dirs.sort();
+            for s in seed_dirs {
+                if s.join("run.json").exists() {
+                    runs.push(load_run(&s, data)?);
+                }
+            }
+            if runs.is_empty() {
+                continue;
+            }
+            all_years.insert(year);
+            test_days.entry(year).or_insert_with(|| (runs[0].validation.keys().copied().collect(), runs[0].test.keys().copied().collect()));
+            // Per seed, then the mean over seeds of every metric.
+            let per_seed = runs
+                .iter()
+                .map(|r| Ok((rank_ic(data, &r.validation, top_k)?, cells(data, &r.test, top_k, strategies)?)))
+                .collect::<Result<Vec<_>>>()?;
+            let n = per_seed.len();
+            let validation_rank_ic = per_seed.iter().map(|p| p.0).sum::<f64>() / n as f64;
+            let mean_cells: Vec<Cell> = (0..per_seed[0].1.len())
+                .map(|i| Cell { metrics: mean_metrics(per_seed.iter().map(|p| &p.1[i].metrics)), ..per_seed[0].1[i].clone() })
+                .collect();
+            table.entry(name.clone()).or_default().push(YearRow { year, seeds: n, validation_rank_ic, test: mean_cells });
+            if n > 1 {
+                let val = ensemble(&runs.iter().map(|r| &r.validation).collect::<Vec<_>>());
+                let test = ensemble(&runs.iter().map(|r| &r.test).collect::<Vec<_>>());
+                table.entry(format!("{name} ensemble")).or_default().push(YearRow {
+                    year,
+                    seeds: n,
+                    validation_rank_ic: rank_ic(data, &val, top_k)?,
+                    test: cells(data, &test, top_k, strategies)?,
+                });
+            }
+        }
+    }
+    // The baselines on the same days.
+    for (year, (validation, test)) in &test_days {
+        for (name, score) in [
+            ("baseline: reversal 1d", &(|d| reversal_scores(&data.panel, d)) as &dyn Fn(usize) -> Vec<f32>),
+            ("baseline: momentum 20d", &|d| momentum_scores(&data.panel, d, 20)),
+        ] {
+            let of = |days: &[usize]| days.iter().map(|&d| (d, score(d))).collect::<BTreeMap<_, _>>();
+            table.entry(name.into()).or_default().push(YearRow {
+                year: *year,
+                seeds: 0,
+                validation_rank_ic: rank_ic(data, &of(validation), top_k)?,
+                test: cells(data, &of(test), top_k, strategies)?,
+            });
+        }
+    }
+    Ok(table)
+}
+
+fn rank_ic(data: &Data, scores: &BTreeMap<usize, Vec<f32>>, top_k: usize) -> Result<f64> {
+    let days: Vec<usize> = scores.keys().copied().collect();
+    let rows: Vec<Vec<f32>> = scores.values().cloned().collect();
+    Ok(ranking::backtest_spec(data, &days, &rows, BacktestSpec::top_k(top_k, 0.0))?.metrics.rank_ic)
+}
+
+/// The mean of each metric over seeds' results.
+fn mean_metrics<'a>(ms: impl Iterator<Item = &'a Metrics>) -> Metrics {
+    let ms: Vec<&Metrics> = ms.collect();
+    let n = ms.len() as f64;
+    let mean = |f: fn(&Metrics) -> f64| ms.iter().map(|m| f(m)).sum::<f64>() / n;
+    Metrics {
+        days: ms[0].days,
+        arr: mean(|m| m.arr),
+        avol: mean(|m| m.avol),
+        mdd: mean(|m| m.mdd),
+        asr: mean(|m| m.asr),
+        cr: mean(|m| m.cr),
+        ir: mean(|m| m.ir),
+        benchmark_arr: mean(|m| m.benchmark_arr),
+        excess_arr: mean(|m| m.excess_arr),
+        turnover: mean(|m| m.turnover),
+        ic: mean(|m| m.ic),
+        icir: mean(|m| m.icir),
+        rank_ic: mean(|m| m.rank_ic),
+        final_nv: mean(|m| m.final_nv),
+    }
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 { v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    (m, var.sqrt())
+}
+
+/// The report's markdown: per strategy and cost, one table of rows x years (rank IC, excess ARR)
+/// and one of every metric's mean ± std over the years.
+pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy]) -> String {
+    let years: Vec<i32> = table.values().flatten().map(|r| r.year).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let mut md = String::new();
+    let cell = |rows: &[YearRow], year: i32, strategy: &str, cost: f64| -> Option<Metrics> {
+        let r = rows.iter().find(|r| r.year == year)?;
+        r.test.iter().find(|c| c.strategy == strategy && c.cost_bps == cost).map(|c| c.metrics)
+    };
+    // Rank IC by year (the same for every strategy and cost), with the validation years' mean.
+    md +=
+        "Rank IC per test year (the validation column: mean over the same runs' validation years Y-1, the only figure used to choose)\n\n";
+    md += &format!(
+        "| row | seeds | validation | {} | mean ± std |\n|---|---|---|{}---|\n",
+        years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
+        "---|".repeat(years.len())
+    );
+    for (name, rows) in table {
+        let first = strategies[0].name();
+        let v: Vec<f64> = years.iter().filter_map(|&y| cell(rows, y, &first, 0.0)).map(|m| m.rank_ic).collect();
+        let (m, s) = mean_std(&v);
+        let val = mean_std(&rows.iter().map(|r| r.validation_rank_ic).collect::<Vec<_>>()).0;
+        let per_year: Vec<String> =
+            years.iter().map(|&y| cell(rows, y, &first, 0.0).map_or("".into(), |m| format!("{:.4}", m.rank_ic))).collect();
+        md += &format!("| {name} | {} | {val:.4} | {} | {m:.4} ± {s:.4} |\n", rows[0].seeds, per_year.join(" | "));
+    }
+    for strategy in strategies {
+        for cost in COSTS_BPS {
+            let s = strategy.name();
+            md += &format!(
+                "\nTop-k `{s}`, {cost} bps per side: excess ARR over the equal-weighted universe per year, and the mean ± std over years of each metric\n\n"
+            );
+            md += &format!(
+                "| row | {} | years > 0 | ARR | excess | IC | ICIR | true IR | MDD | turnover |\n|---|{}---|---|---|---|---|---|---|---|\n",
+                years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
+                "---|".repeat(years.len())
+            );
+            let mut universe: Vec<f64> = Vec::new();
+            for (name, rows) in table {
+                let ms: Vec<Metrics> = years.iter().filter_map(|&y| cell(rows, y, &s, cost)).collect();
+                if universe.is_empty() {
+                    universe = ms.iter().map(|m| m.benchmark_arr).collect();
+                }
+                let f = |g: fn(&Metrics) -> f64| {
+                    let (m, sd) = mean_std(&ms.iter().map(g).collect::<Vec<_>>());
+                    format!("{m:.3} ± {sd:.3}")
+                };
+                let per_year: Vec<String> =
+                    years.iter().map(|&y| cell(rows, y, &s, cost).map_or("".into(), |m| format!("{:+.3}", m.excess_arr))).collect();
+                let positive = ms.iter().filter(|m| m.excess_arr > 0.0).count();
+                md += &format!(
+                    "| {name} | {} | {positive}/{} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    per_year.join(" | "),
+                    ms.len(),
+                    f(|m| m.arr),
+                    f(|m| m.excess_arr),
+                    f(|m| m.ic),
+                    f(|m| m.icir),
+                    f(|m| m.ir),
+                    f(|m| m.mdd),
+                    f(|m| m.turnover)
+                );
+            }
+            if cost == 0.0 && *strategy == strategies[0] {
+                let (m, sd) = mean_std(&universe);
+                md += &format!(
+                    "| equal-weighted universe (ARR) | {} | | {m:.3} ± {sd:.3} | 0 | | | | | |\n",
+                    universe.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(" | ")
+                );
+            }
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_configs_train_before_the_validation_year() {
+        let base = RankingConfig::default();
+        let plan = Plan { years: vec![2019], seeds: vec![1], train_from: None, train_years: None };
+        let start = Date::parse("2010-01-04").unwrap();
+        let c = year_config(&base, &plan, 2021, 7, start);
+        assert_eq!((c.train.from, c.train.to), (start, Date::parse("2019-12-31").unwrap()));
+        assert_eq!((c.validation.from, c.validation.to), (Date::parse("2020-01-01").unwrap(), Date::parse("2020-12-31").unwrap()));
+        assert_eq!(c.test.len(), 1);
+        assert_eq!(c.test[0].from, Date::parse("2021-01-01").unwrap());
+        assert_eq!(c.seed, 7);
+        let rolling = year_config(&base, &Plan { train_years: Some(4), ..plan }, 2021, 7, start);
+        assert_eq!(rolling.train.from, Date::parse("2016-01-01").unwrap());
+    }
+
+    #[test]
+    fn an_ensemble_averages_z_scores_and_keeps_missing_stocks_missing() {
+        let a = BTreeMap::from([(5usize, vec![1.0f32, 2.0, 3.0, f32::NAN])]);
+        let b = BTreeMap::from([(5usize, vec![30.0f32, 20.0, 10.0, f32::NAN])]);
+        let e = ensemble(&[&a, &b]);
+        let row = &e[&5];
+        assert!(row[0].abs() < 1e-6 && row[1].abs() < 1e-6 && row[2].abs() < 1e-6, "opposite views cancel: {row:?}");
+        assert!(row[3].is_nan());
+        let same = ensemble(&[&a, &a]);
+        assert!((same[&5][2] - 1.2247449).abs() < 1e-5, "{:?}", same[&5]);
+    }
+}
