@@ -6,8 +6,8 @@ mod common;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Panel, Universe};
-use trendcast::model::export::{RankingExport, write_ranking};
-use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruSpec, RecurrentCell};
+use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
+use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell};
 use trendcast::{BackendKind, Model, OpenOptions};
 
 fn universe() -> Universe {
@@ -22,12 +22,25 @@ fn small(encoder: EncoderKind) -> LsrIgruSpec {
 /// Writes the model, ranks the last day (and one earlier day) on every backend available, and
 /// compares each with the reference; returns the worst difference.
 fn check_parity(name: &str, spec: LsrIgruSpec, seed: u64) -> f64 {
-    let u = universe();
-    let panel = Panel::from_series(&u.series);
     let model = LsrIgru::seeded(spec, seed).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let m = write_ranking(tmp.path(), &model, &RankingExport::new(name)).unwrap();
     assert_eq!(m.extra["parameters"], model.n_params());
+    served_equal_reference(name, tmp.path(), 1e-5, |x, l, s, t, n| model.reference(x, l, s, t, n))
+}
+
+/// Ranks the last day (and one earlier day) with the bundle in `dir` on every backend available
+/// and compares the scores with `reference` within `tolerance`: 1e-5 for one model's sigmoid
+/// scores (checked to lie in [0, 1]), 1e-4 for an ensemble's z-scores, whose division by a
+/// member's spread (about 0.01) multiplies f32 rounding by about 100 (trainer/src/parity.rs).
+fn served_equal_reference(
+    name: &str,
+    dir: &std::path::Path,
+    tolerance: f64,
+    reference: impl Fn(&[f32], &[f32], &[f32], usize, usize) -> Vec<f64>,
+) -> f64 {
+    let u = universe();
+    let panel = Panel::from_series(&u.series);
 
     let mut backends = vec![BackendKind::Tract];
     if common::models::ort_available() {
@@ -35,15 +48,15 @@ fn check_parity(name: &str, spec: LsrIgruSpec, seed: u64) -> f64 {
     }
     let mut worst = 0f64;
     for backend in backends {
-        let served = Model::open(tmp.path(), &OpenOptions { backend, ..Default::default() }).unwrap();
+        let served = Model::open(dir, &OpenOptions { backend, ..Default::default() }).unwrap();
         for d in [panel.n_days() - 1, panel.n_days() - 9] {
             let r = served.rank(&panel, &u.industries, panel.calendar[d]).unwrap();
             let inp = served.ranking_inputs(&panel, &u.industries, d).unwrap();
-            let want = model.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, inp.n_nodes);
+            let want = reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, inp.n_nodes);
             for (k, s) in r.scores.iter().enumerate() {
-                assert!(s.is_finite() && (0.0..=1.0).contains(s), "{name} {backend:?} stock {k}: {s}");
+                assert!(s.is_finite() && (tolerance > 1e-5 || (0.0..=1.0).contains(s)), "{name} {backend:?} stock {k}: {s}");
                 let diff = (*s as f64 - want[k]).abs();
-                assert!(diff < 1e-5, "{name} on {backend:?}, day {d}, stock {k}: {s} vs reference {}", want[k]);
+                assert!(diff < tolerance, "{name} on {backend:?}, day {d}, stock {k}: {s} vs reference {}", want[k]);
                 worst = worst.max(diff);
             }
             // Not a constant: the scores depend on the stock.
@@ -53,6 +66,38 @@ fn check_parity(name: &str, spec: LsrIgruSpec, seed: u64) -> f64 {
     }
     eprintln!("{name}: worst |served - reference| {worst:.2e}");
     worst
+}
+
+/// A seed ensemble in one graph: the mean of its members' node scores, each z-scored over the
+/// nodes; served = its f64 reference, and the reference = the members' own references combined.
+#[test]
+fn seed_ensembles_match_the_reference_on_both_backends() {
+    let members: Vec<LsrIgru> = (0..3).map(|s| LsrIgru::seeded(small(EncoderKind::Gcn), 10 + s).unwrap()).collect();
+    let ensemble = LsrIgruEnsemble { members: members.clone() };
+    let tmp = tempfile::tempdir().unwrap();
+    let m = write_ranking_ensemble(tmp.path(), &ensemble, &RankingExport::new("ensemble")).unwrap();
+    assert_eq!(m.extra["members"], 3);
+    assert_eq!(m.extra["parameters"], 3 * members[0].n_params());
+    let worst = served_equal_reference("ensemble", tmp.path(), 1e-4, |x, l, s, t, n| ensemble.reference(x, l, s, t, n));
+    assert!(worst > 0.0 && worst < 1e-4);
+    // The reference by hand on one input: z-scores of each member, averaged.
+    let u = universe();
+    let panel = Panel::from_series(&u.series);
+    let served = Model::open(tmp.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    let inp = served.ranking_inputs(&panel, &u.industries, panel.n_days() - 1).unwrap();
+    let n = inp.n_nodes;
+    let each: Vec<Vec<f64>> = members.iter().map(|m| m.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, n)).collect();
+    let z = |v: &[f64], i: usize| {
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        (v[i] - mean) / var.sqrt()
+    };
+    let got = ensemble.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, n);
+    for i in 0..n {
+        let want = each.iter().map(|v| z(v, i)).sum::<f64>() / 3.0;
+        assert!((got[i] - want).abs() < 1e-9, "node {i}: {} vs {want}", got[i]);
+    }
+    assert!(write_ranking_ensemble(tmp.path(), &LsrIgruEnsemble { members: vec![] }, &RankingExport::new("empty")).is_err());
 }
 
 #[test]

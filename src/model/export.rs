@@ -7,7 +7,7 @@ use super::bundle::Bundle;
 use super::manifest::{
     DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_io,
 };
-use super::onnx::{DirectionNet, LsrIgru, RankingProbe};
+use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingProbe};
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
@@ -195,6 +195,32 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
 /// in `extra.architecture` (informational: the graph is what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
+    let mut m = ranking_contract(e);
+    m.extra.insert("architecture".into(), serde_json::to_value(&model.spec).expect("a spec always serialises"));
+    m.extra.insert("parameters".into(), model.n_params().into());
+    let proto = model.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    Bundle::write(dir, &mut m, &proto)?;
+    Ok(m)
+}
+
+/// Writes a seed ensemble of LSR-IGRU models as one bundle: one graph averaging the members'
+/// per-day z-scored node scores. The manifest's `architecture` is the first member's, and
+/// `members` says how many there are.
+pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &RankingExport) -> Result<Manifest> {
+    let Some(first) = ensemble.members.first() else {
+        return Err(Error::argument("an ensemble needs at least one member"));
+    };
+    let mut m = ranking_contract(e);
+    m.extra.insert("architecture".into(), serde_json::to_value(&first.spec).expect("a spec always serialises"));
+    m.extra.insert("members".into(), ensemble.members.len().into());
+    m.extra.insert("parameters".into(), ensemble.members.iter().map(LsrIgru::n_params).sum::<usize>().into());
+    let proto = ensemble.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
+    Bundle::write(dir, &mut m, &proto)?;
+    Ok(m)
+}
+
+/// The ranking contract of `e`, without its architecture.
+fn ranking_contract(e: &RankingExport) -> Manifest {
     let mut m = contract(
         &e.name,
         ModelKind::Ranking,
@@ -207,11 +233,7 @@ pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<M
     (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: e.target };
     m.relations = Some(e.relations);
-    m.extra.insert("architecture".into(), serde_json::to_value(&model.spec).expect("a spec always serialises"));
-    m.extra.insert("parameters".into(), model.n_params().into());
-    let proto = model.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
-    Bundle::write(dir, &mut m, &proto)?;
-    Ok(m)
+    m
 }
 
 /// Writes a ranking bundle around the ranking probe graph (tests and benches of the call path).

@@ -87,6 +87,9 @@ pub enum Selection {
     RankIc,
     /// The top-k buy-hold-sell backtest's annualised return.
     Arr,
+    /// The last epoch: an epoch count chosen elsewhere (walk-forward), for a model trained on
+    /// every year there is; the validation figures are then only logged.
+    Last,
 }
 
 /// The ranking trainer's per-day loss over the stocks with a label.

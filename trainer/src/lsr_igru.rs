@@ -89,10 +89,12 @@ impl Net {
         h
     }
 
-    /// Scores [B, N] of days given as nodes [B, T, N, 5], long_rel [N, N], short_rel [B, T, N, N]:
-    /// each window encoded on its own (the serving graph's computation).
+    /// Scores [B, N] of windows given as nodes [B, T, N, 5], long_rel [N, N], short_rel
+    /// [B, T, N, N]: each window computed on its own, as the serving graph does.
     pub fn forward(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Tensor {
-        self.recur(x, &self.encode(x, long, short))
+        let (b, t) = (x.size()[0], x.size()[1]);
+        let one = |i: i64| self.forward_block(&x.narrow(0, i, 1), long, &short.narrow(0, i, 1), t as usize);
+        if b == 1 { one(0) } else { Tensor::cat(&(0..b).map(one).collect::<Vec<_>>(), 0) }
     }
 
     /// The relation encodings of days given as nodes [B, D, N, 5], long_rel [N, N], short_rel
@@ -106,38 +108,64 @@ impl Net {
     }
 
     /// Scores [D - window + 1, N] of every window of `window` consecutive days inside a block of D
-    /// days given as nodes [1, D, N, 5], long_rel [N, N], short_rel [1, D, N, N]: each day is
-    /// encoded once, and window b holds days b..b + window. Equal, window for window, to
-    /// [`Net::forward`] on the windows one by one.
+    /// days given as nodes [1, D, N, 5], long_rel [N, N], short_rel [1, D, N, N]; window b holds
+    /// days b..b + window. Everything that depends on one day only is computed once per day: its
+    /// encodings and the recurrent layers' input terms of that day's node features and
+    /// encodings. Equal, window for window, to the serving graph on each window (which multiplies
+    /// [inputs, state] by one matrix: the same products, summed in another order).
     pub fn forward_block(&self, x: &Tensor, long: &Tensor, short: &Tensor, window: usize) -> Tensor {
-        let days = x.size()[1];
+        let spec = &self.spec;
+        let (days, n) = (x.size()[1], x.size()[2]);
         let windows = days - window as i64 + 1;
         assert!(x.size()[0] == 1 && windows >= 1, "a block of {days} days holds no window of {window}");
-        // [1, D, ...] -> [windows, window, ...]: views of the block stacked along the batch.
-        let gather = |t: &Tensor| Tensor::cat(&(0..windows).map(|b| t.narrow(1, b, window as i64)).collect::<Vec<_>>(), 0);
         let enc = self.encode(x, long, short);
-        let windowed = Encoded { long: enc.long.as_ref().map(gather), short: enc.short.as_ref().map(gather) };
-        self.recur(&gather(x), &windowed)
-    }
-
-    /// The recurrent cells over windows' nodes [B, T, N, 5] and encodings [B, T, N, E], then the
-    /// head: scores [B, N].
-    fn recur(&self, x: &Tensor, enc: &Encoded) -> Tensor {
-        let spec = &self.spec;
-        let (b, t, n) = (x.size()[0], x.size()[1], x.size()[2]);
-        let mut h: Vec<Tensor> = spec.gru_sizes.iter().map(|&u| Tensor::zeros([b, n, u as i64], (Kind::Float, x.device()))).collect();
+        // Each layer reads [below, encodings] (below: the node features for the first layer, the
+        // layer underneath otherwise); the per-day part of each gate's input term, [D, N, H]:
+        // x_d W_x + g_d W_g + b for the first layer, g_d W_g + b for the others.
+        let rel: Vec<Tensor> = [&enc.long, &enc.short].into_iter().flatten().map(|g| g.get(0)).collect();
+        let per_day = |l: usize, below_width: i64| -> Vec<Tensor> {
+            let layer = format!("{}.{l}", spec.cell.name());
+            let inputs: Vec<Tensor> = if l == 0 {
+                spec.use_nodes.then(|| x.get(0)).into_iter().chain(rel.iter().map(Tensor::shallow_clone)).collect()
+            } else {
+                rel.iter().map(Tensor::shallow_clone).collect()
+            };
+            spec.cell
+                .gates()
+                .iter()
+                .map(|g| {
+                    let b = self.get(&format!("{layer}.b_{g}"));
+                    let (w_in, _) = self.gate_weights(&layer, g);
+                    let skip = if l == 0 { 0 } else { below_width };
+                    match inputs.len() {
+                        0 => b.view([1, 1, -1]).expand([days, n, b.size()[0]], false),
+                        1 => inputs[0].matmul(&w_in.narrow(0, skip, w_in.size()[0] - skip)) + b,
+                        _ => Tensor::cat(&inputs, -1).matmul(&w_in.narrow(0, skip, w_in.size()[0] - skip)) + b,
+                    }
+                })
+                .collect()
+        };
+        let widths: Vec<i64> = spec.gru_sizes.iter().map(|&u| u as i64).collect();
+        let pre_days: Vec<Vec<Tensor>> = (0..widths.len()).map(|l| per_day(l, if l == 0 { 0 } else { widths[l - 1] })).collect();
+        let mut h: Vec<Tensor> = widths.iter().map(|&u| Tensor::zeros([windows, n, u], (Kind::Float, x.device()))).collect();
         let mut c: Vec<Tensor> = h.iter().map(Tensor::zeros_like).collect();
-        for s in 0..t {
-            let x_s = spec.use_nodes.then(|| x.select(1, s));
-            let rel_s: Vec<Tensor> = [&enc.long, &enc.short].into_iter().flatten().map(|g| g.select(1, s)).collect();
+        for s in 0..window as i64 {
             for l in 0..h.len() {
-                let below = if l == 0 { x_s.as_ref().map(Tensor::shallow_clone) } else { Some(h[l - 1].shallow_clone()) };
-                let parts: Vec<&Tensor> = below.iter().chain(&rel_s).collect();
-                let inp = if parts.len() == 1 { parts[0].shallow_clone() } else { Tensor::cat(&parts, -1) };
                 let layer = format!("{}.{l}", spec.cell.name());
+                // Step s of window b reads day b + s: the days s..s + windows, a view.
+                let pre: Vec<Tensor> = spec
+                    .cell
+                    .gates()
+                    .iter()
+                    .zip(&pre_days[l])
+                    .map(|(g, p)| {
+                        let p = p.narrow(0, s, windows);
+                        if l == 0 { p } else { p + h[l - 1].matmul(&self.gate_weights(&layer, g).0.narrow(0, 0, widths[l - 1])) }
+                    })
+                    .collect();
                 match spec.cell {
-                    RecurrentCell::Gru => h[l] = self.gru_cell(&layer, &inp, &h[l]),
-                    RecurrentCell::Lstm => (h[l], c[l]) = self.lstm_cell(&layer, &inp, &h[l], &c[l]),
+                    RecurrentCell::Gru => h[l] = self.gru_step(&layer, &pre, &h[l]),
+                    RecurrentCell::Lstm => (h[l], c[l]) = self.lstm_step(&layer, &pre, &h[l], &c[l]),
                 }
             }
         }
@@ -148,19 +176,26 @@ impl Net {
         v.squeeze_dim(-1)
     }
 
-    fn gru_cell(&self, layer: &str, inp: &Tensor, h: &Tensor) -> Tensor {
-        let gate = |g: &str, x: &Tensor| x.matmul(self.get(&format!("{layer}.w_{g}"))) + self.get(&format!("{layer}.b_{g}"));
-        let xh = Tensor::cat(&[inp, h], -1);
-        let u = gate("u", &xh).sigmoid();
-        let r = gate("r", &xh).sigmoid();
-        let c = gate("c", &Tensor::cat(&[inp, &(&r * h)], -1)).tanh();
+    /// A gate's weights [in + hidden, hidden] split into the input's rows and the state's.
+    fn gate_weights(&self, layer: &str, gate: &str) -> (Tensor, Tensor) {
+        let w = self.get(&format!("{layer}.w_{gate}"));
+        let (rows, hidden) = (w.size()[0], w.size()[1]);
+        (w.narrow(0, 0, rows - hidden), w.narrow(0, rows - hidden, hidden))
+    }
+
+    /// One GRU step from the gates' input terms (u, r, c) and the state h.
+    fn gru_step(&self, layer: &str, pre: &[Tensor], h: &Tensor) -> Tensor {
+        let state = |g: &str, h: &Tensor| h.matmul(&self.gate_weights(layer, g).1);
+        let u = (&pre[0] + state("u", h)).sigmoid();
+        let r = (&pre[1] + state("r", h)).sigmoid();
+        let c = (&pre[2] + state("c", &(&r * h))).tanh();
         &u * h + (1.0 - &u) * c
     }
 
-    fn lstm_cell(&self, layer: &str, inp: &Tensor, h: &Tensor, c: &Tensor) -> (Tensor, Tensor) {
-        let xh = Tensor::cat(&[inp, h], -1);
-        let gate = |g: &str| xh.matmul(self.get(&format!("{layer}.w_{g}"))) + self.get(&format!("{layer}.b_{g}"));
-        let (i, f, o, g) = (gate("i").sigmoid(), gate("f").sigmoid(), gate("o").sigmoid(), gate("c").tanh());
+    /// One LSTM step from the gates' input terms (i, f, o, c) and the states h, c.
+    fn lstm_step(&self, layer: &str, pre: &[Tensor], h: &Tensor, c: &Tensor) -> (Tensor, Tensor) {
+        let gate = |k: usize, g: &str| &pre[k] + h.matmul(&self.gate_weights(layer, g).1);
+        let (i, f, o, g) = (gate(0, "i").sigmoid(), gate(1, "f").sigmoid(), gate(2, "o").sigmoid(), gate(3, "c").tanh());
         let c = f * c + i * g;
         (o * c.tanh(), c)
     }

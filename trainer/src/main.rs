@@ -120,6 +120,42 @@ enum Command {
         #[arg(long)]
         checkpoint: Option<PathBuf>,
     },
+    /// Train a seed ensemble of a ranking config and export it as one bundle (one graph: the mean
+    /// of the seeds' per-day z-scored scores). For the model to deploy: a fixed epoch count (chosen
+    /// walk-forward), the last epoch kept, training through `--train-to`.
+    RankingEnsemble {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Bundle name (default: the config's).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_delimiter = ',', required = true)]
+        seeds: Vec<u64>,
+        #[arg(long)]
+        epochs: usize,
+        #[arg(long)]
+        max_train_days: Option<usize>,
+        /// First training day (default: the data's first).
+        #[arg(long)]
+        train_from: Option<trendcast::Date>,
+        /// Last training day: labels past it are not read.
+        #[arg(long)]
+        train_to: trendcast::Date,
+        /// Days the per-epoch figures are logged on and the export's parity is checked on (inside
+        /// the training range for a final model: in-sample, logged only).
+        #[arg(long)]
+        check_from: trendcast::Date,
+        #[arg(long)]
+        check_to: trendcast::Date,
+        #[arg(long)]
+        cpu: bool,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Walk-forward runs of a ranking config: for each test year Y, train on the years before
     /// Y - 1, pick the epoch on Y - 1, score Y once. Runs that finished are skipped; an interrupted
     /// one resumes from its checkpoint.
@@ -275,6 +311,52 @@ fn main() -> Result<()> {
                     "test": summary["test"], "parity_max_abs_diff": parity, "rank_call_seconds": summary["rank_call_seconds"],
                 }))?
             );
+        }
+        Command::RankingEnsemble {
+            config,
+            data,
+            out,
+            name,
+            seeds,
+            epochs,
+            max_train_days,
+            train_from,
+            train_to,
+            check_from,
+            check_to,
+            cpu,
+            threads,
+        } => {
+            let mut cfg = RankingConfig::load(&config)?;
+            cfg.name = name.unwrap_or(cfg.name);
+            cfg.epochs = epochs;
+            cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
+            cfg.threads = threads.unwrap_or(cfg.threads);
+            cfg.select = trendcast_trainer::config::Selection::Last;
+            cfg.validation = trendcast::model::manifest::DateRange { from: check_from, to: check_to };
+            cfg.test = Vec::new();
+            let (dev, why) = device::pick(cpu);
+            eprintln!("device: {why}");
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let data = ranking::Data::new(&universe, &cfg);
+            cfg.train = trendcast::model::manifest::DateRange { from: train_from.unwrap_or(data.panel.calendar[0]), to: train_to };
+            let (mut trained, mut checkpoints) = (Vec::new(), Vec::new());
+            for &seed in &seeds {
+                let cfg = RankingConfig { seed, ..cfg.clone() };
+                let checkpoint = PathBuf::from(format!("target/checkpoints/{}-s{seed}", cfg.name));
+                trained.push(ranking::train(&cfg, &data, dev, Some(&checkpoint))?);
+                checkpoints.push(checkpoint);
+            }
+            let (parity, latency) = ranking::export_ensemble(&trained, &cfg, &data, &out, dev)?;
+            let summary = serde_json::json!({
+                "bundle": out.display().to_string(), "seeds": seeds, "epochs": epochs, "parity_max_abs_diff": parity,
+                "rank_call_seconds": latency, "members": trained.iter().map(|t| &t.summary).collect::<Vec<_>>(),
+            });
+            std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
+            for checkpoint in &checkpoints {
+                std::fs::remove_dir_all(checkpoint)?;
+            }
+            println!("{}", serde_json::json!({"bundle": out, "members": seeds.len(), "parity_max_abs_diff": parity}));
         }
         Command::WalkForward {
             config,

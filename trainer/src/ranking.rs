@@ -24,8 +24,9 @@ use tch::{Device, Kind, Tensor};
 use trendcast::backtest::{BacktestResult, BacktestSpec};
 use trendcast::bars::{Industries, Panel, Universe};
 use trendcast::labels::rank_labels;
-use trendcast::model::export::{RankingExport, write_ranking};
+use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
+use trendcast::model::onnx::LsrIgruEnsemble;
 use trendcast::predict::stock_scores;
 use trendcast::relations::{N_NODE_FEATURES, NodeSet, ranking_inputs};
 
@@ -101,12 +102,19 @@ pub fn block_node_scores(net: &Net, data: &Data, block: &[usize], cfg: &RankingC
 /// The net's scores of the consecutive decision days `days`, one row per day as [`day_scores`]
 /// gives it, computed in blocks.
 pub fn scores_of_days(net: &Net, data: &Data, days: &[usize], cfg: &RankingConfig, device: Device) -> Result<Vec<Vec<f32>>> {
+    let nodes = node_scores_of_days(net, data, days, cfg, device)?;
+    Ok(days.iter().zip(&nodes).map(|(&d, row)| stock_scores(&data.panel, d, row)).collect())
+}
+
+/// The net's node scores (every node of the graph, stocks first) of the consecutive decision days
+/// `days`, one row per day, computed in blocks.
+pub fn node_scores_of_days(net: &Net, data: &Data, days: &[usize], cfg: &RankingConfig, device: Device) -> Result<Vec<Vec<f32>>> {
     let _guard = tch::no_grad_guard();
     let mut out = Vec::with_capacity(days.len());
     for block in days.chunks(EVAL_BLOCK_DAYS) {
         let scores = block_node_scores(net, data, block, cfg, device)?.to_device(Device::Cpu);
-        for (b, &d) in block.iter().enumerate() {
-            out.push(stock_scores(&data.panel, d, &Vec::<f32>::try_from(scores.get(b as i64))?));
+        for b in 0..block.len() {
+            out.push(Vec::<f32>::try_from(scores.get(b as i64))?);
         }
     }
     Ok(out)
@@ -183,6 +191,7 @@ fn selection_value(r: &BacktestResult, select: Selection) -> f64 {
     let v = match select {
         Selection::RankIc => r.metrics.rank_ic,
         Selection::Arr => r.metrics.arr,
+        Selection::Last => unreachable!("the last epoch is chosen by its number"),
     };
     if v.is_finite() { v } else { f64::NEG_INFINITY }
 }
@@ -298,7 +307,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
             "train_score_spread": spread_sum / n_days as f64,
             "seconds": seconds, "input_seconds": input_seconds, "validation_seconds": eval_seconds, "validation": m,
         }));
-        let value = selection_value(&v, cfg.select);
+        let value = if cfg.select == Selection::Last { epoch as f64 } else { selection_value(&v, cfg.select) };
         if best.as_ref().is_none_or(|b: &BestEpoch| value > b.value) {
             best = Some(BestEpoch { epoch, value, validation: serde_json::to_value(m)?, weights: net.snapshot() });
         }
@@ -455,6 +464,61 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
     Ok((worst, serde_json::Value::Object(latency)))
 }
 
+/// Writes the members as one seed-ensemble bundle (the mean of their per-day z-scored node
+/// scores) and checks, as [`export`] does, that tract and ONNX Runtime give tch's ensemble scores
+/// on the last day of `cfg.validation` (within `parity::ENSEMBLE_TOLERANCE`: z-scores).
+pub fn export_ensemble(
+    members: &[Trained],
+    cfg: &RankingConfig,
+    data: &Data,
+    out: &Path,
+    device: Device,
+) -> Result<(f64, serde_json::Value)> {
+    let first = &members.first().context("an ensemble needs members")?.summary;
+    let mut e = RankingExport::new(&cfg.name);
+    e.window = cfg.window;
+    e.target = cfg.target;
+    e.relations = cfg.relations;
+    e.train = serde_json::from_value(first["train_range"].clone())?;
+    e.validation = cfg.validation;
+    e.extra.insert("config".into(), first["config"].clone());
+    e.extra.insert("seeds".into(), members.iter().map(|m| m.summary["config"]["seed"].clone()).collect());
+    e.extra.insert("epochs".into(), members.iter().map(|m| m.summary["best_epoch"].clone()).collect());
+    let graphs = members.iter().map(|m| m.net.export()).collect::<Result<Vec<_>>>()?;
+    write_ranking_ensemble(out, &LsrIgruEnsemble { members: graphs }, &e)?;
+
+    let d = *data.days(&cfg.validation, cfg).last().context("no validation day")?;
+    let mut sum: Option<Vec<f64>> = None;
+    for m in members {
+        let _guard = tch::no_grad_guard();
+        let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
+        let s: Vec<f64> = Vec::<f32>::try_from(m.net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?
+            .into_iter()
+            .map(f64::from)
+            .collect();
+        let n = s.len() as f64;
+        let mean = s.iter().sum::<f64>() / n;
+        let sd = (s.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        let acc = sum.get_or_insert_with(|| vec![0.0; s.len()]);
+        for (a, v) in acc.iter_mut().zip(&s) {
+            *a += (v - mean) / sd;
+        }
+    }
+    let nodes: Vec<f32> = sum.expect("members").iter().map(|v| (v / members.len() as f64) as f32).collect();
+    let want = stock_scores(&data.panel, d, &nodes);
+    let date = data.panel.calendar[d];
+    let mut worst = 0f64;
+    let mut latency = serde_json::Map::new();
+    for m in parity::engines(out)? {
+        let got = m.rank(&data.panel, &data.industries, date)?.scores;
+        let t0 = Instant::now();
+        m.rank(&data.panel, &data.industries, date)?;
+        latency.insert(m.backend().name().into(), json!(t0.elapsed().as_secs_f64()));
+        worst = worst.max(parity::check_within(&m, &format!("ensemble scores vs tch on {date}"), &got, &want, parity::ENSEMBLE_TOLERANCE)?);
+    }
+    Ok((worst, serde_json::Value::Object(latency)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,8 +552,10 @@ mod tests {
         Data::new(&u, &small(EncoderKind::Gcn))
     }
 
-    /// Encoding each day of a block once and gathering the windows gives every day the scores and
-    /// the loss of its own window run through the serving graph's computation (within 1e-5).
+    /// Encoding each day of a block once and sharing it between windows gives every day the
+    /// scores of its own window through the serving graph's computation (the core's f64 reference
+    /// of the ONNX graph, on the inputs `ranking_inputs` builds for that window alone), and the
+    /// loss of those scores (within 1e-5).
     #[test]
     fn a_block_scores_and_loses_as_its_windows_one_by_one() {
         tch::manual_seed(7);
@@ -497,20 +563,21 @@ mod tests {
         for (encoder, loss) in [(EncoderKind::Gcn, RankLoss::Ic), (EncoderKind::Gat, RankLoss::Mse)] {
             let cfg = RankingConfig { loss, ..small(encoder) };
             let net = Net::new(cfg.model.clone(), Device::Cpu).unwrap();
+            let graph = net.export().unwrap();
             let first = cfg.relations.first_day(cfg.window);
             let block: Vec<usize> = (first + 3..first + 10).collect();
             let pred = block_node_scores(&net, &data, &block, &cfg, Device::Cpu).unwrap();
-            assert_eq!(pred.size(), [7, NodeSet::new(&data.panel.tickers, &data.industries).unwrap().n_nodes() as i64]);
             let mut per_window = Vec::new();
             for (b, &d) in block.iter().enumerate() {
-                let (x, long, short, _) = data.inputs(d, cfg.window, &cfg, Device::Cpu).unwrap();
-                let one = net.forward(&x, &long, &short).get(0);
-                let diff = (&one - pred.get(b as i64)).abs().max().double_value(&[]);
+                let inp = ranking_inputs(&data.panel, &data.industries, d, cfg.window, &cfg.relations).unwrap();
+                let want = graph.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, cfg.window, inp.n_nodes);
+                let got = Vec::<f32>::try_from(pred.get(b as i64)).unwrap();
+                assert_eq!(got.len(), inp.n_nodes);
+                let diff = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0f64, f64::max);
                 assert!(diff < 1e-5, "{encoder:?} day {d}: block vs its window {diff}");
-                per_window.push(one);
+                per_window.push(Tensor::from_slice(&want.iter().map(|&v| v as f32).collect::<Vec<_>>()));
             }
             let block_value = block_loss(&pred, &data, &block, loss).unwrap().double_value(&[]);
-            let want = block_loss(&Tensor::stack(&per_window, 0), &data, &block, loss).unwrap().double_value(&[]);
             let by_hand: f64 = block
                 .iter()
                 .zip(&per_window)
@@ -520,8 +587,8 @@ mod tests {
                 })
                 .sum::<f64>()
                 / block.len() as f64;
-            assert!((block_value - want).abs() < 1e-5 && (want - by_hand).abs() < 1e-6, "{block_value} {want} {by_hand}");
-            // The evaluation path (blocks of its own size) gives the per-window scores too.
+            assert!((block_value - by_hand).abs() < 1e-5, "{block_value} vs {by_hand}");
+            // The evaluation path (blocks of its own size) and the one-window call agree too.
             let scores = scores_of_days(&net, &data, &block, &cfg, Device::Cpu).unwrap();
             let one = day_scores(&net, &data, block[4], &cfg, Device::Cpu).unwrap();
             for (a, b) in scores[4].iter().zip(&one) {

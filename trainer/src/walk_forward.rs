@@ -4,8 +4,9 @@
 //! scores of the validation and test days); a folder that has its `run.json` is skipped, and an
 //! interrupted run resumes from its checkpoint, so a sweep spans sessions. The report is computed
 //! from those scores with the core's backtest: every row, seed ensembles (the mean of the seeds'
-//! per-day z-scored scores) and the baselines on the same days, with both portfolio strategies and
-//! with and without costs.
+//! node scores, each z-scored per day over the graph's nodes, as an ensemble graph would compute
+//! it) and the baselines on the same days, with both portfolio strategies and with and without
+//! costs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,13 +81,14 @@ pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out:
             let mut days = data.days(&cfg.validation, &cfg);
             let n_validation = days.len();
             days.extend(data.days(&cfg.test[0], &cfg));
-            let scores = ranking::scores_of_days(&trained.net, data, &days, &cfg, device)?;
+            let scores = ranking::node_scores_of_days(&trained.net, data, &days, &cfg, device)?;
             let bytes: Vec<u8> = scores.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
             std::fs::write(dir.join("scores.f32"), bytes)?;
             let dates: Vec<String> = days.iter().map(|&d| data.panel.calendar[d].to_string()).collect();
             let mut summary = trained.summary;
             summary["scores"] = json!({
-                "file": "scores.f32", "tickers": data.panel.tickers, "validation_dates": dates[..n_validation],
+                "file": "scores.f32", "tickers": data.panel.tickers, "nodes": scores.first().map_or(0, Vec::len),
+                "validation_dates": dates[..n_validation],
                 "test_dates": dates[n_validation..],
             });
             std::fs::write(dir.join("run.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
@@ -96,7 +98,7 @@ pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out:
     Ok(())
 }
 
-/// One run's scores, by panel day: validation and test days.
+/// One run's node scores, by panel day: validation and test days.
 struct RunScores {
     validation: BTreeMap<usize, Vec<f32>>,
     test: BTreeMap<usize, Vec<f32>>,
@@ -111,7 +113,7 @@ fn load_run(dir: &Path, data: &Data) -> Result<RunScores> {
     }
     let bytes = std::fs::read(dir.join("scores.f32"))?;
     let values: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    let n = tickers.len();
+    let n = s["nodes"].as_u64().context("nodes")? as usize;
     let day_of = |text: &serde_json::Value| -> Result<usize> {
         let date = text.as_str().and_then(Date::parse).with_context(|| format!("{}: {text} is not a date", dir.display()))?;
         data.panel.day_index(date).with_context(|| format!("{}: {date} is not a trading day of the data", dir.display()))
@@ -124,7 +126,7 @@ fn load_run(dir: &Path, data: &Data) -> Result<RunScores> {
     Ok(RunScores { validation: take("validation_dates")?, test: take("test_dates")? })
 }
 
-/// Each day's scores z-scored over the stocks that have one, averaged over `members`.
+/// Each day's node scores z-scored over the nodes, averaged over `members`.
 fn ensemble(members: &[&BTreeMap<usize, Vec<f32>>]) -> BTreeMap<usize, Vec<f32>> {
     let zscore = |v: &[f32]| -> Vec<f64> {
         let finite: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|&x| x as f64).collect();
@@ -165,9 +167,13 @@ pub struct YearRow {
     pub test: Vec<Cell>,
 }
 
-fn cells(data: &Data, scores: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
-    let days: Vec<usize> = scores.keys().copied().collect();
-    let rows: Vec<Vec<f32>> = scores.values().cloned().collect();
+/// Days and the stocks' scores (NaN for a stock without a bar) out of node scores by day.
+fn stock_rows(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>) -> (Vec<usize>, Vec<Vec<f32>>) {
+    nodes.iter().map(|(&d, row)| (d, trendcast::predict::stock_scores(&data.panel, d, row))).unzip()
+}
+
+fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
+    let (days, rows) = stock_rows(data, nodes);
     let mut out = Vec::new();
     for &strategy in strategies {
         for &cost_bps in &COSTS_BPS {
@@ -248,9 +254,8 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
     Ok(table)
 }
 
-fn rank_ic(data: &Data, scores: &BTreeMap<usize, Vec<f32>>, top_k: usize) -> Result<f64> {
-    let days: Vec<usize> = scores.keys().copied().collect();
-    let rows: Vec<Vec<f32>> = scores.values().cloned().collect();
+fn rank_ic(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize) -> Result<f64> {
+    let (days, rows) = stock_rows(data, nodes);
     Ok(ranking::backtest_spec(data, &days, &rows, BacktestSpec::top_k(top_k, 0.0))?.metrics.rank_ic)
 }
 

@@ -300,58 +300,9 @@ impl LsrIgru {
 
     /// The ONNX model with the ranking contract's inputs and output.
     pub fn to_onnx(&self, inputs: &[TensorSpec], outputs: &[TensorSpec], metadata: &[(String, String)]) -> Result<ModelProto> {
-        self.check()?;
-        let spec = &self.spec;
-        let window = match inputs.first().and_then(|s| s.shape.first()) {
-            Some(crate::model::manifest::Dim::Fixed(t)) if *t > 0 => *t as usize,
-            _ => {
-                return Err(Error::shape("LSR-IGRU needs the contract's fixed window as the first dimension of `nodes`"));
-            }
-        };
-        let mut w = Writer::default();
-        w.g.i64("axis_last", &[1], &[-1]).i64("idx1", &[1], &[1]);
-        w.g.f32("zero", &[], &[0.0]).f32("one", &[], &[1.0]).f32("masked_logit", &[], &[GAT_MASKED_LOGIT]);
-        let g_long = (spec.use_long).then(|| w.encoder("long", &self.long, spec, "long_rel"));
-        let g_short = (spec.use_short).then(|| w.encoder("short", &self.short, spec, "short_rel"));
-
-        // Recurrent states (and LSTM cells) start at zeros [N, H], N read from the input at run time.
-        let n = w.op("Shape", &["nodes"], vec![]);
-        let n = w.op("Gather", &[&n, "idx1"], vec![Attr::Int("axis", 0)]);
-        let gru: Vec<Vec<(String, String)>> = self.gru.iter().enumerate().map(|(l, layer)| w.recurrent_params(spec, l, layer)).collect();
-        let mut h: Vec<String> = Vec::new();
-        for (l, &units) in spec.gru_sizes.iter().enumerate() {
-            let units_name = format!("{}.{l}.units", spec.cell.name());
-            w.g.i64(&units_name, &[1], &[units as i64]);
-            let shape = w.op("Concat", &[&n, &units_name], vec![Attr::Int("axis", 0)]);
-            h.push(w.op("ConstantOfShape", &[&shape], vec![Attr::Tensor("value", f32_tensor("", &[1], &[0.0]))]));
-        }
-        // The LSTM's cell states, zeros like h.
-        let mut c: Vec<String> = if spec.cell == RecurrentCell::Lstm { h.clone() } else { Vec::new() };
-        for s in 0..window {
-            let idx = format!("step{s}");
-            w.g.i64(&idx, &[], &[s as i64]);
-            let take = |w: &mut Writer, t: &str| w.op("Gather", &[t, &idx], vec![Attr::Int("axis", 0)]);
-            let x_s = spec.use_nodes.then(|| take(&mut w, "nodes"));
-            let rel_s: Vec<String> = [&g_long, &g_short].into_iter().flatten().map(|t| take(&mut w, t)).collect();
-            for (l, params) in gru.iter().enumerate() {
-                let below = if l == 0 { x_s.clone() } else { Some(h[l - 1].clone()) };
-                let parts: Vec<&str> = below.iter().chain(&rel_s).map(String::as_str).collect();
-                let inp = if parts.len() == 1 { parts[0].to_string() } else { w.op("Concat", &parts, vec![Attr::Int("axis", 1)]) };
-                match spec.cell {
-                    RecurrentCell::Gru => h[l] = w.gru_cell(params, &inp, &h[l]),
-                    RecurrentCell::Lstm => (h[l], c[l]) = w.lstm_cell(params, &inp, &h[l], &c[l]),
-                }
-            }
-        }
-        let mut x = h.pop().expect("at least one GRU layer");
-        let hidden = *spec.gru_sizes.last().expect("checked");
-        for (k, (d, (i, o))) in self.head.iter().zip([(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]).enumerate() {
-            let wn = w.param(format!("head.{k}.w"), &[i, o], &d.w);
-            let bn = w.param(format!("head.{k}.b"), &[o], &d.b);
-            let z = w.affine(&x, &wn, &bn);
-            x = w.op("Sigmoid", &[&z], vec![]);
-        }
-        w.g.node("Squeeze", &[&x, "axis_last"], &[outputs[0].name.as_str()], vec![]);
+        let mut w = Writer::for_contract(inputs)?;
+        let scores = w.member(self)?;
+        w.g.node("Squeeze", &[&scores, "axis_last"], &[outputs[0].name.as_str()], vec![]);
         Ok(w.g.finish("trendcast_lsr_igru", inputs, outputs, metadata))
     }
 
@@ -400,6 +351,48 @@ impl LsrIgru {
     }
 }
 
+/// A seed ensemble of LSR-IGRU models in one graph: each member's node scores z-scored over the
+/// nodes (their scales differ from seed to seed), averaged. The members read the same inputs.
+#[derive(Debug, Clone)]
+pub struct LsrIgruEnsemble {
+    pub members: Vec<LsrIgru>,
+}
+
+impl LsrIgruEnsemble {
+    pub fn to_onnx(&self, inputs: &[TensorSpec], outputs: &[TensorSpec], metadata: &[(String, String)]) -> Result<ModelProto> {
+        if self.members.is_empty() {
+            return Err(Error::argument("an ensemble needs at least one member"));
+        }
+        let mut w = Writer::for_contract(inputs)?;
+        let mut z = Vec::new();
+        for (k, m) in self.members.iter().enumerate() {
+            w.prefix = format!("m{k}/");
+            let scores = w.member(m)?;
+            z.push(w.zscore(&scores));
+        }
+        let sum = z.iter().skip(1).fold(z[0].clone(), |acc, x| w.op("Add", &[&acc, x], vec![]));
+        let k = format!("members{}", self.members.len());
+        w.g.f32(&k, &[], &[self.members.len() as f32]);
+        let mean = w.op("Div", &[&sum, &k], vec![]);
+        w.g.node("Squeeze", &[&mean, "axis_last"], &[outputs[0].name.as_str()], vec![]);
+        Ok(w.g.finish("trendcast_lsr_igru_ensemble", inputs, outputs, metadata))
+    }
+
+    /// The same computation in f64, for parity tests (shapes as [`LsrIgru::reference`]).
+    pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
+        let mut sum = vec![0f64; n];
+        for m in &self.members {
+            let s = m.reference(nodes, long, short, t, n);
+            let mean = s.iter().sum::<f64>() / n as f64;
+            let sd = (s.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
+            for (acc, v) in sum.iter_mut().zip(&s) {
+                *acc += (v - mean) / sd;
+            }
+        }
+        sum.into_iter().map(|v| v / self.members.len() as f64).collect()
+    }
+}
+
 /// What `LsrIgru::visit_mut` calls for each parameter: (name, shape, values).
 type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 
@@ -408,9 +401,88 @@ type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 struct Writer {
     g: GraphBuilder,
     next: usize,
+    /// The window: steps of the recurrent layers.
+    window: usize,
+    /// Prepended to parameter names: one member's of an ensemble ("m0/"), empty for one model.
+    prefix: String,
 }
 
 impl Writer {
+    /// A graph for the ranking contract `inputs` (the window is the first dimension of `nodes`),
+    /// with the constants every member shares.
+    fn for_contract(inputs: &[TensorSpec]) -> Result<Writer> {
+        let window = match inputs.first().and_then(|s| s.shape.first()) {
+            Some(crate::model::manifest::Dim::Fixed(t)) if *t > 0 => *t as usize,
+            _ => {
+                return Err(Error::shape("LSR-IGRU needs the contract's fixed window as the first dimension of `nodes`"));
+            }
+        };
+        let mut w = Writer { window, ..Default::default() };
+        w.g.i64("axis_last", &[1], &[-1]).i64("idx1", &[1], &[1]);
+        w.g.f32("zero", &[], &[0.0]).f32("one", &[], &[1.0]).f32("masked_logit", &[], &[GAT_MASKED_LOGIT]);
+        for s in 0..window {
+            w.g.i64(&format!("step{s}"), &[], &[s as i64]);
+        }
+        Ok(w)
+    }
+
+    /// One model's node scores [N, 1] from the graph inputs.
+    fn member(&mut self, model: &LsrIgru) -> Result<String> {
+        model.check()?;
+        let spec = &model.spec;
+        let g_long = (spec.use_long).then(|| self.encoder("long", &model.long, spec, "long_rel"));
+        let g_short = (spec.use_short).then(|| self.encoder("short", &model.short, spec, "short_rel"));
+
+        // Recurrent states (and LSTM cells) start at zeros [N, H], N read from the input at run time.
+        let n = self.op("Shape", &["nodes"], vec![]);
+        let n = self.op("Gather", &[&n, "idx1"], vec![Attr::Int("axis", 0)]);
+        let gru: Vec<Vec<(String, String)>> =
+            model.gru.iter().enumerate().map(|(l, layer)| self.recurrent_params(spec, l, layer)).collect();
+        let mut h: Vec<String> = Vec::new();
+        for (l, &units) in spec.gru_sizes.iter().enumerate() {
+            let units_name = format!("{}{}.{l}.units", self.prefix, spec.cell.name());
+            self.g.i64(&units_name, &[1], &[units as i64]);
+            let shape = self.op("Concat", &[&n, &units_name], vec![Attr::Int("axis", 0)]);
+            h.push(self.op("ConstantOfShape", &[&shape], vec![Attr::Tensor("value", f32_tensor("", &[1], &[0.0]))]));
+        }
+        // The LSTM's cell states, zeros like h.
+        let mut c: Vec<String> = if spec.cell == RecurrentCell::Lstm { h.clone() } else { Vec::new() };
+        for s in 0..self.window {
+            let idx = format!("step{s}");
+            let take = |w: &mut Writer, t: &str| w.op("Gather", &[t, &idx], vec![Attr::Int("axis", 0)]);
+            let x_s = spec.use_nodes.then(|| take(self, "nodes"));
+            let rel_s: Vec<String> = [&g_long, &g_short].into_iter().flatten().map(|t| take(self, t)).collect();
+            for (l, params) in gru.iter().enumerate() {
+                let below = if l == 0 { x_s.clone() } else { Some(h[l - 1].clone()) };
+                let parts: Vec<&str> = below.iter().chain(&rel_s).map(String::as_str).collect();
+                let inp = if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", 1)]) };
+                match spec.cell {
+                    RecurrentCell::Gru => h[l] = self.gru_cell(params, &inp, &h[l]),
+                    RecurrentCell::Lstm => (h[l], c[l]) = self.lstm_cell(params, &inp, &h[l], &c[l]),
+                }
+            }
+        }
+        let mut x = h.pop().expect("at least one GRU layer");
+        let hidden = *spec.gru_sizes.last().expect("checked");
+        for (k, (d, (i, o))) in model.head.iter().zip([(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]).enumerate() {
+            let wn = self.param(format!("head.{k}.w"), &[i, o], &d.w);
+            let bn = self.param(format!("head.{k}.b"), &[o], &d.b);
+            let z = self.affine(&x, &wn, &bn);
+            x = self.op("Sigmoid", &[&z], vec![]);
+        }
+        Ok(x)
+    }
+
+    /// `scores` [N, 1] z-scored over the nodes: (s - mean) / population std.
+    fn zscore(&mut self, scores: &str) -> String {
+        let reduce = |w: &mut Writer, x: &str| w.op("ReduceMean", &[x], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 1)]);
+        let mean = reduce(self, scores);
+        let centred = self.op("Sub", &[scores, &mean], vec![]);
+        let square = self.op("Mul", &[&centred, &centred], vec![]);
+        let var = reduce(self, &square);
+        let sd = self.op("Sqrt", &[&var], vec![]);
+        self.op("Div", &[&centred, &sd], vec![])
+    }
     /// Adds a node with one fresh output and returns the output's name.
     fn op(&mut self, op: &str, inputs: &[&str], attrs: Vec<Attr<'_>>) -> String {
         let out = format!("v{}", self.next);
@@ -419,8 +491,9 @@ impl Writer {
         out
     }
 
-    /// A float constant; returns its name.
+    /// A float constant, named with the member's prefix; returns its name.
     fn param(&mut self, name: String, dims: &[usize], data: &[f32]) -> String {
+        let name = format!("{}{name}", self.prefix);
         self.g.f32(&name, dims, data);
         name
     }

@@ -8,7 +8,8 @@ mod ranking;
 
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{
-    Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruSpec, RecurrentCell, RecurrentLayer, aggregate_first,
+    Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell,
+    RecurrentLayer, aggregate_first,
 };
 pub use ranking::RankingProbe;
 

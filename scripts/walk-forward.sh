@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The ranking walk-forward of models/lsr-igru/REPORT.md: for each test year 2019-2024, every row
+# trains on the years before Y-1, picks its epoch on Y-1 and scores Y once; then the report (rows,
+# seed ensembles, baselines on the same days; both portfolio strategies, 0 and 5 bps) is spliced
+# into the REPORT.md and its figures written to models/lsr-igru/walk-forward.json.
+#
+# Runs that finished are skipped and an interrupted run resumes from its per-epoch checkpoint, so
+# the script can be started again until it is through. The budget is declared here and in the
+# report: EPOCHS epochs of MAX_DAYS training days drawn (in blocks) from all years before Y-1.
+#
+#   scripts/walk-forward.sh                 # all rows, seeds 42-46 (GCN) and 42-44 (ablation I)
+#   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+OUT=${OUT:-target/experiments/walk-forward}
+EPOCHS=${EPOCHS:-6}
+MAX_DAYS=${MAX_DAYS:-500}
+YEARS=${YEARS:-2019-2024}
+ROWS=${ROWS:-"gcn ablation-I"}
+cargo build --release -p trendcast-trainer
+train=(target/release/trendcast-train walk-forward --cpu --threads 1 --years "$YEARS" --out "$OUT"
+       --epochs "$EPOCHS" --max-train-days "$MAX_DAYS")
+for row in $ROWS; do
+  case $row in
+    gcn) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --seeds "${GCN_SEEDS:-42,43,44,45,46}" ;;
+    ablation-I) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --ablation I --seeds "${ABLATION_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I)" >&2; exit 2 ;;
+  esac
+done
+target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
+  --json models/lsr-igru/walk-forward.json
