@@ -214,6 +214,9 @@ enum Command {
         /// Write every figure as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Draw each test year's equity curves (the last strategy, 5 bps per side) into this folder.
+        #[arg(long)]
+        figures: Option<PathBuf>,
     },
 }
 
@@ -388,11 +391,15 @@ fn main() -> Result<()> {
             let row = row.unwrap_or_else(|| cfg.name.clone());
             walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
         }
-        Command::WalkForwardReport { dir, data, top, strategies, report: file, json } => {
+        Command::WalkForwardReport { dir, data, top, strategies, report: file, json, figures } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let data = ranking::Data::new(&universe, &RankingConfig::default());
             let table = walk_forward::report(&dir, &data, top, &strategies)?;
             let md = walk_forward::markdown(&table, &strategies);
+            if let (Some(figures), Some(&last)) = (figures, strategies.last()) {
+                let files = walk_forward::plots(&table, last, ranking::REPORTED_COST_BPS, &figures)?;
+                eprintln!("wrote {} figures into {}", files.len(), figures.display());
+            }
             if let Some(path) = json {
                 std::fs::write(&path, serde_json::to_string_pretty(&table)? + "\n")?;
             }

@@ -156,6 +156,10 @@ pub struct Cell {
     pub strategy: String,
     pub cost_bps: f64,
     pub metrics: Metrics,
+    /// Each decision day's portfolio and benchmark returns (empty for a mean over seeds, which is
+    /// no portfolio): the equity curves.
+    #[serde(skip)]
+    pub daily: Vec<(Date, f64, f64)>,
 }
 
 /// A row of the report in one year: the test year's cells and the validation year's rank IC.
@@ -179,7 +183,8 @@ fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategie
         for &cost_bps in &COSTS_BPS {
             let spec = BacktestSpec { top_k, cost_bps, strategy };
             let r = ranking::backtest_spec(data, &days, &rows, spec)?;
-            out.push(Cell { strategy: strategy.name(), cost_bps, metrics: r.metrics });
+            let daily = r.daily.iter().map(|d| (d.date, d.portfolio, d.benchmark)).collect();
+            out.push(Cell { strategy: strategy.name(), cost_bps, metrics: r.metrics, daily });
         }
     }
     Ok(out)
@@ -221,7 +226,11 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             let n = per_seed.len();
             let validation_rank_ic = per_seed.iter().map(|p| p.0).sum::<f64>() / n as f64;
             let mean_cells: Vec<Cell> = (0..per_seed[0].1.len())
-                .map(|i| Cell { metrics: mean_metrics(per_seed.iter().map(|p| &p.1[i].metrics)), ..per_seed[0].1[i].clone() })
+                .map(|i| Cell {
+                    metrics: mean_metrics(per_seed.iter().map(|p| &p.1[i].metrics)),
+                    daily: Vec::new(),
+                    ..per_seed[0].1[i].clone()
+                })
                 .collect();
             table.entry(name.clone()).or_default().push(YearRow { year, seeds: n, validation_rank_ic, test: mean_cells });
             if n > 1 {
@@ -322,7 +331,7 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
                 "\nTop-k `{s}`, {cost} bps per side: excess ARR over the equal-weighted universe per year, and the mean ± std over years of each metric\n\n"
             );
             md += &format!(
-                "| row | {} | years > 0 | ARR | excess | IC | ICIR | true IR | MDD | turnover |\n|---|{}---|---|---|---|---|---|---|---|\n",
+                "| row | {} | years > 0 | ARR | excess | IC | ICIR | true IR | MDD | turnover | cost drag |\n|---|{}---|---|---|---|---|---|---|---|---|\n",
                 years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
                 "---|".repeat(years.len())
             );
@@ -339,8 +348,11 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
                 let per_year: Vec<String> =
                     years.iter().map(|&y| cell(rows, y, &s, cost).map_or("".into(), |m| format!("{:+.3}", m.excess_arr))).collect();
                 let positive = ms.iter().filter(|m| m.excess_arr > 0.0).count();
+                // What the costs take: ARR without them minus ARR with them, mean over years.
+                let free: Vec<Metrics> = years.iter().filter_map(|&y| cell(rows, y, &s, 0.0)).collect();
+                let drag = mean_std(&free.iter().zip(&ms).map(|(f, m)| f.arr - m.arr).collect::<Vec<_>>()).0;
                 md += &format!(
-                    "| {name} | {} | {positive}/{} | {} | {} | {} | {} | {} | {} | {} |\n",
+                    "| {name} | {} | {positive}/{} | {} | {} | {} | {} | {} | {} | {} | {drag:.3} |\n",
                     per_year.join(" | "),
                     ms.len(),
                     f(|m| m.arr),
@@ -355,13 +367,72 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
             if cost == 0.0 && *strategy == strategies[0] {
                 let (m, sd) = mean_std(&universe);
                 md += &format!(
-                    "| equal-weighted universe (ARR) | {} | | {m:.3} ± {sd:.3} | 0 | | | | | |\n",
+                    "| equal-weighted universe (ARR) | {} | | {m:.3} ± {sd:.3} | 0 | | | | | | |\n",
                     universe.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(" | ")
                 );
             }
         }
     }
     md
+}
+
+/// One PNG per test year under `dir` (`walk-forward-YEAR.png`): the net value of every row that is
+/// one portfolio (ensembles, single-seed rows, baselines) and of the equal-weighted universe, for
+/// `strategy` at `cost_bps`. Returns the files written.
+pub fn plots(table: &BTreeMap<String, Vec<YearRow>>, strategy: Strategy, cost_bps: f64, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let years: std::collections::BTreeSet<i32> = table.values().flatten().map(|r| r.year).collect();
+    let mut files = Vec::new();
+    for year in years {
+        let mut lines: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+        let mut universe = Vec::new();
+        for (name, rows) in table {
+            let Some(c) = rows
+                .iter()
+                .find(|r| r.year == year)
+                .and_then(|r| r.test.iter().find(|c| c.strategy == strategy.name() && c.cost_bps == cost_bps))
+            else {
+                continue;
+            };
+            if c.daily.is_empty() {
+                continue;
+            }
+            let jan1 = Date::from_ymd(year, 1, 1).expect("a valid date").days_since_epoch();
+            let x = |d: &Date| year as f64 + (d.days_since_epoch() - jan1) as f64 / 365.25;
+            let (mut nv, mut b) = (1.0, 1.0);
+            let curve: Vec<(f64, f64)> = c
+                .daily
+                .iter()
+                .map(|(d, r, _)| {
+                    (x(d), {
+                        nv *= 1.0 + r;
+                        nv
+                    })
+                })
+                .collect();
+            if universe.is_empty() {
+                universe = c
+                    .daily
+                    .iter()
+                    .map(|(d, _, r)| {
+                        (x(d), {
+                            b *= 1.0 + r;
+                            b
+                        })
+                    })
+                    .collect();
+            }
+            lines.push((name.clone(), curve));
+        }
+        lines.push(("equal-weighted universe".into(), universe));
+        let series: Vec<trendcast::charts::Series<'_>> =
+            lines.iter().map(|(n, p)| trendcast::charts::Series { name: n, points: p }).collect();
+        let path = dir.join(format!("walk-forward-{year}.png"));
+        let title = format!("{year}: top-k {}, {cost_bps} bps per side (walk-forward test year)", strategy.name());
+        trendcast::charts::line_chart(&path, &title, "year", "net value", &series)?;
+        files.push(path);
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -78,6 +78,9 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
     assert_eq!(table["tiny"][0].seeds, 2);
     let md = walk_forward::markdown(&table, &strategies);
     assert!(md.contains("| tiny ensemble |") && md.contains("`dropout:2`, 5 bps"), "{md}");
+    let figures = walk_forward::plots(&table, strategies[1], 5.0, &out.path().join("figures")).unwrap();
+    assert_eq!(figures.len(), 2);
+    assert!(figures.iter().all(|f| std::fs::metadata(f).unwrap().len() > 10_000), "{figures:?}");
     let secs = started.elapsed().as_secs_f64();
     eprintln!("tiny walk-forward: {secs:.1} s");
     assert!(secs < 120.0, "the CI budget for this test is 2 minutes: {secs:.0} s");
