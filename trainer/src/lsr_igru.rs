@@ -8,6 +8,41 @@ use anyhow::{Context, Result};
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Tensor};
 use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, RecurrentCell, aggregate_first};
+use trendcast::relations::LongTermFactors;
+
+/// A relation matrix as an encoder multiplies by it.
+pub enum Relation {
+    /// [N, N] or [B, T, N, N].
+    Dense(Tensor),
+    /// The long-term matrix as co-memberships (`relations::LongTermFactors`), optionally
+    /// degree-normalised: S (M M^T - E) S h = s * (M (M^T (s * h))) - s^2 e * h, 2 N G products per
+    /// column instead of N^2.
+    Factored { m: Tensor, mt: Tensor, s: Tensor, self_term: Tensor },
+}
+
+impl Relation {
+    /// The factored A_L of `f` on `device`, normalised as `normalize_relation` does when asked.
+    pub fn factored(f: &LongTermFactors, normalize: bool, device: Device) -> Relation {
+        let (n, g) = (f.n_nodes as i64, f.n_groups as i64);
+        let s: Vec<f32> = if normalize { f.inverse_sqrt_degrees().iter().map(|&v| v as f32).collect() } else { vec![1.0; f.n_nodes] };
+        let self_term: Vec<f32> = s.iter().zip(&f.repeated).map(|(s, e)| s * s * e).collect();
+        let m = Tensor::from_slice(&f.memberships).view([n, g]).to_device(device);
+        Relation::Factored {
+            mt: m.transpose(0, 1).contiguous(),
+            m,
+            s: Tensor::from_slice(&s).view([n, 1]).to_device(device),
+            self_term: Tensor::from_slice(&self_term).view([n, 1]).to_device(device),
+        }
+    }
+
+    /// A h for h [.., N, F].
+    fn times(&self, h: &Tensor) -> Tensor {
+        match self {
+            Relation::Dense(a) => a.matmul(h),
+            Relation::Factored { m, mt, s, self_term } => m.matmul(&mt.matmul(&(h * s))) * s - h * self_term,
+        }
+    }
+}
 
 /// The relation encodings of a run of days, [B, D, N, E] for each encoder the model uses.
 pub struct Encoded {
@@ -55,25 +90,26 @@ impl Net {
         x.matmul(self.get(&format!("{name}.w"))) + self.get(&format!("{name}.b"))
     }
 
-    /// [B, T, N, 5] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N].
-    fn encoder(&self, prefix: &str, x: &Tensor, adj: &Tensor) -> Tensor {
-        let n = adj.size()[adj.dim() - 1];
-        let mask =
-            (self.spec.encoder == EncoderKind::Gat).then(|| (adj + Tensor::eye(n, (Kind::Float, adj.device()))).gt(0.0).logical_not());
+    /// [B, T, N, 5] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N] (dense for a GAT, whose
+    /// attention needs every entry).
+    fn encoder(&self, prefix: &str, x: &Tensor, adj: &Relation) -> Tensor {
+        let mask = (self.spec.encoder == EncoderKind::Gat).then(|| {
+            let Relation::Dense(adj) = adj else { panic!("a GAT encoder reads a dense relation matrix") };
+            let n = adj.size()[adj.dim() - 1];
+            (adj + Tensor::eye(n, (Kind::Float, adj.device()))).gt(0.0).logical_not()
+        });
         let mut h = x.shallow_clone();
         for l in 0..self.spec.encoder_sizes.len() {
             let name = format!("{prefix}.{l}");
             let w = self.get(&format!("{name}.w"));
             let b = self.get(&format!("{name}.b"));
+            // M (H W) or (M H) W in the ONNX graph's association order.
             let first = aggregate_first(w.size()[0] as usize, w.size()[1] as usize);
-            // M (H W) in the ONNX graph's association order, so both compute the same floats.
-            let aggregate = |m: &Tensor, h: &Tensor, hw: Option<&Tensor>| match hw {
-                Some(hw) if !first => m.matmul(hw),
-                _ if first => m.matmul(h).matmul(w),
-                _ => m.matmul(&h.matmul(w)),
-            };
             h = match &mask {
-                None => (aggregate(adj, &h, None) + b).tanh(),
+                None => {
+                    let agg = if first { adj.times(&h).matmul(w) } else { adj.times(&h.matmul(w)) };
+                    (agg + b).tanh()
+                }
                 Some(masked) => {
                     let hw = h.matmul(w);
                     let s_self = hw.matmul(&self.get(&format!("{name}.att_self")).unsqueeze(1));
@@ -82,7 +118,8 @@ impl Net {
                     // LeakyReLU with slope < 1 is max(e, slope * e).
                     let e = e.maximum(&(&e * GAT_LEAKY_SLOPE as f64));
                     let att = e.masked_fill(masked, GAT_MASKED_LOGIT as f64).softmax(-1, Kind::Float);
-                    (aggregate(&att, &h, Some(&hw)) + b).elu()
+                    let agg = if first { att.matmul(&h).matmul(w) } else { att.matmul(&hw) };
+                    (agg + b).elu()
                 }
             };
         }
@@ -91,7 +128,7 @@ impl Net {
 
     /// Scores [B, N] of windows given as nodes [B, T, N, 5], long_rel [N, N], short_rel
     /// [B, T, N, N]: each window computed on its own, as the serving graph does.
-    pub fn forward(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Tensor {
+    pub fn forward(&self, x: &Tensor, long: &Relation, short: &Tensor) -> Tensor {
         let (b, t) = (x.size()[0], x.size()[1]);
         let one = |i: i64| self.forward_block(&x.narrow(0, i, 1), long, &short.narrow(0, i, 1), t as usize);
         if b == 1 { one(0) } else { Tensor::cat(&(0..b).map(one).collect::<Vec<_>>(), 0) }
@@ -100,10 +137,10 @@ impl Net {
     /// The relation encodings of days given as nodes [B, D, N, 5], long_rel [N, N], short_rel
     /// [B, D, N, N]. A day's encodings depend on that day's inputs only, not on the window that
     /// holds the day, so consecutive windows can share them.
-    pub fn encode(&self, x: &Tensor, long: &Tensor, short: &Tensor) -> Encoded {
+    pub fn encode(&self, x: &Tensor, long: &Relation, short: &Tensor) -> Encoded {
         Encoded {
             long: self.spec.use_long.then(|| self.encoder("long", x, long)),
-            short: self.spec.use_short.then(|| self.encoder("short", x, short)),
+            short: self.spec.use_short.then(|| self.encoder("short", x, &Relation::Dense(short.shallow_clone()))),
         }
     }
 
@@ -113,7 +150,7 @@ impl Net {
     /// encodings and the recurrent layers' input terms of that day's node features and
     /// encodings. Equal, window for window, to the serving graph on each window (which multiplies
     /// [inputs, state] by one matrix: the same products, summed in another order).
-    pub fn forward_block(&self, x: &Tensor, long: &Tensor, short: &Tensor, window: usize) -> Tensor {
+    pub fn forward_block(&self, x: &Tensor, long: &Relation, short: &Tensor, window: usize) -> Tensor {
         let spec = &self.spec;
         let (days, n) = (x.size()[1], x.size()[2]);
         let windows = days - window as i64 + 1;
@@ -256,7 +293,7 @@ mod tests {
             let xs = Tensor::from_slice(&x).view([1, t as i64, n as i64, 5]);
             let ls = Tensor::from_slice(&long).view([n as i64, n as i64]);
             let ss = Tensor::from_slice(&short).view([1, t as i64, n as i64, n as i64]);
-            let got = Vec::<f32>::try_from(net.forward(&xs, &ls, &ss).flatten(0, -1)).unwrap();
+            let got = Vec::<f32>::try_from(net.forward(&xs, &Relation::Dense(ls), &ss).flatten(0, -1)).unwrap();
             let want = net.export().unwrap().reference(&x, &long, &short, t, n);
             for (g, w) in got.iter().zip(&want) {
                 assert!((*g as f64 - w).abs() < 1e-5, "{:?}: {g} vs {w}", net.spec.encoder);

@@ -350,9 +350,10 @@ fn main() -> Result<()> {
                 trained.push(ranking::train(&cfg, &data, dev, Some(&checkpoint))?);
                 checkpoints.push(checkpoint);
             }
-            let (parity, latency) = ranking::export_ensemble(&trained, &cfg, &data, &out, dev)?;
+            let (parity, tolerance, latency) = ranking::export_ensemble(&trained, &cfg, &data, &out, dev)?;
             let summary = serde_json::json!({
                 "bundle": out.display().to_string(), "seeds": seeds, "epochs": epochs, "parity_max_abs_diff": parity,
+                "parity_tolerance": tolerance,
                 "rank_call_seconds": latency, "members": trained.iter().map(|t| &t.summary).collect::<Vec<_>>(),
             });
             std::fs::write(out.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;

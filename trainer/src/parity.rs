@@ -29,11 +29,13 @@ pub fn check(model: &Model, what: &str, got: &[f32], want: &[f32]) -> Result<f64
     check_within(model, what, got, want, TOLERANCE)
 }
 
-/// The largest difference the gate accepts for a ranking ensemble, whose scores are z-scores (unit
-/// spread): a member's sigmoid scores spread by about 0.005-0.02, so dividing by that spread
-/// multiplies the engines' f32 rounding by 50-200. 1e-4 on a unit spread is still ten to forty
-/// times stricter, relative to the spread, than 1e-5 on one member's scores.
-pub const ENSEMBLE_TOLERANCE: f64 = 1e-4;
+/// The largest difference the gate accepts for a ranking ensemble, whose scores are the mean of
+/// its members' z-scores: `TOLERANCE` on each member's own scores, carried through its division by
+/// that member's spread (`member_spreads`, the population std of its node scores), i.e.
+/// 1e-5 x mean(1 / spread). A member's sigmoid scores spread by 0.001-0.02, so this is 5e-4-1e-5.
+pub fn ensemble_tolerance(member_spreads: &[f64]) -> f64 {
+    TOLERANCE * member_spreads.iter().map(|s| 1.0 / s).sum::<f64>() / member_spreads.len() as f64
+}
 
 /// As [`check`], with the largest accepted difference `tolerance`.
 pub fn check_within(model: &Model, what: &str, got: &[f32], want: &[f32], tolerance: f64) -> Result<f64> {

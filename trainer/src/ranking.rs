@@ -26,13 +26,14 @@ use trendcast::bars::{Industries, Panel, Universe};
 use trendcast::labels::rank_labels;
 use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
+use trendcast::model::onnx::EncoderKind;
 use trendcast::model::onnx::LsrIgruEnsemble;
 use trendcast::predict::stock_scores;
-use trendcast::relations::{N_NODE_FEATURES, NodeSet, ranking_inputs};
+use trendcast::relations::{LongTermFactors, N_NODE_FEATURES, NodeSet, ranking_inputs};
 
 use crate::adam::Adam;
 use crate::config::{RankLoss, RankingConfig, Selection};
-use crate::lsr_igru::Net;
+use crate::lsr_igru::{Net, Relation};
 use crate::parity;
 
 /// The panel of every ticker, its industries and the rank labels (ticker-major like the panel).
@@ -40,13 +41,16 @@ pub struct Data {
     pub panel: Panel,
     pub industries: Industries,
     pub labels: Vec<f64>,
+    /// A_L as co-memberships: the GCN's long-term encoder multiplies by it in factored form.
+    pub long_factors: LongTermFactors,
 }
 
 impl Data {
     pub fn new(universe: &Universe, cfg: &RankingConfig) -> Data {
         let panel = Panel::from_series(&universe.series);
         let labels = rank_labels(&panel, cfg.target);
-        Data { panel, industries: universe.industries.clone(), labels }
+        let nodes = NodeSet::new(&panel.tickers, &universe.industries).expect("every ticker of a loaded universe has its industries");
+        Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels }
     }
 
     /// Decision days in `range` that have a full input window and two trading days after them
@@ -59,12 +63,15 @@ impl Data {
 
     /// The three inputs of the `days` consecutive days ending at `last` (one window when `days` is
     /// the model's window) as tensors with a batch dimension of 1: nodes [1, days, N, 5], A_L
-    /// [N, N], A_S [1, days, N, N]; and the number of nodes.
-    pub fn inputs(&self, last: usize, days: usize, cfg: &RankingConfig, device: Device) -> Result<(Tensor, Tensor, Tensor, usize)> {
+    /// (co-memberships for a GCN, [N, N] for a GAT), A_S [1, days, N, N]; and the number of nodes.
+    pub fn inputs(&self, last: usize, days: usize, cfg: &RankingConfig, device: Device) -> Result<(Tensor, Relation, Tensor, usize)> {
         let inp = ranking_inputs(&self.panel, &self.industries, last, days, &cfg.relations)?;
         let (t, n) = (days as i64, inp.n_nodes as i64);
         let x = Tensor::from_slice(&inp.nodes).view([1, t, n, N_NODE_FEATURES as i64]).to_device(device);
-        let long = Tensor::from_slice(&inp.long_rel).view([n, n]).to_device(device);
+        let long = match cfg.model.encoder {
+            EncoderKind::Gcn => Relation::factored(&self.long_factors, cfg.relations.normalize_relations, device),
+            EncoderKind::Gat => Relation::Dense(Tensor::from_slice(&inp.long_rel).view([n, n]).to_device(device)),
+        };
         let short = Tensor::from_slice(&inp.short_rel).view([1, t, n, n]).to_device(device);
         Ok((x, long, short, inp.n_nodes))
     }
@@ -466,14 +473,15 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
 
 /// Writes the members as one seed-ensemble bundle (the mean of their per-day z-scored node
 /// scores) and checks, as [`export`] does, that tract and ONNX Runtime give tch's ensemble scores
-/// on the last day of `cfg.validation` (within `parity::ENSEMBLE_TOLERANCE`: z-scores).
+/// on the last day of `cfg.validation`, within `parity::ensemble_tolerance` of the members'
+/// spreads. Returns the largest difference, that tolerance and each backend's call latency.
 pub fn export_ensemble(
     members: &[Trained],
     cfg: &RankingConfig,
     data: &Data,
     out: &Path,
     device: Device,
-) -> Result<(f64, serde_json::Value)> {
+) -> Result<(f64, f64, serde_json::Value)> {
     let first = &members.first().context("an ensemble needs members")?.summary;
     let mut e = RankingExport::new(&cfg.name);
     e.window = cfg.window;
@@ -489,6 +497,7 @@ pub fn export_ensemble(
 
     let d = *data.days(&cfg.validation, cfg).last().context("no validation day")?;
     let mut sum: Option<Vec<f64>> = None;
+    let mut spreads = Vec::new();
     for m in members {
         let _guard = tch::no_grad_guard();
         let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
@@ -499,6 +508,7 @@ pub fn export_ensemble(
         let n = s.len() as f64;
         let mean = s.iter().sum::<f64>() / n;
         let sd = (s.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
+        spreads.push(sd);
         let acc = sum.get_or_insert_with(|| vec![0.0; s.len()]);
         for (a, v) in acc.iter_mut().zip(&s) {
             *a += (v - mean) / sd;
@@ -507,6 +517,7 @@ pub fn export_ensemble(
     let nodes: Vec<f32> = sum.expect("members").iter().map(|v| (v / members.len() as f64) as f32).collect();
     let want = stock_scores(&data.panel, d, &nodes);
     let date = data.panel.calendar[d];
+    let tolerance = parity::ensemble_tolerance(&spreads);
     let mut worst = 0f64;
     let mut latency = serde_json::Map::new();
     for m in parity::engines(out)? {
@@ -514,9 +525,9 @@ pub fn export_ensemble(
         let t0 = Instant::now();
         m.rank(&data.panel, &data.industries, date)?;
         latency.insert(m.backend().name().into(), json!(t0.elapsed().as_secs_f64()));
-        worst = worst.max(parity::check_within(&m, &format!("ensemble scores vs tch on {date}"), &got, &want, parity::ENSEMBLE_TOLERANCE)?);
+        worst = worst.max(parity::check_within(&m, &format!("ensemble scores vs tch on {date}"), &got, &want, tolerance)?);
     }
-    Ok((worst, serde_json::Value::Object(latency)))
+    Ok((worst, tolerance, serde_json::Value::Object(latency)))
 }
 
 #[cfg(test)]
@@ -524,7 +535,7 @@ mod tests {
     use super::*;
     use trendcast::Date;
     use trendcast::bars::synthetic::{SyntheticSpec, generate};
-    use trendcast::model::onnx::{EncoderKind, LsrIgruSpec};
+    use trendcast::model::onnx::LsrIgruSpec;
     use trendcast::relations::NodeFeatures;
 
     fn small(encoder: EncoderKind) -> RankingConfig {

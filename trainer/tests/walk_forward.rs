@@ -105,8 +105,8 @@ fn a_seed_ensemble_exports_as_one_bundle_and_ranks_on_both_backends() {
         [3, 4, 5].iter().map(|&seed| ranking::train(&RankingConfig { seed, ..cfg.clone() }, &data, device, None).unwrap()).collect();
     assert!(members.iter().all(|m| m.summary["best_epoch"] == 2), "the last epoch is kept");
     let dir = tempfile::tempdir().unwrap();
-    let (diff, _) = ranking::export_ensemble(&members, &cfg, &data, dir.path(), device).unwrap();
-    assert!(diff < trendcast_trainer::parity::ENSEMBLE_TOLERANCE, "{diff}");
+    let (diff, tolerance, _) = ranking::export_ensemble(&members, &cfg, &data, dir.path(), device).unwrap();
+    assert!(diff <= tolerance && diff < 1e-3, "{diff} {tolerance}");
     let panel = trendcast::bars::Panel::from_series(&u.series);
     let date = *panel.calendar.last().unwrap();
     let mut answers = Vec::new();
@@ -128,6 +128,6 @@ fn a_seed_ensemble_exports_as_one_bundle_and_ranks_on_both_backends() {
     }
     if let [a, b] = &answers[..] {
         let worst = a.iter().zip(b).filter(|(x, _)| x.is_finite()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
-        assert!(worst < 1e-4, "tract vs ort: {worst}");
+        assert!((worst as f64) < 2.0 * tolerance, "tract vs ort: {worst}");
     }
 }
