@@ -115,6 +115,7 @@ fn python_package_passes_pytest() {
         .env("TRENDCAST_CLI", env!("CARGO_BIN_EXE_trendcast"))
         .env("TRENDCAST_TEST_DIRECTION_MODEL", f.path("direction"))
         .env("TRENDCAST_TEST_RANKING_MODEL", f.path("ranking"))
+        .env("TRENDCAST_TEST_SHIPPED_MODELS", root().join("models"))
         .env("TRENDCAST_TEST_DATA", f.path("data"))
         .env("TRENDCAST_TEST_REQUIRE", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1"));

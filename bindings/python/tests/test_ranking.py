@@ -1,10 +1,14 @@
 """The ranking call, and the Python answers against the command line's on the same bundle and bars."""
 
 import json
+import os
 import subprocess
 
 import numpy as np
 import pytest
+
+import trendcast
+from conftest import ort_library
 
 
 def cli_json_lines(cli, *args):
@@ -71,3 +75,43 @@ def test_ranking_matches_the_cli(ranker, frame, industries, cli, ranking_dir, da
     assert out["date"] == day and iso(r.date) == day and out["scored"] == len(r.order)
     assert [r.tickers[k] for k in r.order] == [e["ticker"] for e in out["top"]]
     np.testing.assert_allclose(r.scores[r.order], [e["score"] for e in out["top"]], rtol=0, atol=1e-6)
+
+
+def shipped_ranking_bundles():
+    """The ranking bundles under models/ (TRENDCAST_TEST_SHIPPED_MODELS), by directory."""
+    root = os.environ.get("TRENDCAST_TEST_SHIPPED_MODELS")
+    if not root:
+        return []
+    out = []
+    for name in sorted(os.listdir(root)):
+        manifest = os.path.join(root, name, "manifest.json")
+        if os.path.exists(manifest):
+            with open(manifest) as f:
+                if json.load(f)["kind"] == "ranking":
+                    out.append(os.path.join(root, name))
+    return out
+
+
+@pytest.mark.parametrize("bundle", shipped_ranking_bundles() or [pytest.param(None, marks=pytest.mark.skip)])
+def test_shipped_ranking_bundles_rank_on_both_backends_as_the_cli(bundle, frame, industries, cli, data_dir):
+    """Every shipped ranking bundle (a seed ensemble among them) through Python on tract and ONNX
+    Runtime, against `trendcast rank` on the same bars."""
+    day = sorted(frame["date"].unique())[-1]
+    sectors = {t: v[0] for t, v in industries.items()}
+    subs = {t: v[1] for t, v in industries.items()}
+    with trendcast.Model(bundle, backend="tract") as m:
+        r = m.rank(frame, sectors, subs)
+    (out,) = cli_json_lines(cli, "rank", "--model", bundle, "--data", data_dir, "--date", day, "--top", "1000",
+                            "--backend", "tract")
+    assert out["scored"] == len(r.order) > 0 and iso(r.date) == day
+    assert [r.tickers[k] for k in r.order] == [e["ticker"] for e in out["top"]]
+    np.testing.assert_allclose(r.scores[r.order], [e["score"] for e in out["top"]], rtol=0, atol=1e-6)
+    if ort_library() is None:
+        assert os.environ.get("TRENDCAST_TEST_REQUIRE") != "1" or not os.environ.get("TRENDCAST_ORT_LIB"), "ORT missing"
+        return
+    with trendcast.Model(bundle, backend="ort", ort_library=ort_library()) as m:
+        assert m.backend == "ort"
+        o = m.rank(frame, sectors, subs)
+    # An ensemble's scores are z-scores (unit spread): the engines' f32 rounding shows at 1e-4.
+    np.testing.assert_allclose(o.scores, r.scores, rtol=0, atol=5e-4)
+    assert np.isnan(o.scores).tolist() == np.isnan(r.scores).tolist()
