@@ -159,3 +159,52 @@ fn rank_and_backtest_run_the_shipped_ranking_bundle_on_both_backends() {
         assert!(v["metrics"]["rank_ic"].as_f64().unwrap().is_finite(), "{name}: {out}");
     }
 }
+
+/// Inputs that used to give an empty or absurd answer with exit 0 are refused with a message that
+/// names the problem: a day without bars, a ranking model given to `direction`, an evaluation or
+/// backtest range without samples or backwards, a cost that is not a sane cost, an unknown
+/// strategy. Every case is run and every failure reported.
+#[test]
+fn commands_refuse_ranges_days_models_and_costs_that_give_no_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 200, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let (m, ranking) = (model.to_str().unwrap(), common::native::root().join("models/lsr-igru"));
+    let r = ranking.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        // 2022-01-01 is a Saturday: the generated market trades on weekdays only.
+        (&["direction", "--model", m, "--date", "2022-01-01", "--backend", "tract"], "no stock has a bar on 2022-01-01"),
+        (&["direction", "--model", m, "--date", "2030-01-02", "--backend", "tract"], "not a trading day of the data"),
+        (&["direction", "--model", r, "--date", "2022-02-01", "--backend", "tract"], "needs a direction model"),
+        (&["eval", "--model", m, "--from", "2003-01-01", "--to", "2009-12-31", "--backend", "tract"], "no samples from 2003-01-01"),
+        (&["eval", "--model", m, "--from", "2022-02-01", "--to", "2021-12-31", "--backend", "tract"], "is after --to"),
+        (&["backtest", "--baseline", "reversal", "--from", "2022-02-01", "--to", "2021-12-31"], "is after --to"),
+        (&["backtest", "--baseline", "reversal", "--from", "2030-01-01", "--to", "2030-12-31"], "no decision day from 2030-01-01"),
+        (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps", "NaN"], "bps per side"),
+        (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps=-1"], "bps per side"),
+        (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps", "1e6"], "bps per side"),
+        (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--strategy", "dropout:0"], "dropout:N"),
+    ];
+    let mut failures = Vec::new();
+    for (args, says) in cases {
+        let (ok, out, err) = trendcast(args, &data);
+        if ok || !err.contains(says) {
+            failures.push(format!("{args:?}: exit ok {ok}, stdout {out:?}, stderr {err:?} (expected a failure saying {says:?})"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The turnover-limited strategy runs and trades less than the daily rebalance.
+    let turnover = |strategy: &str| {
+        let (ok, out, err) =
+            trendcast(&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--strategy", strategy], &data);
+        assert!(ok, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["strategy"], strategy);
+        v["metrics"]["turnover"].as_f64().unwrap()
+    };
+    let (every_day, limited) = (turnover("rebalance"), turnover("dropout:1"));
+    assert!(limited < every_day && limited < 0.2, "{limited} vs {every_day}");
+}

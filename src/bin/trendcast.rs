@@ -290,6 +290,9 @@ fn market_for(m: &Model, universe: &[BarSeries]) -> Result<Option<Market>, Error
 /// The direction call, given the market when the model reads it.
 fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, tickers: &[String]) -> Result<(), Error> {
     let m = open(model, backend)?;
+    if m.kind() != ModelKind::Direction {
+        return Err(Error::WrongKind { what: format!("direction needs a direction model; {} is a {:?} model", model.display(), m.kind()) });
+    }
     // A model with market features needs the whole universe, whichever tickers are asked for.
     let load_all = tickers.is_empty() || m.manifest().reads_market();
     let opts = LoadOptions { tickers: (!load_all).then(|| tickers.iter().cloned().collect()) };
@@ -301,14 +304,38 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
         }
     }
     let stocks = stocks_on(&u, date, tickers);
-    // One call per stock, so that a stock with too little history is reported, not fatal.
+    if stocks.is_empty() {
+        let span = data_span(&u);
+        return Err(Error::InvalidArgument {
+            what: format!("no stock has a bar on {date} (not a trading day of the data, which runs {span})"),
+        });
+    }
+    // One call per stock, so that a stock with too little history is reported, not fatal; but a
+    // run that answers for no stock at all is an error.
+    let mut answered = 0;
     for (ticker, bars) in &stocks {
         match m.direction_given(std::slice::from_ref(bars), market.as_ref()) {
-            Ok(p) => say!("{}", direction_line(ticker, date, &p[0])),
+            Ok(p) => {
+                say!("{}", direction_line(ticker, date, &p[0]));
+                answered += 1;
+            }
             Err(e) => eprintln!("{ticker}: {e}"),
         }
     }
+    if answered == 0 {
+        return Err(Error::InvalidArgument { what: format!("no stock could be predicted on {date} (each reason is above)") });
+    }
     Ok(())
+}
+
+/// "FIRST to LAST" of the bars loaded, for messages.
+fn data_span(u: &Universe) -> String {
+    let first = u.series.iter().filter_map(|s| s.dates.first()).min();
+    let last = u.series.iter().filter_map(|s| s.dates.last()).max();
+    match (first, last) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "nowhere: no bars".into(),
+    }
 }
 
 fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendKind) -> Result<Value, Error> {
@@ -338,6 +365,14 @@ fn backtest_cmd(
     let last = panel.calendar.partition_point(|&d| d <= to).saturating_sub(1);
     // The last decision needs the opens of the next two trading days.
     let last = last.min(panel.n_days().saturating_sub(3));
+    if from > to {
+        return Err(Error::InvalidArgument { what: format!("--from {from} is after --to {to}") });
+    }
+    if first > last || panel.n_days() < 3 {
+        return Err(Error::InvalidArgument {
+            what: format!("no decision day from {from} to {to} with two trading days after it (the data runs {})", data_span(&u)),
+        });
+    }
     let (name, result) = match (model, baseline) {
         (Some(dir), _) => {
             let m = open(dir, backend)?;
@@ -403,6 +438,9 @@ fn info_cmd(model: &Path, backend: BackendKind) -> Result<Value, Error> {
 }
 
 fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKind) -> Result<Value, Error> {
+    if from > to {
+        return Err(Error::InvalidArgument { what: format!("--from {from} is after --to {to}") });
+    }
     let m = open(model, backend)?;
     let label = match m.manifest().label {
         trendcast::model::manifest::LabelSpec::Direction(l) => l,
@@ -451,6 +489,14 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
         flush(&mut batch, &mut truth)?;
     }
     let s = confusion.scores();
+    if s.samples == 0 {
+        return Err(Error::InvalidArgument {
+            what: format!(
+                "no samples from {from} to {to}: no day in that range has a full window and a label (the data runs {})",
+                data_span(&u)
+            ),
+        });
+    }
     Ok(json!({
         "model": m.manifest().name, "backend": m.backend().name(), "from": from.to_string(), "to": to.to_string(),
         "samples": s.samples, "macro_f1": s.macro_f1, "accuracy": s.accuracy,
