@@ -39,7 +39,16 @@ impl Relation {
     fn times(&self, h: &Tensor) -> Tensor {
         match self {
             Relation::Dense(a) => a.matmul(h),
-            Relation::Factored { m, mt, s, self_term } => m.matmul(&mt.matmul(&(h * s))) * s - h * self_term,
+            Relation::Factored { m, mt, s, self_term } => {
+                // [.., N, F] -> [N, .. x F]: two plain matrix products instead of a batch of small
+                // ones (a 2-D left operand is broadcast, not folded, by matmul).
+                let dims = h.size();
+                let n = dims[dims.len() - 2];
+                let wide = (h * s).movedim(-2, 0);
+                let folded = wide.reshape([n, -1]);
+                let product = m.matmul(&mt.matmul(&folded)).reshape(wide.size()).movedim(0, -2);
+                product * s - h * self_term
+            }
         }
     }
 }
