@@ -73,9 +73,16 @@ pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out:
                 eprintln!("walk-forward {row} {year} seed {seed}: done, skipped");
                 continue;
             }
+            std::fs::create_dir_all(&dir)?;
+            let Some(_lock) = RunLock::take(&dir)? else {
+                eprintln!("walk-forward {row} {year} seed {seed}: another process is training it, skipped");
+                continue;
+            };
+            if dir.join("run.json").exists() {
+                continue; // finished by another process meanwhile
+            }
             let cfg = year_config(base, plan, year, seed, data_start);
             eprintln!("walk-forward {row} {year} seed {seed}: train {} to {}, validation {}", cfg.train.from, cfg.train.to, year - 1);
-            std::fs::create_dir_all(&dir)?;
             let checkpoint = dir.join("checkpoint");
             let trained = ranking::train(&cfg, data, device, Some(&checkpoint))?;
             let mut days = data.days(&cfg.validation, &cfg);
@@ -96,6 +103,41 @@ pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out:
         }
     }
     Ok(())
+}
+
+/// A run folder held by one process (`lock` holds its pid), so that several processes can share a
+/// sweep's runs; a lock whose process is gone (a killed session) is taken over. Released on drop.
+struct RunLock(PathBuf);
+
+impl RunLock {
+    fn take(dir: &Path) -> Result<Option<RunLock>> {
+        let path = dir.join("lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    writeln!(f, "{}", std::process::id())?;
+                    return Ok(Some(RunLock(path)));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
+                    let alive = !pid.trim().is_empty() && Path::new("/proc").join(pid.trim()).exists();
+                    if alive {
+                        return Ok(None);
+                    }
+                    std::fs::remove_file(&path)?; // its process is gone
+                }
+                Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for RunLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// One run's node scores, by panel day: validation and test days.
@@ -452,6 +494,18 @@ mod tests {
         assert_eq!(c.seed, 7);
         let rolling = year_config(&base, &Plan { train_years: Some(4), ..plan }, 2021, 7, start);
         assert_eq!(rolling.train.from, Date::parse("2016-01-01").unwrap());
+    }
+
+    #[test]
+    fn a_run_is_held_by_one_live_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = RunLock::take(dir.path()).unwrap().expect("free");
+        assert!(RunLock::take(dir.path()).unwrap().is_none(), "held by this live process");
+        drop(held);
+        assert!(!dir.path().join("lock").exists());
+        // A lock left by a process that is gone is taken over.
+        std::fs::write(dir.path().join("lock"), "4000000000\n").unwrap();
+        assert!(RunLock::take(dir.path()).unwrap().is_some());
     }
 
     #[test]
