@@ -72,15 +72,19 @@ pub enum RankTarget {
     CloseT1ToT3,
     /// open_{t+2} / open_{t+1} - 1: exactly what the buy-hold-sell backtest earns.
     OpenT1ToT2,
+    /// open_{t+6} / open_{t+1} - 1: five days of the returns the backtest earns, a slower label
+    /// for a slower (turnover-limited) portfolio.
+    OpenT1ToT6,
 }
 
 impl RankTarget {
-    /// Trading days after the decision day that the label reads up to (3 or 2): a training split
-    /// that must not see the next split drops its last `horizon` days.
+    /// Trading days after the decision day that the label reads up to (3, 2 or 6): a training
+    /// split that must not see the next split drops its last `horizon` days.
     pub fn horizon(self) -> usize {
         match self {
             RankTarget::CloseT1ToT3 => 3,
             RankTarget::OpenT1ToT2 => 2,
+            RankTarget::OpenT1ToT6 => 6,
         }
     }
 
@@ -88,7 +92,7 @@ impl RankTarget {
     pub fn forward_return(self, panel: &Panel, k: usize, d: usize) -> f64 {
         let series = match self {
             RankTarget::CloseT1ToT3 => panel.close_of(k),
-            RankTarget::OpenT1ToT2 => panel.open_of(k),
+            RankTarget::OpenT1ToT2 | RankTarget::OpenT1ToT6 => panel.open_of(k),
         };
         match (series.get(d + 1), series.get(d + self.horizon())) {
             (Some(x), Some(y)) => y / x - 1.0,
@@ -158,5 +162,17 @@ mod tests {
         // Day 0: opens of day 1 -> day 2: A +10%, B -10%, C +10%.
         assert_eq!([r[0], r[nd], r[2 * nd]], [2.5 / 3.0, 1.0 / 3.0, 2.5 / 3.0]);
         assert!(r[2].is_nan() && r[3].is_nan());
+    }
+
+    /// The 5-day label reads the opens of t+1 and t+6, and is undefined where t+6 is past the end.
+    #[test]
+    fn the_five_day_label_spans_the_opens_of_t_plus_1_to_t_plus_6() {
+        let dates = crate::bars::synthetic::business_days(Date::parse("2022-01-03").unwrap(), 8);
+        let open: Vec<f64> = (0..8).map(|i| 10.0 + i as f64).collect();
+        let s = BarSeries::new("A", dates, open.clone(), open.iter().map(|o| o * 2.0).collect(), open.clone(), open.clone(), vec![1.0; 8]);
+        let p = Panel::from_series(&[s.unwrap()]);
+        assert_eq!(RankTarget::OpenT1ToT6.horizon(), 6);
+        assert_eq!(RankTarget::OpenT1ToT6.forward_return(&p, 0, 1), open[7] / open[2] - 1.0);
+        assert!(RankTarget::OpenT1ToT6.forward_return(&p, 0, 2).is_nan());
     }
 }

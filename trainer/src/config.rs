@@ -102,6 +102,10 @@ pub enum RankLoss {
     /// Minus the Pearson correlation of the scores with the label: blind to the scores' level and
     /// scale, so the net cannot settle on predicting the label's mean for every stock.
     Ic,
+    /// RankNet over every pair of the day's stocks with different labels: log(1 + exp(-(z_i -
+    /// z_j))) where stock i's label is the higher, z the scores z-scored over the day (blind to
+    /// level and scale, as the IC loss).
+    Pairwise,
 }
 
 /// An LSR-IGRU experiment (shared/specs/lsr-igru.md). Defaults: the paper's model and training,

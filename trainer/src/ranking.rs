@@ -157,6 +157,16 @@ fn day_loss(pred: &Tensor, y: &Tensor, loss: RankLoss) -> Tensor {
             let denom = ((&p * &p).sum(Kind::Float) * (&t * &t).sum(Kind::Float) + 1e-12).sqrt();
             -(p * t).sum(Kind::Float) / denom
         }
+        RankLoss::Pairwise => {
+            let z = (pred - pred.mean(Kind::Float)) / (pred.std(false) + 1e-8);
+            // [i, j]: z_i - z_j, and whether stock i's label is above stock j's.
+            let dz = z.unsqueeze(1) - z.unsqueeze(0);
+            let above = y.unsqueeze(1).gt_tensor(&y.unsqueeze(0));
+            if above.any().int64_value(&[]) == 0 {
+                return (z * 0.0).sum(Kind::Float); // one label for all: no pair to order
+            }
+            (-dz).softplus().masked_select(&above).mean(Kind::Float)
+        }
     }
 }
 
@@ -635,7 +645,7 @@ mod tests {
     }
 
     #[test]
-    fn ic_loss_is_minus_the_correlation_whatever_the_scores_level_and_scale() {
+    fn losses_follow_their_definitions_whatever_the_scores_level_and_scale() {
         let y = Tensor::from_slice(&[0.0f32, 0.25, 0.5, 0.75, 1.0]);
         let perfect = Tensor::from_slice(&[10.0f32, 10.1, 10.2, 10.3, 10.4]);
         let reversed = Tensor::from_slice(&[0.9f32, 0.7, 0.5, 0.3, 0.1]);
@@ -646,5 +656,13 @@ mod tests {
         // MSE: the plain mean of squared errors.
         let mse = day_loss(&Tensor::from_slice(&[0.5f32; 5]), &y, RankLoss::Mse).double_value(&[]);
         assert!((mse - 0.125).abs() < 1e-6, "{mse}");
+        // Pairwise: the right order costs less than the reverse, whatever the scores' scale.
+        let pairwise = |p: &Tensor| day_loss(p, &y, RankLoss::Pairwise).double_value(&[]);
+        let (good, bad) = (pairwise(&perfect), pairwise(&reversed));
+        assert!(good < 0.45 && bad > 1.2, "{good} {bad}");
+        assert!((pairwise(&(&perfect * 1000.0)) - good).abs() < 1e-4, "scale-free");
+        // By hand for two stocks in the right order: z = (-1, 1), one pair, log(1 + e^-2).
+        let two = day_loss(&Tensor::from_slice(&[0.1f32, 0.3]), &Tensor::from_slice(&[0.0f32, 1.0]), RankLoss::Pairwise);
+        assert!((two.double_value(&[]) - (1.0f64 + (-2.0f64).exp()).ln()).abs() < 1e-5);
     }
 }
