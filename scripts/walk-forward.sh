@@ -29,4 +29,4 @@ for row in $ROWS; do
   esac
 done
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
-  --json models/lsr-igru/walk-forward.json --figures models/lsr-igru/figures
+  --json models/lsr-igru/walk-forward.json --figures models/lsr-igru/figures --strategies rebalance,dropout:1,dropout:2

@@ -204,12 +204,14 @@ pub struct Cell {
     pub daily: Vec<(Date, f64, f64)>,
 }
 
-/// A row of the report in one year: the test year's cells and the validation year's rank IC.
+/// A row of the report in one year: the test year's cells, and the validation year's (Y - 1) on
+/// which a choice between rows or strategies may be made.
 #[derive(Debug, Clone, Serialize)]
 pub struct YearRow {
     pub year: i32,
     pub seeds: usize,
     pub validation_rank_ic: f64,
+    pub validation: Vec<Cell>,
     pub test: Vec<Cell>,
 }
 
@@ -263,25 +265,35 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             // Per seed, then the mean over seeds of every metric.
             let per_seed = runs
                 .iter()
-                .map(|r| Ok((rank_ic(data, &r.validation, top_k)?, cells(data, &r.test, top_k, strategies)?)))
+                .map(|r| Ok((cells(data, &r.validation, top_k, strategies)?, cells(data, &r.test, top_k, strategies)?)))
                 .collect::<Result<Vec<_>>>()?;
             let n = per_seed.len();
-            let validation_rank_ic = per_seed.iter().map(|p| p.0).sum::<f64>() / n as f64;
-            let mean_cells: Vec<Cell> = (0..per_seed[0].1.len())
-                .map(|i| Cell {
-                    metrics: mean_metrics(per_seed.iter().map(|p| &p.1[i].metrics)),
-                    daily: Vec::new(),
-                    ..per_seed[0].1[i].clone()
-                })
-                .collect();
-            table.entry(name.clone()).or_default().push(YearRow { year, seeds: n, validation_rank_ic, test: mean_cells });
+            let mean_of = |pick: fn(&(Vec<Cell>, Vec<Cell>)) -> &Vec<Cell>| -> Vec<Cell> {
+                (0..pick(&per_seed[0]).len())
+                    .map(|i| Cell {
+                        metrics: mean_metrics(per_seed.iter().map(|p| &pick(p)[i].metrics)),
+                        daily: Vec::new(),
+                        ..pick(&per_seed[0])[i].clone()
+                    })
+                    .collect()
+            };
+            let validation = mean_of(|p| &p.0);
+            table.entry(name.clone()).or_default().push(YearRow {
+                year,
+                seeds: n,
+                validation_rank_ic: validation[0].metrics.rank_ic,
+                validation,
+                test: mean_of(|p| &p.1),
+            });
             if n > 1 {
                 let val = ensemble(&runs.iter().map(|r| &r.validation).collect::<Vec<_>>());
                 let test = ensemble(&runs.iter().map(|r| &r.test).collect::<Vec<_>>());
+                let validation = cells(data, &val, top_k, strategies)?;
                 table.entry(format!("{name} ensemble")).or_default().push(YearRow {
                     year,
                     seeds: n,
-                    validation_rank_ic: rank_ic(data, &val, top_k)?,
+                    validation_rank_ic: validation[0].metrics.rank_ic,
+                    validation,
                     test: cells(data, &test, top_k, strategies)?,
                 });
             }
@@ -294,20 +306,17 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             ("baseline: momentum 20d", &|d| momentum_scores(&data.panel, d, 20)),
         ] {
             let of = |days: &[usize]| days.iter().map(|&d| (d, score(d))).collect::<BTreeMap<_, _>>();
+            let validation = cells(data, &of(validation), top_k, strategies)?;
             table.entry(name.into()).or_default().push(YearRow {
                 year: *year,
                 seeds: 0,
-                validation_rank_ic: rank_ic(data, &of(validation), top_k)?,
+                validation_rank_ic: validation[0].metrics.rank_ic,
+                validation,
                 test: cells(data, &of(test), top_k, strategies)?,
             });
         }
     }
     Ok(table)
-}
-
-fn rank_ic(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize) -> Result<f64> {
-    let (days, rows) = stock_rows(data, nodes);
-    Ok(ranking::backtest_spec(data, &days, &rows, BacktestSpec::top_k(top_k, 0.0))?.metrics.rank_ic)
 }
 
 /// The mean of each metric over seeds' results.
@@ -345,9 +354,10 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy]) -> String {
     let years: Vec<i32> = table.values().flatten().map(|r| r.year).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let mut md = String::new();
+    let find =
+        |cells: &[Cell], strategy: &str, cost: f64| cells.iter().find(|c| c.strategy == strategy && c.cost_bps == cost).map(|c| c.metrics);
     let cell = |rows: &[YearRow], year: i32, strategy: &str, cost: f64| -> Option<Metrics> {
-        let r = rows.iter().find(|r| r.year == year)?;
-        r.test.iter().find(|c| c.strategy == strategy && c.cost_bps == cost).map(|c| c.metrics)
+        find(&rows.iter().find(|r| r.year == year)?.test, strategy, cost)
     };
     // Rank IC by year (the same for every strategy and cost), with the validation years' mean.
     md +=
@@ -370,10 +380,10 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
         for cost in COSTS_BPS {
             let s = strategy.name();
             md += &format!(
-                "\nTop-k `{s}`, {cost} bps per side: excess ARR over the equal-weighted universe per year, and the mean ± std over years of each metric\n\n"
+                "\nTop-k `{s}`, {cost} bps per side: excess ARR over the equal-weighted universe per test year (and its mean over the validation years), and the mean ± std over test years of each metric\n\n"
             );
             md += &format!(
-                "| row | {} | years > 0 | ARR | excess | IC | ICIR | true IR | MDD | turnover | cost drag |\n|---|{}---|---|---|---|---|---|---|---|---|\n",
+                "| row | validation excess | {} | years > 0 | ARR | excess | IC | ICIR | true IR | MDD | turnover | cost drag |\n|---|---|{}---|---|---|---|---|---|---|---|---|\n",
                 years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
                 "---|".repeat(years.len())
             );
@@ -393,8 +403,11 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
                 // What the costs take: ARR without them minus ARR with them, mean over years.
                 let free: Vec<Metrics> = years.iter().filter_map(|&y| cell(rows, y, &s, 0.0)).collect();
                 let drag = mean_std(&free.iter().zip(&ms).map(|(f, m)| f.arr - m.arr).collect::<Vec<_>>()).0;
+                // The same portfolio on the validation years: what a choice of strategy may use.
+                let val: Vec<f64> = rows.iter().filter_map(|r| find(&r.validation, &s, cost)).map(|m| m.excess_arr).collect();
                 md += &format!(
-                    "| {name} | {} | {positive}/{} | {} | {} | {} | {} | {} | {} | {} | {drag:.3} |\n",
+                    "| {name} | {:+.3} | {} | {positive}/{} | {} | {} | {} | {} | {} | {} | {} | {drag:.3} |\n",
+                    mean_std(&val).0,
                     per_year.join(" | "),
                     ms.len(),
                     f(|m| m.arr),
@@ -409,7 +422,7 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
             if cost == 0.0 && *strategy == strategies[0] {
                 let (m, sd) = mean_std(&universe);
                 md += &format!(
-                    "| equal-weighted universe (ARR) | {} | | {m:.3} ± {sd:.3} | 0 | | | | | | |\n",
+                    "| equal-weighted universe (ARR) | | {} | | {m:.3} ± {sd:.3} | 0 | | | | | | |\n",
                     universe.iter().map(|a| format!("{a:.3}")).collect::<Vec<_>>().join(" | ")
                 );
             }
