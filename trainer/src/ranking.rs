@@ -502,6 +502,16 @@ pub fn export_ensemble(
     e.extra.insert("config".into(), first["config"].clone());
     e.extra.insert("seeds".into(), members.iter().map(|m| m.summary["config"]["seed"].clone()).collect());
     e.extra.insert("epochs".into(), members.iter().map(|m| m.summary["best_epoch"].clone()).collect());
+    if cfg.select == Selection::Last {
+        // A model for deployment: nothing was chosen on `validation`, which may lie inside the
+        // training range.
+        e.extra.insert(
+            "selection".into(),
+            json!(
+                "the last epoch of a count chosen walk-forward; the validation range was only logged (it may lie inside the training range)"
+            ),
+        );
+    }
     let graphs = members.iter().map(|m| m.net.export()).collect::<Result<Vec<_>>>()?;
     write_ranking_ensemble(out, &LsrIgruEnsemble { members: graphs }, &e)?;
 
