@@ -2,6 +2,8 @@
 # Backtests the shipped ranking bundle, the BLSW-style momentum and the 1-day reversal baselines through the CLI on the
 # validation year (2022) and both test years (2023, 2024), without and with a 5 bps cost per side,
 # draws the equity curves, and rebuilds the table of models/lsr-igru/REPORT.md.
+# The shipped ensemble is trained through 2024: its rows for 2022-2024 are in-sample. The
+# out-of-sample evaluation of the ranking model is the walk-forward (scripts/walk-forward.sh).
 #   scripts/ranking-report.sh [DATA_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
