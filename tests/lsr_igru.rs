@@ -95,9 +95,9 @@ fn seed_ensembles_match_the_reference_on_both_backends() {
     let worst = served_equal_reference("ensemble", tmp.path(), false, tolerance, |x, l, s, t, n| ensemble.reference(x, l, s, t, n));
     assert!(worst > 0.0 && worst < tolerance, "{worst} vs {tolerance}");
     let got = ensemble.reference(&inp.nodes, &inp.long_rel, &inp.short_rel, 15, n);
-    for i in 0..n {
+    for (i, g) in got.iter().enumerate() {
         let want = each.iter().map(|v| z(v, i)).sum::<f64>() / 3.0;
-        assert!((got[i] - want).abs() < 1e-9, "node {i}: {} vs {want}", got[i]);
+        assert!((g - want).abs() < 1e-9, "node {i}: {g} vs {want}");
     }
     assert!(write_ranking_ensemble(tmp.path(), &LsrIgruEnsemble { members: vec![] }, &RankingExport::new("empty")).is_err());
 }

@@ -215,6 +215,9 @@ pub struct YearRow {
     pub test: Vec<Cell>,
 }
 
+/// One seed's cells on the validation year and on the test year.
+type SeedCells = (Vec<Cell>, Vec<Cell>);
+
 /// Days and the stocks' scores (NaN for a stock without a bar) out of node scores by day.
 fn stock_rows(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>) -> (Vec<usize>, Vec<Vec<f32>>) {
     nodes.iter().map(|(&d, row)| (d, trendcast::predict::stock_scores(&data.panel, d, row))).unzip()
@@ -268,7 +271,7 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
                 .map(|r| Ok((cells(data, &r.validation, top_k, strategies)?, cells(data, &r.test, top_k, strategies)?)))
                 .collect::<Result<Vec<_>>>()?;
             let n = per_seed.len();
-            let mean_of = |pick: fn(&(Vec<Cell>, Vec<Cell>)) -> &Vec<Cell>| -> Vec<Cell> {
+            let mean_of = |pick: fn(&SeedCells) -> &Vec<Cell>| -> Vec<Cell> {
                 (0..pick(&per_seed[0]).len())
                     .map(|i| Cell {
                         metrics: mean_metrics(per_seed.iter().map(|p| &pick(p)[i].metrics)),
