@@ -124,19 +124,25 @@ enum Command {
     /// of the seeds' per-day z-scored scores). For the model to deploy: a fixed epoch count (chosen
     /// walk-forward), the last epoch kept, training through `--train-to`.
     RankingEnsemble {
+        /// The members' config (trainer/configs/lsr-igru-*.toml).
         #[arg(long)]
         config: PathBuf,
+        /// The data set: bars_*.csv and industries.csv.
         #[arg(long, default_value = "../shared/data/sp500")]
         data: PathBuf,
+        /// Bundle directory to write.
         #[arg(long)]
         out: PathBuf,
         /// Bundle name (default: the config's).
         #[arg(long)]
         name: Option<String>,
+        /// The members' seeds, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         seeds: Vec<u64>,
+        /// Epochs per member; the last is kept (choose the count walk-forward).
         #[arg(long)]
         epochs: usize,
+        /// Override the config's training days per epoch, drawn in blocks (0: all).
         #[arg(long)]
         max_train_days: Option<usize>,
         /// First training day (default: the data's first).
@@ -145,14 +151,17 @@ enum Command {
         /// Last training day: labels past it are not read.
         #[arg(long)]
         train_to: trendcast::Date,
-        /// Days the per-epoch figures are logged on and the export's parity is checked on (inside
-        /// the training range for a final model: in-sample, logged only).
+        /// First of the days the per-epoch figures are logged on and the export's parity is
+        /// checked on (inside the training range for a final model: in-sample, logged only).
         #[arg(long)]
         check_from: trendcast::Date,
+        /// Last of those days.
         #[arg(long)]
         check_to: trendcast::Date,
+        /// Train on the CPU even where CUDA is available.
         #[arg(long)]
         cpu: bool,
+        /// Override the config's libtorch threads.
         #[arg(long)]
         threads: Option<usize>,
     },
@@ -160,8 +169,10 @@ enum Command {
     /// Y - 1, pick the epoch on Y - 1, score Y once. Runs that finished are skipped; an interrupted
     /// one resumes from its checkpoint.
     WalkForward {
+        /// The row's config (trainer/configs/lsr-igru-*.toml).
         #[arg(long)]
         config: PathBuf,
+        /// The data set: bars_*.csv and industries.csv.
         #[arg(long, default_value = "../shared/data/sp500")]
         data: PathBuf,
         /// Folder of the runs: OUT/ROW/YEAR/sSEED.
@@ -183,12 +194,16 @@ enum Command {
         /// The row's name in the report (default: the config's name, with its ablation).
         #[arg(long)]
         row: Option<String>,
+        /// Train on the CPU even where CUDA is available.
         #[arg(long)]
         cpu: bool,
+        /// Override the config's epochs (each run keeps the best on its validation year).
         #[arg(long)]
         epochs: Option<usize>,
+        /// Override the config's training days per epoch, drawn in blocks (0: all).
         #[arg(long)]
         max_train_days: Option<usize>,
+        /// Override the config's libtorch threads.
         #[arg(long)]
         threads: Option<usize>,
         /// Train the config's ablation keeping PARTS ("I" is the GRU on node features alone).
@@ -198,10 +213,13 @@ enum Command {
     /// The walk-forward report from the runs under a folder: every row, seed ensembles and the
     /// baselines on the same days, per year and as mean ± std over years.
     WalkForwardReport {
+        /// The runs' folder (as `walk-forward --out`).
         #[arg(long, default_value = "target/experiments/walk-forward")]
         dir: PathBuf,
+        /// The data set the runs were scored on.
         #[arg(long, default_value = "../shared/data/sp500")]
         data: PathBuf,
+        /// Stocks held.
         #[arg(long, default_value_t = 10)]
         top: usize,
         /// Portfolio strategies, comma-separated: "rebalance", "dropout:N".
@@ -218,6 +236,25 @@ enum Command {
         #[arg(long)]
         figures: Option<PathBuf>,
     },
+}
+
+/// A ranking config with the command line's overrides (None: the config's own value) and, when
+/// asked, turned into an ablation.
+fn ranking_config(
+    path: &std::path::Path,
+    epochs: Option<usize>,
+    max_train_days: Option<usize>,
+    threads: Option<usize>,
+    ablation: Option<&str>,
+) -> Result<RankingConfig> {
+    let mut cfg = RankingConfig::load(path)?;
+    cfg.epochs = epochs.unwrap_or(cfg.epochs);
+    cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
+    cfg.threads = threads.unwrap_or(cfg.threads);
+    if let Some(parts) = ablation {
+        cfg.keep_only(parts)?;
+    }
+    Ok(cfg)
 }
 
 /// "2019-2024" (inclusive) or "2019,2021".
@@ -285,14 +322,8 @@ fn main() -> Result<()> {
             print!("{text}");
         }
         Command::Ranking { config, data, out, cpu, epochs, max_train_days, seed, threads, ablation, checkpoint } => {
-            let mut cfg = RankingConfig::load(&config)?;
-            cfg.epochs = epochs.unwrap_or(cfg.epochs);
-            cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
+            let mut cfg = ranking_config(&config, epochs, max_train_days, threads, ablation.as_deref())?;
             cfg.seed = seed.unwrap_or(cfg.seed);
-            cfg.threads = threads.unwrap_or(cfg.threads);
-            if let Some(parts) = ablation {
-                cfg.keep_only(&parts)?;
-            }
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
@@ -330,11 +361,8 @@ fn main() -> Result<()> {
             cpu,
             threads,
         } => {
-            let mut cfg = RankingConfig::load(&config)?;
+            let mut cfg = ranking_config(&config, Some(epochs), max_train_days, threads, None)?;
             cfg.name = name.unwrap_or(cfg.name);
-            cfg.epochs = epochs;
-            cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
-            cfg.threads = threads.unwrap_or(cfg.threads);
             cfg.select = trendcast_trainer::config::Selection::Last;
             cfg.validation = trendcast::model::manifest::DateRange { from: check_from, to: check_to };
             cfg.test = Vec::new();
@@ -377,13 +405,7 @@ fn main() -> Result<()> {
             threads,
             ablation,
         } => {
-            let mut cfg = RankingConfig::load(&config)?;
-            cfg.epochs = epochs.unwrap_or(cfg.epochs);
-            cfg.max_train_days = max_train_days.unwrap_or(cfg.max_train_days);
-            cfg.threads = threads.unwrap_or(cfg.threads);
-            if let Some(parts) = ablation {
-                cfg.keep_only(&parts)?;
-            }
+            let cfg = ranking_config(&config, epochs, max_train_days, threads, ablation.as_deref())?;
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;

@@ -454,12 +454,7 @@ impl Checkpoint {
 /// otherwise. Returns the largest difference and the ranking-call latency of each backend.
 pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, device: Device) -> Result<(f64, serde_json::Value)> {
     let s = &trained.summary;
-    let mut e = RankingExport::new(&cfg.name);
-    e.window = cfg.window;
-    e.target = cfg.target;
-    e.relations = cfg.relations;
-    e.train = serde_json::from_value(s["train_range"].clone())?;
-    e.validation = cfg.validation;
+    let mut e = contract(cfg, s)?;
     for k in ["config", "best_epoch", "selected_by", "train_days", "validation", "test", "device"] {
         e.extra.insert(k.into(), s[k].clone());
     }
@@ -467,6 +462,24 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
 
     let d = *data.days(&cfg.validation, cfg).last().expect("checked in train");
     let want = day_scores(&trained.net, data, d, cfg, device)?;
+    rank_parity(out, data, d, &want, parity::TOLERANCE, "scores")
+}
+
+/// The bundle contract of a run of `cfg` whose training summary is `summary`.
+fn contract(cfg: &RankingConfig, summary: &serde_json::Value) -> Result<RankingExport> {
+    let mut e = RankingExport::new(&cfg.name);
+    e.window = cfg.window;
+    e.target = cfg.target;
+    e.relations = cfg.relations;
+    e.train = serde_json::from_value(summary["train_range"].clone())?;
+    e.validation = cfg.validation;
+    Ok(e)
+}
+
+/// The parity gate of a written ranking bundle: on each engine, its scores of panel day `d` must
+/// lie within `tolerance` of tch's `want`. Returns the largest difference and each engine's
+/// latency of a warm call.
+fn rank_parity(out: &Path, data: &Data, d: usize, want: &[f32], tolerance: f64, what: &str) -> Result<(f64, serde_json::Value)> {
     let date = data.panel.calendar[d];
     let mut worst = 0f64;
     let mut latency = serde_json::Map::new();
@@ -476,7 +489,7 @@ pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, d
         let t0 = Instant::now();
         m.rank(&data.panel, &data.industries, date)?;
         latency.insert(m.backend().name().into(), json!(t0.elapsed().as_secs_f64()));
-        worst = worst.max(parity::check(&m, &format!("scores vs tch on {date}"), &got, &want)?);
+        worst = worst.max(parity::check_within(&m, &format!("{what} vs tch on {date}"), &got, want, tolerance)?);
     }
     Ok((worst, serde_json::Value::Object(latency)))
 }
@@ -493,12 +506,7 @@ pub fn export_ensemble(
     device: Device,
 ) -> Result<(f64, f64, serde_json::Value)> {
     let first = &members.first().context("an ensemble needs members")?.summary;
-    let mut e = RankingExport::new(&cfg.name);
-    e.window = cfg.window;
-    e.target = cfg.target;
-    e.relations = cfg.relations;
-    e.train = serde_json::from_value(first["train_range"].clone())?;
-    e.validation = cfg.validation;
+    let mut e = contract(cfg, first)?;
     e.extra.insert("config".into(), first["config"].clone());
     e.extra.insert("seeds".into(), members.iter().map(|m| m.summary["config"]["seed"].clone()).collect());
     e.extra.insert("epochs".into(), members.iter().map(|m| m.summary["best_epoch"].clone()).collect());
@@ -536,18 +544,9 @@ pub fn export_ensemble(
     }
     let nodes: Vec<f32> = sum.expect("members").iter().map(|v| (v / members.len() as f64) as f32).collect();
     let want = stock_scores(&data.panel, d, &nodes);
-    let date = data.panel.calendar[d];
     let tolerance = parity::ensemble_tolerance(&spreads);
-    let mut worst = 0f64;
-    let mut latency = serde_json::Map::new();
-    for m in parity::engines(out)? {
-        let got = m.rank(&data.panel, &data.industries, date)?.scores;
-        let t0 = Instant::now();
-        m.rank(&data.panel, &data.industries, date)?;
-        latency.insert(m.backend().name().into(), json!(t0.elapsed().as_secs_f64()));
-        worst = worst.max(parity::check_within(&m, &format!("ensemble scores vs tch on {date}"), &got, &want, tolerance)?);
-    }
-    Ok((worst, tolerance, serde_json::Value::Object(latency)))
+    let (worst, latency) = rank_parity(out, data, d, &want, tolerance, "ensemble scores")?;
+    Ok((worst, tolerance, latency))
 }
 
 #[cfg(test)]

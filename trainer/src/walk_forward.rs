@@ -457,28 +457,22 @@ pub fn plots(table: &BTreeMap<String, Vec<YearRow>>, strategy: Strategy, cost_bp
             }
             let jan1 = Date::from_ymd(year, 1, 1).expect("a valid date").days_since_epoch();
             let x = |d: &Date| year as f64 + (d.days_since_epoch() - jan1) as f64 / 365.25;
-            let (mut nv, mut b) = (1.0, 1.0);
-            let curve: Vec<(f64, f64)> = c
-                .daily
-                .iter()
-                .map(|(d, r, _)| {
-                    (x(d), {
-                        nv *= 1.0 + r;
-                        nv
-                    })
-                })
-                .collect();
-            if universe.is_empty() {
-                universe = c
-                    .daily
+            // Net values: each day's return compounded, at the decision day's date.
+            let compound = |pick: fn(&(Date, f64, f64)) -> f64| -> Vec<(f64, f64)> {
+                let mut nv = 1.0;
+                c.daily
                     .iter()
-                    .map(|(d, _, r)| {
-                        (x(d), {
-                            b *= 1.0 + r;
-                            b
+                    .map(|r| {
+                        (x(&r.0), {
+                            nv *= 1.0 + pick(r);
+                            nv
                         })
                     })
-                    .collect();
+                    .collect()
+            };
+            let curve = compound(|r| r.1);
+            if universe.is_empty() {
+                universe = compound(|r| r.2);
             }
             lines.push((name.clone(), curve));
         }
