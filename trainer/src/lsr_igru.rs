@@ -182,11 +182,13 @@ impl Net {
                 .map(|g| {
                     let b = self.get(&format!("{layer}.b_{g}"));
                     let (w_in, _) = self.gate_weights(&layer, g);
-                    let skip = if l == 0 { 0 } else { below_width };
+                    // The rows of this day's inputs: all for the first layer, past the layer
+                    // underneath's for the others.
+                    let w_day = w_in.narrow(0, below_width, w_in.size()[0] - below_width);
                     match inputs.len() {
                         0 => b.view([1, 1, -1]).expand([days, n, b.size()[0]], false),
-                        1 => inputs[0].matmul(&w_in.narrow(0, skip, w_in.size()[0] - skip)) + b,
-                        _ => Tensor::cat(&inputs, -1).matmul(&w_in.narrow(0, skip, w_in.size()[0] - skip)) + b,
+                        1 => inputs[0].matmul(&w_day) + b,
+                        _ => Tensor::cat(&inputs, -1).matmul(&w_day) + b,
                     }
                 })
                 .collect()

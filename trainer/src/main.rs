@@ -327,7 +327,7 @@ fn main() -> Result<()> {
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &cfg);
+            let data = ranking::Data::new(&universe, &cfg)?;
             let out = out.unwrap_or_else(|| PathBuf::from("models").join(&cfg.name));
             let checkpoint = checkpoint.unwrap_or_else(|| PathBuf::from(format!("target/checkpoints/{}-s{}", cfg.name, cfg.seed)));
             let trained = ranking::train(&cfg, &data, dev, Some(&checkpoint))?;
@@ -369,7 +369,7 @@ fn main() -> Result<()> {
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &cfg);
+            let data = ranking::Data::new(&universe, &cfg)?;
             cfg.train = trendcast::model::manifest::DateRange { from: train_from.unwrap_or(data.panel.calendar[0]), to: train_to };
             let (mut trained, mut checkpoints) = (Vec::new(), Vec::new());
             for &seed in &seeds {
@@ -409,14 +409,14 @@ fn main() -> Result<()> {
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &cfg);
+            let data = ranking::Data::new(&universe, &cfg)?;
             let plan = walk_forward::Plan { years: parse_years(&years).map_err(anyhow::Error::msg)?, seeds, train_from, train_years };
             let row = row.unwrap_or_else(|| cfg.name.clone());
             walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
         }
         Command::WalkForwardReport { dir, data, top, strategies, report: file, json, figures } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &RankingConfig::default());
+            let data = ranking::Data::new(&universe, &RankingConfig::default())?;
             let table = walk_forward::report(&dir, &data, top, &strategies)?;
             let md = walk_forward::markdown(&table, &strategies);
             if let (Some(figures), Some(&last)) = (figures, strategies.last()) {

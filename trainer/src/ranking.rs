@@ -27,7 +27,7 @@ use trendcast::labels::rank_labels;
 use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
 use trendcast::model::onnx::EncoderKind;
-use trendcast::model::onnx::LsrIgruEnsemble;
+use trendcast::model::onnx::{LsrIgruEnsemble, combine_zscores, mean_and_spread};
 use trendcast::predict::stock_scores;
 use trendcast::relations::{LongTermFactors, N_NODE_FEATURES, NodeSet, ranking_inputs};
 
@@ -46,11 +46,12 @@ pub struct Data {
 }
 
 impl Data {
-    pub fn new(universe: &Universe, cfg: &RankingConfig) -> Data {
+    /// Fails when a ticker is not in the industry table.
+    pub fn new(universe: &Universe, cfg: &RankingConfig) -> Result<Data> {
         let panel = Panel::from_series(&universe.series);
         let labels = rank_labels(&panel, cfg.target);
-        let nodes = NodeSet::new(&panel.tickers, &universe.industries).expect("every ticker of a loaded universe has its industries");
-        Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels }
+        let nodes = NodeSet::new(&panel.tickers, &universe.industries)?;
+        Ok(Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels })
     }
 
     /// Decision days in `range` that have a full input window and two trading days after them
@@ -248,7 +249,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
         cfg.model.use_long,
         cfg.model.use_short,
         train_days.len(),
-        NodeSet::new(&data.panel.tickers, &data.industries)?.n_nodes(),
+        data.long_factors.n_nodes,
     );
 
     // Blocks of consecutive days (the training days are consecutive panel days).
@@ -524,25 +525,17 @@ pub fn export_ensemble(
     write_ranking_ensemble(out, &LsrIgruEnsemble { members: graphs }, &e)?;
 
     let d = *data.days(&cfg.validation, cfg).last().context("no validation day")?;
-    let mut sum: Option<Vec<f64>> = None;
-    let mut spreads = Vec::new();
-    for m in members {
-        let _guard = tch::no_grad_guard();
-        let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
-        let s: Vec<f64> = Vec::<f32>::try_from(m.net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?
-            .into_iter()
-            .map(f64::from)
-            .collect();
-        let n = s.len() as f64;
-        let mean = s.iter().sum::<f64>() / n;
-        let sd = (s.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-        spreads.push(sd);
-        let acc = sum.get_or_insert_with(|| vec![0.0; s.len()]);
-        for (a, v) in acc.iter_mut().zip(&s) {
-            *a += (v - mean) / sd;
-        }
-    }
-    let nodes: Vec<f32> = sum.expect("members").iter().map(|v| (v / members.len() as f64) as f32).collect();
+    let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
+    let each = members
+        .iter()
+        .map(|m| {
+            let _guard = tch::no_grad_guard();
+            let s = Vec::<f32>::try_from(m.net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?;
+            Ok(s.into_iter().map(f64::from).collect())
+        })
+        .collect::<Result<Vec<Vec<f64>>>>()?;
+    let spreads: Vec<f64> = each.iter().map(|s| mean_and_spread(s).1).collect();
+    let nodes: Vec<f32> = combine_zscores(&each).into_iter().map(|v| v as f32).collect();
     let want = stock_scores(&data.panel, d, &nodes);
     let tolerance = parity::ensemble_tolerance(&spreads);
     let (worst, latency) = rank_parity(out, data, d, &want, tolerance, "ensemble scores")?;
@@ -579,7 +572,7 @@ mod tests {
     fn market(days: usize) -> Data {
         let u =
             generate(&SyntheticSpec { days, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 5, ..Default::default() });
-        Data::new(&u, &small(EncoderKind::Gcn))
+        Data::new(&u, &small(EncoderKind::Gcn)).unwrap()
     }
 
     /// Encoding each day of a block once and sharing it between windows gives every day the

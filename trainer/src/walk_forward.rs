@@ -18,6 +18,7 @@ use tch::Device;
 use trendcast::Date;
 use trendcast::backtest::{BacktestSpec, Metrics, Strategy, momentum_scores, reversal_scores};
 use trendcast::model::manifest::DateRange;
+use trendcast::model::onnx::combine_zscores;
 
 use crate::config::RankingConfig;
 use crate::ranking::{self, Data};
@@ -168,25 +169,16 @@ fn load_run(dir: &Path, data: &Data) -> Result<RunScores> {
     Ok(RunScores { validation: take("validation_dates")?, test: take("test_dates")? })
 }
 
-/// Each day's node scores z-scored over the nodes, averaged over `members`.
+/// Each day's node scores of `members` combined as the ensemble graph combines them
+/// (`combine_zscores`).
 fn ensemble(members: &[&BTreeMap<usize, Vec<f32>>]) -> BTreeMap<usize, Vec<f32>> {
-    let zscore = |v: &[f32]| -> Vec<f64> {
-        let finite: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|&x| x as f64).collect();
-        let m = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
-        let sd = (finite.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / finite.len().max(1) as f64).sqrt();
-        v.iter().map(|&x| if sd > 0.0 { (x as f64 - m) / sd } else { 0.0 * x as f64 }).collect()
-    };
-    let mut out = BTreeMap::new();
-    for (&d, first) in members[0] {
-        let mut sum = vec![0f64; first.len()];
-        for m in members {
-            for (s, z) in sum.iter_mut().zip(zscore(&m[&d])) {
-                *s += z;
-            }
-        }
-        out.insert(d, sum.into_iter().map(|s| (s / members.len() as f64) as f32).collect());
-    }
-    out
+    members[0]
+        .keys()
+        .map(|&d| {
+            let day: Vec<Vec<f64>> = members.iter().map(|m| m[&d].iter().map(|&v| f64::from(v)).collect()).collect();
+            (d, combine_zscores(&day).into_iter().map(|v| v as f32).collect())
+        })
+        .collect()
 }
 
 /// The cost levels of the report: free, and 5 bps per side.
@@ -210,9 +202,16 @@ pub struct Cell {
 pub struct YearRow {
     pub year: i32,
     pub seeds: usize,
-    pub validation_rank_ic: f64,
     pub validation: Vec<Cell>,
     pub test: Vec<Cell>,
+}
+
+impl YearRow {
+    /// The validation year's rank IC (the same in every cell: it does not depend on the
+    /// portfolio).
+    pub fn validation_rank_ic(&self) -> f64 {
+        self.validation[0].metrics.rank_ic
+    }
 }
 
 /// One seed's cells on the validation year and on the test year.
@@ -242,8 +241,7 @@ fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategie
 /// baseline, each with one entry per year.
 pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) -> Result<BTreeMap<String, Vec<YearRow>>> {
     let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
-    let mut all_years = std::collections::BTreeSet::new();
-    let mut test_days: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    let mut days_of_year: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for row in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
         let row = row?.path();
         let name = row.file_name().context("a row folder")?.to_string_lossy().into_owned();
@@ -263,8 +261,9 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             if runs.is_empty() {
                 continue;
             }
-            all_years.insert(year);
-            test_days.entry(year).or_insert_with(|| (runs[0].validation.keys().copied().collect(), runs[0].test.keys().copied().collect()));
+            days_of_year
+                .entry(year)
+                .or_insert_with(|| (runs[0].validation.keys().copied().collect(), runs[0].test.keys().copied().collect()));
             // Per seed, then the mean over seeds of every metric.
             let per_seed = runs
                 .iter()
@@ -281,13 +280,7 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
                     .collect()
             };
             let validation = mean_of(|p| &p.0);
-            table.entry(name.clone()).or_default().push(YearRow {
-                year,
-                seeds: n,
-                validation_rank_ic: validation[0].metrics.rank_ic,
-                validation,
-                test: mean_of(|p| &p.1),
-            });
+            table.entry(name.clone()).or_default().push(YearRow { year, seeds: n, validation, test: mean_of(|p| &p.1) });
             if n > 1 {
                 let val = ensemble(&runs.iter().map(|r| &r.validation).collect::<Vec<_>>());
                 let test = ensemble(&runs.iter().map(|r| &r.test).collect::<Vec<_>>());
@@ -295,7 +288,6 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
                 table.entry(format!("{name} ensemble")).or_default().push(YearRow {
                     year,
                     seeds: n,
-                    validation_rank_ic: validation[0].metrics.rank_ic,
                     validation,
                     test: cells(data, &test, top_k, strategies)?,
                 });
@@ -303,7 +295,7 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
         }
     }
     // The baselines on the same days.
-    for (year, (validation, test)) in &test_days {
+    for (year, (validation, test)) in &days_of_year {
         for (name, score) in [
             ("baseline: reversal 1d", &(|d| reversal_scores(&data.panel, d)) as &dyn Fn(usize) -> Vec<f32>),
             ("baseline: momentum 20d", &|d| momentum_scores(&data.panel, d, 20)),
@@ -313,7 +305,6 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             table.entry(name.into()).or_default().push(YearRow {
                 year: *year,
                 seeds: 0,
-                validation_rank_ic: validation[0].metrics.rank_ic,
                 validation,
                 test: cells(data, &of(test), top_k, strategies)?,
             });
@@ -374,7 +365,7 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
         let first = strategies[0].name();
         let v: Vec<f64> = years.iter().filter_map(|&y| cell(rows, y, &first, 0.0)).map(|m| m.rank_ic).collect();
         let (m, s) = mean_std(&v);
-        let val = mean_std(&rows.iter().map(|r| r.validation_rank_ic).collect::<Vec<_>>()).0;
+        let val = mean_std(&rows.iter().map(|r| r.validation_rank_ic()).collect::<Vec<_>>()).0;
         let per_year: Vec<String> =
             years.iter().map(|&y| cell(rows, y, &first, 0.0).map_or("".into(), |m| format!("{:.4}", m.rank_ic))).collect();
         md += &format!("| {name} | {} | {val:.4} | {} | {m:.4} ± {s:.4} |\n", rows[0].seeds, per_year.join(" | "));

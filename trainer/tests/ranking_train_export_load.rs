@@ -31,7 +31,7 @@ fn train_export_and_rank_on_both_backends() {
         select: Selection::Arr,
         ..Default::default()
     };
-    let data = ranking::Data::new(&u, &cfg);
+    let data = ranking::Data::new(&u, &cfg).unwrap();
     let (device, _) = trendcast_trainer::device::pick(true);
     let trained = ranking::train(&cfg, &data, device, None).unwrap();
     let s = &trained.summary;

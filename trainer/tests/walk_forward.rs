@@ -40,7 +40,7 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
         ..Default::default()
     });
     let cfg = config();
-    let data = ranking::Data::new(&u, &cfg);
+    let data = ranking::Data::new(&u, &cfg).unwrap();
     let (device, _) = trendcast_trainer::device::pick(true);
     let plan = walk_forward::Plan { years: vec![2019, 2020], seeds: vec![1, 2], train_from: None, train_years: None };
     let out = tempfile::tempdir().unwrap();
@@ -99,7 +99,7 @@ fn a_seed_ensemble_exports_as_one_bundle_and_ranks_on_both_backends() {
         epochs: 2,
         ..config()
     };
-    let data = ranking::Data::new(&u, &cfg);
+    let data = ranking::Data::new(&u, &cfg).unwrap();
     let (device, _) = trendcast_trainer::device::pick(true);
     let members: Vec<ranking::Trained> =
         [3, 4, 5].iter().map(|&seed| ranking::train(&RankingConfig { seed, ..cfg.clone() }, &data, device, None).unwrap()).collect();

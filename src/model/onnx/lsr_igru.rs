@@ -380,17 +380,31 @@ impl LsrIgruEnsemble {
 
     /// The same computation in f64, for parity tests (shapes as [`LsrIgru::reference`]).
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
-        let mut sum = vec![0f64; n];
-        for m in &self.members {
-            let s = m.reference(nodes, long, short, t, n);
-            let mean = s.iter().sum::<f64>() / n as f64;
-            let sd = (s.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
-            for (acc, v) in sum.iter_mut().zip(&s) {
-                *acc += (v - mean) / sd;
-            }
-        }
-        sum.into_iter().map(|v| v / self.members.len() as f64).collect()
+        let members: Vec<Vec<f64>> = self.members.iter().map(|m| m.reference(nodes, long, short, t, n)).collect();
+        combine_zscores(&members)
     }
+}
+
+/// A score vector's mean and population standard deviation over its finite entries (NaN when it
+/// has none): the spread an ensemble divides a member's scores by.
+pub fn mean_and_spread(v: &[f64]) -> (f64, f64) {
+    let finite: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = finite.len() as f64;
+    let mean = finite.iter().sum::<f64>() / n;
+    (mean, (finite.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt())
+}
+
+/// The ensemble's rule, as its graph computes it: each member's scores z-scored over the nodes,
+/// then averaged. An entry without a value (NaN) stays without one.
+pub fn combine_zscores(members: &[Vec<f64>]) -> Vec<f64> {
+    let mut sum = vec![0f64; members.first().map_or(0, Vec::len)];
+    for m in members {
+        let (mean, sd) = mean_and_spread(m);
+        for (acc, v) in sum.iter_mut().zip(m) {
+            *acc += (v - mean) / sd;
+        }
+    }
+    sum.into_iter().map(|v| v / members.len() as f64).collect()
 }
 
 /// What `LsrIgru::visit_mut` calls for each parameter: (name, shape, values).

@@ -9,7 +9,7 @@ mod ranking;
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{
     Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell,
-    RecurrentLayer, aggregate_first,
+    RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread,
 };
 pub use ranking::RankingProbe;
 
