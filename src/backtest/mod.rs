@@ -73,24 +73,25 @@ impl Strategy {
         let mut picks: Vec<usize> = match self {
             Strategy::Rebalance => ranked.iter().take(top_k).copied().collect(),
             Strategy::Dropout { max_swaps } => {
-                let position = |k: &usize| ranked.iter().position(|r| r == k).expect("ranked");
-                // Holdings still eligible, best first; the others are sold whatever the limit.
-                let mut keep: Vec<usize> = ranked.iter().copied().filter(|k| held.binary_search(k).is_ok()).collect();
+                // Work on places in `ranked` (0 is the best): holdings still eligible, best first
+                // (the others are sold whatever the limit), and the stocks not held.
+                let (mut keep, outside): (Vec<usize>, Vec<usize>) =
+                    (0..ranked.len()).partition(|&i| held.binary_search(&ranked[i]).is_ok());
                 keep.truncate(top_k);
-                let mut outside = ranked.iter().copied().filter(|k| held.binary_search(k).is_err()).peekable();
+                let mut outside = outside.into_iter().peekable();
                 // Empty places (the first day, holdings that went) are filled from the top.
                 keep.extend(outside.by_ref().take(top_k - keep.len()));
-                keep.sort_by_key(position);
+                keep.sort_unstable();
                 for _ in 0..max_swaps {
-                    let (Some(worst), Some(best)) = (keep.last(), outside.peek()) else { break };
-                    if position(best) >= position(worst) {
+                    let (Some(&worst), Some(&best)) = (keep.last(), outside.peek()) else { break };
+                    if best >= worst {
                         break;
                     }
                     keep.pop();
                     keep.extend(outside.next());
-                    keep.sort_by_key(position);
+                    keep.sort_unstable();
                 }
-                keep
+                keep.into_iter().map(|i| ranked[i]).collect()
             }
         };
         picks.sort_unstable();
