@@ -207,8 +207,11 @@ typedef struct trendcast_open_options {
  * One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
  *
  * Ownership: borrowed for the duration of the call that receives it; the library keeps no
- * pointer. Only the trailing bars a model needs are read (see trendcast_model_min_bars); they must
- * be valid bars: finite, prices > 0, high >= low, volume >= 0, dates strictly increasing.
+ * pointer. A direction call reads only the trailing bars a model needs (see
+ * trendcast_model_min_bars), unless a day of its window has a feature that is not finite (after a
+ * zero volume): then it reads earlier bars too, skipping that day as training did. A ranking
+ * call reads every bar. The bars read must be valid: finite, prices > 0, high >= low,
+ * volume >= 0, dates strictly increasing.
  */
 typedef struct trendcast_bars {
   /**
@@ -327,7 +330,9 @@ trendcast_status trendcast_direction(const struct trendcast_model *model,
  *
  * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call. Every bar is
  *   validated. Stocks may start and end on different days; a stock without a bar on the latest date
- *   gets a NaN score and is left out of the order.
+ *   gets a NaN score and is left out of the order, as does a stock whose first bar is fewer
+ *   trading days back than the model's inputs read (its window plus the short-term relations'
+ *   lookback: 76 for the shipped model, counting the latest date).
  * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
  *   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
  * - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).

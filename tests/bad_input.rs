@@ -141,3 +141,27 @@ fn bad_bars_are_refused_with_the_stock_and_date() {
     let p = m.direction(&[gap]).unwrap();
     assert!((p[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
 }
+
+/// A direction call reads and validates only the trailing `min_bars` bars (trendcast_bars' doc): a
+/// broken bar further back changes nothing, one inside them is refused.
+#[test]
+fn a_direction_call_validates_only_the_bars_it_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::models::direction_bundle(tmp.path(), 8, 30);
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let good = generate(&SyntheticSpec { days: 90, ..Default::default() }).series[0].clone();
+    let (n, need) = (good.len(), m.min_bars());
+    let mut trailing = BarSeries::empty(good.ticker.clone());
+    for t in n - need..n {
+        trailing.push(good.bar(t)).unwrap();
+    }
+    let want = m.direction(&[trailing]).unwrap();
+    for back in need + 1..=need + 20 {
+        let mut s = good.clone();
+        s.close[n - back] = f64::NAN;
+        assert_eq!(m.direction(&[s]).unwrap(), want, "a NaN close {back} bars back, outside the {need} read");
+    }
+    let mut s = good.clone();
+    s.close[n - need] = f64::NAN;
+    expect(m.direction(&[s]), S::InvalidBar, "close");
+}

@@ -170,6 +170,37 @@ fn ranking_call_matches_the_reference_on_both_backends() {
     assert!(dm.rank(&panel, &u.industries, date).unwrap_err().to_string().contains("wrong model kind"));
 }
 
+/// A stock whose bars start fewer than the inputs' 76 trading days back (window 15 + 61 days of
+/// overnight returns) gets no score and no place in the order, on both backends; 76 bars suffice.
+#[test]
+fn ranking_leaves_out_stocks_without_the_history_its_inputs_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut u = universe(120, 5);
+    let keep = [1usize, 10, 16, 75, 76];
+    for (s, &n) in u.series.iter_mut().zip(&keep) {
+        let mut cut = trendcast::bars::BarSeries::empty(s.ticker.clone());
+        for i in s.len() - n..s.len() {
+            cut.push(s.bar(i)).unwrap();
+        }
+        *s = cut;
+    }
+    let panel = Panel::from_series(&u.series);
+    let date = *panel.calendar.last().unwrap();
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    for backend in backends {
+        let r = probe_model(tmp.path(), backend).rank(&panel, &u.industries, date).unwrap();
+        for (k, &n) in keep.iter().enumerate() {
+            assert_eq!(r.scores[k].is_nan(), n < 76, "{backend:?}: stock with {n} bars scored {}", r.scores[k]);
+            assert_eq!(r.order.contains(&k), n >= 76, "{backend:?}: stock with {n} bars in the order");
+        }
+        assert!(r.scores[keep.len()..].iter().all(|s| s.is_finite()), "{backend:?}: every stock with full history is scored");
+        assert_eq!(r.order.len(), panel.n_tickers() - 4, "{backend:?}");
+    }
+}
+
 fn ratios_normalized() -> RelationSpec {
     RelationSpec { node_features: NodeFeatures::Ratios, normalize_relations: true, ..RelationSpec::default() }
 }

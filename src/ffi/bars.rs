@@ -6,8 +6,11 @@ use crate::predict::{AsBars, BarsRef, Dates};
 /// One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
 ///
 /// Ownership: borrowed for the duration of the call that receives it; the library keeps no
-/// pointer. Only the trailing bars a model needs are read (see trendcast_model_min_bars); they must
-/// be valid bars: finite, prices > 0, high >= low, volume >= 0, dates strictly increasing.
+/// pointer. A direction call reads only the trailing bars a model needs (see
+/// trendcast_model_min_bars), unless a day of its window has a feature that is not finite (after a
+/// zero volume): then it reads earlier bars too, skipping that day as training did. A ranking
+/// call reads every bar. The bars read must be valid: finite, prices > 0, high >= low,
+/// volume >= 0, dates strictly increasing.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct trendcast_bars {

@@ -13,10 +13,6 @@ use crate::model::{Model, TensorIn};
 
 use super::{AsBars, BarsRef};
 
-/// Extra bars read beyond the minimum, so that a window can skip a few rows with a non-finite
-/// feature (as training did) without reading the whole history.
-const SLACK_BARS: usize = 10;
-
 #[derive(Default)]
 struct Scratch {
     rows: Vec<FeatureRow>,
@@ -131,7 +127,10 @@ impl Model {
         if n < need {
             return Err(Error::TooLittleHistory { what: format!("{n} bars given, the model needs at least {need}") });
         }
-        let mut start = n.saturating_sub(need + SLACK_BARS);
+        // The trailing `need` bars first: only they are read and validated, as the header says.
+        // A window that must skip a row (a feature not finite, as training skipped it) reads the
+        // whole history on a second pass.
+        let mut start = n - need;
         loop {
             rows.clear();
             let mut state = FeatureState::new();

@@ -20,7 +20,8 @@ thread_local! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranking {
     pub date: Date,
-    /// One per stock of the panel, in panel order; NaN for a stock without a bar that day.
+    /// One per stock of the panel, in panel order; NaN for a stock without a bar that day or
+    /// without the history the model's inputs read (see [`stock_scores`]).
     pub scores: Vec<f32>,
     /// Indices of the stocks with a score, best first.
     pub order: Vec<usize>,
@@ -62,7 +63,7 @@ impl Model {
             )?;
             Ok(node_scores)
         })?;
-        let scores = stock_scores(panel, d, &node_scores);
+        let scores = stock_scores(panel, d, rel.first_day(m.window) + 1, &node_scores);
         let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         Ok(Ranking { date, scores, order })
@@ -70,10 +71,16 @@ impl Model {
 }
 
 /// The stocks' scores out of a ranking model's node scores (stocks come first): NaN for a stock
-/// without a bar on panel day `d`, which cannot be traded on its close.
-pub fn stock_scores(panel: &Panel, d: usize, node_scores: &[f32]) -> Vec<f32> {
+/// without a bar on panel day `d`, which cannot be traded on its close, and for a stock whose first
+/// bar is fewer than `history` trading days back (counting `d`), whose inputs would read days
+/// before it traded. `history` is what the inputs read: `RelationSpec::first_day(window) + 1`.
+pub fn stock_scores(panel: &Panel, d: usize, history: usize, node_scores: &[f32]) -> Vec<f32> {
     let nd = panel.n_days();
-    (0..panel.n_tickers()).map(|k| if panel.present[k * nd + d] { node_scores[k] } else { f32::NAN }).collect()
+    let scored = |k: usize| {
+        let row = &panel.present[k * nd..k * nd + d + 1];
+        row[d] && (d + 1).checked_sub(history).is_some_and(|start| row[..=start].contains(&true))
+    };
+    (0..panel.n_tickers()).map(|k| if scored(k) { node_scores[k] } else { f32::NAN }).collect()
 }
 
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the

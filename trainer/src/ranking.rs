@@ -43,6 +43,8 @@ pub struct Data {
     pub labels: Vec<f64>,
     /// A_L as co-memberships: the GCN's long-term encoder multiplies by it in factored form.
     pub long_factors: LongTermFactors,
+    /// Trading days of bars a stock needs for a score (`predict::stock_scores`): what the inputs read.
+    pub history: usize,
 }
 
 impl Data {
@@ -51,7 +53,13 @@ impl Data {
         let panel = Panel::from_series(&universe.series);
         let labels = rank_labels(&panel, cfg.target);
         let nodes = NodeSet::new(&panel.tickers, &universe.industries)?;
-        Ok(Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels })
+        Ok(Data {
+            long_factors: LongTermFactors::new(&nodes),
+            panel,
+            industries: universe.industries.clone(),
+            labels,
+            history: cfg.relations.first_day(cfg.window) + 1,
+        })
     }
 
     /// Decision days in `range` that have a full input window and two trading days after them
@@ -93,7 +101,7 @@ pub fn day_scores(net: &Net, data: &Data, d: usize, cfg: &RankingConfig, device:
     let _guard = tch::no_grad_guard();
     let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
     let nodes = Vec::<f32>::try_from(net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?;
-    Ok(stock_scores(&data.panel, d, &nodes))
+    Ok(stock_scores(&data.panel, d, data.history, &nodes))
 }
 
 /// Decision days scored per block in evaluation (memory: A_S of window - 1 + this many days).
@@ -111,7 +119,7 @@ pub fn block_node_scores(net: &Net, data: &Data, block: &[usize], cfg: &RankingC
 /// gives it, computed in blocks.
 pub fn scores_of_days(net: &Net, data: &Data, days: &[usize], cfg: &RankingConfig, device: Device) -> Result<Vec<Vec<f32>>> {
     let nodes = node_scores_of_days(net, data, days, cfg, device)?;
-    Ok(days.iter().zip(&nodes).map(|(&d, row)| stock_scores(&data.panel, d, row)).collect())
+    Ok(days.iter().zip(&nodes).map(|(&d, row)| stock_scores(&data.panel, d, data.history, row)).collect())
 }
 
 /// The net's node scores (every node of the graph, stocks first) of the consecutive decision days
@@ -237,6 +245,10 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
     if train_days.is_empty() || data.days(&cfg.validation, cfg).is_empty() {
         bail!("no training or validation days in {:?} / {:?}", cfg.train, cfg.validation);
     }
+    // The epoch is chosen on validation days whose portfolio return (open t+1 to open t+2) is
+    // inside the validation range: the last two days' returns would read the next year's prices.
+    let last_validation_day = data.panel.calendar.partition_point(|&d| d <= cfg.validation.to);
+    let selection_range = DateRange { from: cfg.validation.from, to: data.panel.calendar[last_validation_day.saturating_sub(3)] };
     let net = Net::new(cfg.model.clone(), device)?;
     let mut opt = Adam::new(&net.vs, cfg.lr);
     let n_params = net.export()?.n_params();
@@ -302,7 +314,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
         let seconds = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
         let t0 = Instant::now();
-        let v = evaluate(&net, data, &cfg.validation, cfg, device, &[0.0])?.remove(0);
+        let v = evaluate(&net, data, &selection_range, cfg, device, &[0.0])?.remove(0);
         let eval_seconds = t0.elapsed().as_secs_f64();
         let m = &v.metrics;
         eprintln!(
@@ -536,7 +548,7 @@ pub fn export_ensemble(
         .collect::<Result<Vec<Vec<f64>>>>()?;
     let spreads: Vec<f64> = each.iter().map(|s| mean_and_spread(s).1).collect();
     let nodes: Vec<f32> = combine_zscores(&each).into_iter().map(|v| v as f32).collect();
-    let want = stock_scores(&data.panel, d, &nodes);
+    let want = stock_scores(&data.panel, d, data.history, &nodes);
     let tolerance = parity::ensemble_tolerance(&spreads);
     let (worst, latency) = rank_parity(out, data, d, &want, tolerance, "ensemble scores")?;
     Ok((worst, tolerance, latency))

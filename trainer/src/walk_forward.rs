@@ -217,9 +217,9 @@ impl YearRow {
 /// One seed's cells on the validation year and on the test year.
 type SeedCells = (Vec<Cell>, Vec<Cell>);
 
-/// Days and the stocks' scores (NaN for a stock without a bar) out of node scores by day.
+/// Days and the stocks' scores (NaN for a stock without a bar or its history) out of node scores by day.
 fn stock_rows(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>) -> (Vec<usize>, Vec<Vec<f32>>) {
-    nodes.iter().map(|(&d, row)| (d, trendcast::predict::stock_scores(&data.panel, d, row))).unzip()
+    nodes.iter().map(|(&d, row)| (d, trendcast::predict::stock_scores(&data.panel, d, data.history, row))).unzip()
 }
 
 fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
