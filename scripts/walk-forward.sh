@@ -8,7 +8,8 @@
 # the script can be started again until it is through. The budget is declared here and in the
 # report: EPOCHS epochs of MAX_DAYS training days drawn (in blocks) from all years before Y-1.
 #
-#   scripts/walk-forward.sh                 # all rows, seeds 42-46 (GCN) and 42-44 (ablation I)
+#   scripts/walk-forward.sh                 # all rows: seeds 42-46 (GCN), 42-44 (ablation I and the
+#                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ OUT=${OUT:-target/experiments/walk-forward}
 EPOCHS=${EPOCHS:-6}
 MAX_DAYS=${MAX_DAYS:-500}
 YEARS=${YEARS:-2019-2024}
-ROWS=${ROWS:-"gcn ablation-I"}
+ROWS=${ROWS:-"gcn ablation-I gcn-5d gcn-pairwise"}
 cargo build --release -p trendcast-trainer
 train=(target/release/trendcast-train walk-forward --cpu --threads 1 --years "$YEARS" --out "$OUT"
        --epochs "$EPOCHS" --max-train-days "$MAX_DAYS")
@@ -25,7 +26,9 @@ for row in $ROWS; do
   case $row in
     gcn) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --seeds "${GCN_SEEDS:-42,43,44,45,46}" ;;
     ablation-I) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --ablation I --seeds "${ABLATION_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I)" >&2; exit 2 ;;
+    gcn-5d) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized-5d.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    gcn-pairwise) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized-pairwise.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise)" >&2; exit 2 ;;
   esac
 done
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
