@@ -43,6 +43,12 @@ pub struct DirectionConfig {
     pub class_weights: bool,
     /// libtorch intra-op threads.
     pub threads: usize,
+    /// Distillation: a direction bundle (the teacher, e.g. the seed ensemble) whose class
+    /// probabilities on the training samples become soft targets.
+    pub teacher: Option<std::path::PathBuf>,
+    /// With a teacher, the loss is (1 - w) * the (class-weighted) hard cross-entropy + w * the
+    /// cross-entropy against the teacher's probabilities.
+    pub distill_weight: f64,
 }
 
 impl Default for DirectionConfig {
@@ -68,6 +74,8 @@ impl Default for DirectionConfig {
             seed: 42,
             class_weights: true,
             threads: 2,
+            teacher: None,
+            distill_weight: 0.5,
         }
     }
 }

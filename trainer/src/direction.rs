@@ -155,6 +155,64 @@ pub fn evaluate(net: &Net, ds: &DirectionDataset, samples: &[Sample], device: De
     confusion.scores()
 }
 
+/// The class probabilities [samples.len() * 3] that the direction bundle `teacher` (one without a
+/// feature scaler) gives the `samples`, run on ONNX Runtime where its library loads, else tract. The
+/// teacher must read the windows the student trains on.
+pub fn teacher_probabilities(teacher: &Path, ds: &DirectionDataset, samples: &[Sample]) -> Result<Vec<f32>> {
+    let m = match Model::open(teacher, &OpenOptions { backend: BackendKind::Ort, ..Default::default() }) {
+        Ok(m) => m,
+        Err(_) => Model::open(teacher, &OpenOptions { backend: BackendKind::Tract, ..Default::default() })?,
+    };
+    let man = m.manifest();
+    if man.window != ds.spec.lookback || man.alignment != ds.spec.alignment || man.reads_market() != ds.spec.market {
+        bail!("teacher {} reads other windows than the student's config", teacher.display());
+    }
+    // The serving path scales in f64 before the f32 cast; a scaled teacher would need that here.
+    if man.scaler.is_some() {
+        bail!("teacher {} has a feature scaler; distilling from one is not supported", teacher.display());
+    }
+    let (l, w) = (ds.spec.lookback, ds.width());
+    let started = Instant::now();
+    let mut probs = vec![0f32; samples.len() * 3];
+    let mut x = Vec::new();
+    for (chunk, out) in samples.chunks(512).zip(probs.chunks_mut(512 * 3)) {
+        x.resize(chunk.len() * l * w, 0.0);
+        for (s, win) in chunk.iter().zip(x.chunks_exact_mut(l * w)) {
+            ds.window_f32(s, win);
+        }
+        m.run(&[TensorIn { shape: &[chunk.len(), l, w], data: &x }], out)?;
+    }
+    eprintln!(
+        "teacher {} ({:?}): probabilities of {} training samples in {:.0} s",
+        teacher.display(),
+        m.backend(),
+        samples.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(probs)
+}
+
+/// [`teacher_probabilities`], kept in `target/cache/teacher/` under a key of the teacher's graph
+/// and the samples, so that the seeds of a distilled row run the teacher once.
+fn cached_teacher_probabilities(teacher: &Path, ds: &DirectionDataset, samples: &[Sample]) -> Result<Vec<f32>> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut h = DefaultHasher::new();
+    std::fs::read(teacher.join("model.onnx")).with_context(|| format!("teacher {}", teacher.display()))?.hash(&mut h);
+    (ds.spec.lookback, ds.width()).hash(&mut h);
+    samples.iter().for_each(|s| (s.symbol, s.row).hash(&mut h));
+    let path = Path::new("target/cache/teacher").join(format!("{:016x}.f32", h.finish()));
+    if let Ok(bytes) = std::fs::read(&path)
+        && bytes.len() == samples.len() * 3 * 4
+    {
+        eprintln!("teacher probabilities from {}", path.display());
+        return Ok(bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect());
+    }
+    let probs = teacher_probabilities(teacher, ds, samples)?;
+    std::fs::create_dir_all(path.parent().expect("a folder"))?;
+    std::fs::write(&path, probs.iter().flat_map(|p| p.to_le_bytes()).collect::<Vec<u8>>())?;
+    Ok(probs)
+}
+
 /// The epoch with the best validation macro-F1 so far, and a copy of its weights.
 struct BestEpoch {
     epoch: usize,
@@ -198,9 +256,17 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
     let weights: Vec<f32> = counts.iter().map(|&k| train.len() as f32 / (3.0 * k.max(1) as f32)).collect();
     let weights = cfg.class_weights.then(|| Tensor::from_slice(&weights).to_device(device));
 
+    let soft_targets = cfg.teacher.as_deref().map(|t| cached_teacher_probabilities(t, &ds, &train)).transpose()?;
+    if soft_targets.is_some() && !(0.0..=1.0).contains(&cfg.distill_weight) {
+        bail!("distill_weight {} is outside 0..=1", cfg.distill_weight);
+    }
+
     let mut best: Option<BestEpoch> = None;
     let mut history = Vec::new();
-    let mut order = train.clone();
+    // Positions in `train` (shuffling them draws the same permutation as shuffling the samples).
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    let mut chunk_samples: Vec<Sample> = Vec::with_capacity(cfg.batch);
+    let mut chunk_soft: Vec<f32> = Vec::with_capacity(cfg.batch * 3);
     let mut buf = Vec::new();
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     for epoch in 1..=cfg.epochs {
@@ -213,9 +279,21 @@ pub fn train(cfg: &DirectionConfig, series: &[trendcast::bars::BarSeries], devic
         let started = Instant::now();
         let (mut loss_sum, mut batches) = (0f64, 0usize);
         for chunk in order.chunks(cfg.batch) {
-            let (x, y) = direction_batch(&ds, chunk, &mut buf, device);
+            chunk_samples.clear();
+            chunk_samples.extend(chunk.iter().map(|&i| train[i]));
+            let (x, y) = direction_batch(&ds, &chunk_samples, &mut buf, device);
             let logits = net.logits(&net.scale(&x), true);
-            let loss = logits.cross_entropy_loss::<&Tensor>(&y, weights.as_ref(), Reduction::Mean, -100, 0.0);
+            let hard = logits.cross_entropy_loss::<&Tensor>(&y, weights.as_ref(), Reduction::Mean, -100, 0.0);
+            let loss = match &soft_targets {
+                None => hard,
+                Some(p) => {
+                    chunk_soft.clear();
+                    chunk_soft.extend(chunk.iter().flat_map(|&i| &p[3 * i..3 * i + 3]));
+                    let p = Tensor::from_slice(&chunk_soft).view([chunk.len() as i64, 3]).to_device(device);
+                    let soft = -(p * logits.log_softmax(-1, Kind::Float)).sum_dim_intlist(-1, false, Kind::Float).mean(Kind::Float);
+                    hard * (1.0 - cfg.distill_weight) + soft * cfg.distill_weight
+                }
+            };
             opt.backward_step_clip_norm(&loss, cfg.clip);
             loss_sum += loss.double_value(&[]);
             batches += 1;

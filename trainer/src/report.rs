@@ -26,7 +26,11 @@ pub const ROWS: &[Row] = &[
     Row { label: "GRU original, one-day-gap windows", stem: "gru-original-gap" },
     Row { label: "GRU original (correct windows)", stem: "gru-original" },
     Row { label: "GRU + train-fitted scaler + 5-day embargo", stem: "gru-scaled-embargo" },
+    Row { label: "GRU, 32 hidden units", stem: "gru-h32" },
     Row { label: "GRU, 64 hidden units", stem: "gru-h64" },
+    Row { label: "GRU, 96 hidden units", stem: "gru-h96" },
+    Row { label: "GRU, 32 hidden units, distilled from the 3 x 128 ensemble", stem: "gru-h32-distilled" },
+    Row { label: "GRU, 64 hidden units, distilled from the 3 x 128 ensemble", stem: "gru-h64-distilled" },
     Row { label: "GRU, up to 30 epochs, early stopping (patience 3)", stem: "gru-early-stop" },
     Row { label: "GRU original + market features (universe return, 20-day volatility)", stem: "gru-market" },
 ];
