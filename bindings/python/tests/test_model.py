@@ -4,6 +4,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -90,6 +92,42 @@ def test_close_and_context_manager(direction_dir, stocks):
     with pytest.raises(trendcast.NullPointerError, match="closed"):
         m.direction(s)
     m.close()  # twice is fine
+
+
+@pytest.mark.parametrize("backend", ["tract", "ort"])
+def test_close_while_other_threads_call_waits_for_them(direction_dir, stocks, backend):
+    """close() during calls on other threads (it segfaulted on ONNX Runtime): the calls in flight
+    finish with the right answer, the close returns after them, later calls raise."""
+    if backend == "ort" and ort_library() is None:
+        pytest.skip("ONNX Runtime is not installed (scripts/setup-deps.sh)")
+    batch = list(stocks.values())
+    m = trendcast.Model(direction_dir, backend=backend, ort_library=ort_library() if backend == "ort" else None)
+    want = m.direction(batch)
+    started, outcomes = threading.Barrier(5), []
+
+    def worker():
+        started.wait()
+        for _ in range(200):
+            try:
+                got = m.direction(batch)
+            except trendcast.NullPointerError:
+                outcomes.append("closed")
+                return
+            np.testing.assert_allclose(got, want, atol=1e-6)
+            outcomes.append("answered")
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    started.wait()
+    time.sleep(0.05)
+    m.close()
+    for t in threads:
+        t.join()
+    assert outcomes.count("closed") == 4, outcomes.count("closed")
+    assert "answered" in outcomes
+    with pytest.raises(trendcast.NullPointerError, match="closed"):
+        m.direction(batch)
 
 
 def test_auto_and_ort_backends_agree_with_tract(model, direction_dir, stocks):

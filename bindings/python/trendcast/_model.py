@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from contextlib import contextmanager
 from ctypes import POINTER, byref, c_double, c_float, c_int32, c_size_t, c_uint32
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -70,7 +72,8 @@ class Model:
     project's ``.deps/onnxruntime``).
 
     A model is immutable once open: it may be used from many threads at once (the calls release
-    the GIL). Close it with :meth:`close` or a ``with`` block; it is also freed when collected.
+    the GIL). Close it with :meth:`close` or a ``with`` block; it is also freed when collected. A
+    close waits for the calls in flight on other threads; calls made after it raise.
     """
 
     def __init__(
@@ -82,6 +85,9 @@ class Model:
         ort_library: Optional[PathLike] = None,
     ) -> None:
         self._handle = None
+        # Guards the handle: calls count themselves in, close waits until none is in flight.
+        self._calls = threading.Condition()
+        self._in_flight = 0
         lib = _native.lib()
         if backend not in _native.BACKENDS:
             raise InvalidArgumentError(f"backend must be one of {', '.join(_native.BACKENDS)}, not {backend!r}")
@@ -115,8 +121,15 @@ class Model:
     # --- lifetime ---
 
     def close(self) -> None:
-        """Frees the model. No other thread may be using it. Closing twice is fine."""
-        handle, self._handle = self._handle, None
+        """Frees the model once the calls in flight on other threads have returned; later calls
+        raise :class:`NullPointerError`. Closing twice is fine."""
+        calls = getattr(self, "_calls", None)
+        if calls is None:  # __init__ failed before the handle existed
+            return
+        with calls:
+            handle, self._handle = self._handle, None
+            while self._in_flight:
+                calls.wait()
         if handle:
             self._lib.trendcast_model_free(handle)
 
@@ -132,10 +145,21 @@ class Model:
         except Exception:  # interpreter shutdown
             pass
 
-    def _live(self) -> Any:
-        if not self._handle:
-            raise NullPointerError("the model is closed")
-        return self._handle
+    @contextmanager
+    def _live(self) -> Iterator[Any]:
+        """The handle, held open (a close waits) until the block ends."""
+        with self._calls:
+            handle = self._handle
+            if not handle:
+                raise NullPointerError("the model is closed")
+            self._in_flight += 1
+        try:
+            yield handle
+        finally:
+            with self._calls:
+                self._in_flight -= 1
+                if not self._in_flight:
+                    self._calls.notify_all()
 
     # --- what it is ---
 
@@ -193,11 +217,9 @@ class Model:
             raise ShapeError("no stocks given")
         out = np.empty((len(stocks), 3), dtype=np.float32)
         arr = _c_bars(stocks)
-        _check(
-            self._lib.trendcast_direction(
-                self._live(), arr, len(stocks), out.ctypes.data_as(POINTER(c_float)), out.size
-            )
-        )
+        with self._live() as handle:
+            status = self._lib.trendcast_direction(handle, arr, len(stocks), out.ctypes.data_as(POINTER(c_float)), out.size)
+        _check(status)
         return out
 
     def rank(self, bars: Any, sector_ids: Any, sub_industry_ids: Any) -> Ranking:
@@ -219,9 +241,9 @@ class Model:
         order = np.empty(n, dtype=np.uintp)
         date = c_int32()
         arr = _c_bars(stocks)
-        _check(
-            self._lib.trendcast_rank(
-                self._live(),
+        with self._live() as handle:
+            status = self._lib.trendcast_rank(
+                handle,
                 arr,
                 sectors.ctypes.data_as(POINTER(c_int32)),
                 subs.ctypes.data_as(POINTER(c_int32)),
@@ -230,7 +252,7 @@ class Model:
                 order.ctypes.data_as(POINTER(c_size_t)),
                 byref(date),
             )
-        )
+        _check(status)
         scored = order[order != _SIZE_MAX].astype(np.int64)
         return Ranking(scores, scored, date.value, tickers)
 
