@@ -105,3 +105,29 @@ def test_rank_ids(ranker, stocks):
         ranker.rank(batch, sectors, np.zeros(n, np.int32))
     with pytest.raises(trendcast.InvalidArgumentError, match="DataFrame"):
         ranker.rank(batch, {"A": 1}, {"A": 1})
+
+
+def test_a_path_with_a_nul_byte_is_refused(direction_dir):
+    # The C string would end at the NUL and name another bundle.
+    with pytest.raises(trendcast.InvalidArgumentError, match="NUL"):
+        trendcast.Model(direction_dir + "\0/elsewhere", backend="tract")
+    with pytest.raises(trendcast.InvalidArgumentError, match="ort_library"):
+        trendcast.Model(direction_dir, backend="tract", ort_library="lib\0onnxruntime.so")
+
+
+@pytest.mark.parametrize(
+    "column, values, words",
+    [
+        ("volume", lambda v: v > 0, "booleans"),
+        ("close", lambda v: v + 1j, "complex"),
+        ("close", lambda v: v.astype(str), "strings"),
+        ("open", lambda v: np.array([str(x) for x in v], dtype=object), "str"),
+        ("high", lambda v: np.array([bool(x) for x in v], dtype=object), "bool"),
+    ],
+)
+def test_prices_that_are_not_numbers_are_refused_by_column(model, stocks, column, values, words):
+    s = one(stocks)
+    s[column] = values(s[column])
+    with pytest.raises(trendcast.ParseError, match=words) as e:
+        model.direction(s)
+    assert f"`{column}`" in e.value.message

@@ -53,3 +53,16 @@ def test_rank_with_a_frame_and_id_mappings(ranker, frame, industries):
     assert r.tickers == sorted(industries)
     with pytest.raises(trendcast.InvalidArgumentError, match="no entry"):
         ranker.rank(frame, {}, subs)
+
+
+def test_a_frame_of_several_stocks_without_ticker_is_refused(model, frame):
+    # Without `ticker` a frame is one stock; five stocks' rows must not become one answer.
+    with pytest.raises(trendcast.InvalidArgumentError, match="ticker"):
+        model.direction(frame.drop(columns=["ticker"]))
+
+
+def test_frame_prices_that_are_not_numbers_name_the_column(model, frame):
+    with pytest.raises(trendcast.ParseError, match="`close`"):
+        model.direction(frame.assign(close=frame["close"].astype(str)))
+    with pytest.raises(trendcast.ParseError, match="`volume`"):
+        model.direction(frame.assign(volume=frame["volume"] > 0))

@@ -79,11 +79,31 @@ def _field(stock: Any, name: str, where: str) -> Any:
     raise InvalidArgumentError(f"{where}: no `{name}` field (have: {', '.join(map(str, have))})")
 
 
+def prices(values: Any, name: str, where: str) -> np.ndarray:
+    """A price or volume column as C-contiguous float64 (copied only where the dtype or layout
+    differs): integers and floats only. Booleans, complex numbers and strings are refused, naming
+    the column, rather than read as 0/1, real parts or parsed text."""
+    a = np.asarray(values)
+    kind = a.dtype.kind
+    if kind == "O":
+        bad = next((x for x in a.ravel() if isinstance(x, (bool, np.bool_, complex, np.complexfloating, str, bytes))), None)
+        if bad is not None:
+            raise ParseError(f"{where}: `{name}` must hold numbers, found {type(bad).__name__} {bad!r}")
+        try:
+            return np.ascontiguousarray(a, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise ParseError(f"{where}: `{name}` must hold numbers: {e}") from None
+    if kind not in "iuf":
+        what = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes"}.get(kind, f"dtype {a.dtype}")
+        raise ParseError(f"{where}: `{name}` must hold numbers (integers or floats), not {what}")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
 def stock_columns(stock: Any, index: int) -> Columns:
     """One stock's six columns, converted (copied only where the dtype or layout differs)."""
     where = f"stock #{index}"
     dates = yyyymmdd(_field(stock, "date", where))
-    cols = [np.ascontiguousarray(_field(stock, f, where), dtype=np.float64) for f in PRICE_FIELDS]
+    cols = [prices(_field(stock, f, where), f, where) for f in PRICE_FIELDS]
     for name, c in zip(("date",) + PRICE_FIELDS, [dates] + cols):
         if c.ndim != 1:
             raise ShapeError(f"{where}: `{name}` must be one-dimensional, got shape {c.shape}")
@@ -119,9 +139,9 @@ def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
     starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
     ends = np.r_[starts[1:], len(order)]
     dates = yyyymmdd(frame[cols["date"]].to_numpy())
-    values = {f: np.asarray(frame[cols[f]].to_numpy(), dtype=np.float64) for f in PRICE_FIELDS}
+    values = {f: prices(frame[cols[f]].to_numpy(), f, "the DataFrame") for f in PRICE_FIELDS}
     if adj is not None:
-        a = np.asarray(frame[adj].to_numpy(), dtype=np.float64)
+        a = prices(frame[adj].to_numpy(), str(adj), "the DataFrame")
         has = ~np.isnan(a)
         if has.any():
             factor = np.where(has, a / values["close"], 1.0)
@@ -145,7 +165,14 @@ def many(bars: Any) -> Tuple[List[str], List[Columns]]:
         cols = [str(c).lower() for c in bars.columns]
         if "ticker" in cols:
             return split_frame(bars)
-        return [], [stock_columns(bars, 0)]
+        one = stock_columns(bars, 0)
+        if len(one[0]) > 1 and not np.all(one[0][1:] > one[0][:-1]):
+            # Without a `ticker` column a frame is one stock; repeated dates mean several stocks.
+            raise InvalidArgumentError(
+                "the DataFrame has no `ticker` column and its dates are not increasing: a frame of "
+                "several stocks needs a `ticker` column (have: " + ", ".join(map(str, bars.columns)) + ")"
+            )
+        return [], [one]
     if isinstance(bars, Mapping) or (isinstance(bars, np.ndarray) and bars.dtype.names):
         return [], [stock_columns(bars, 0)]
     if isinstance(bars, (str, bytes)) or not isinstance(bars, Sequence):

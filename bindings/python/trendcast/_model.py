@@ -24,6 +24,15 @@ def _check(status: int) -> None:
         raise error_for(status, _native.last_error())
 
 
+def _c_path(path: PathLike, what: str) -> bytes:
+    """A path as the C string the library receives: one with a NUL byte would be cut at it there
+    and name another file, so it is refused."""
+    b = os.fsencode(path)
+    if b"\0" in b:
+        raise InvalidArgumentError(f"{what} contains a NUL byte: {path!r}")
+    return b
+
+
 def _c_bars(stocks: List[Columns]) -> Any:
     """An array of trendcast_bars viewing the (kept alive by the caller) numpy columns."""
     arr = (_native.trendcast_bars * len(stocks))()
@@ -97,10 +106,10 @@ class Model:
             if cuda_device < 0:
                 raise InvalidArgumentError(f"cuda_device must be >= 0, not {cuda_device}")
             opts.cuda_device = cuda_device
-        ort = os.fsencode(ort_library) if ort_library is not None else None
+        ort = _c_path(ort_library, "ort_library") if ort_library is not None else None
         opts.ort_library_path = ort
         handle = _native.model_p()
-        _check(lib.trendcast_model_open(os.fsencode(path), byref(opts), byref(handle)))
+        _check(lib.trendcast_model_open(_c_path(path, "path"), byref(opts), byref(handle)))
         self._handle = handle
         self._lib = lib
         kind = c_uint32()
