@@ -42,6 +42,14 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A file or folder could not be created or written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A field could not be parsed, a column is missing, or a row has the wrong shape.
     #[error("{at}: {what}")]
     Parse { at: Location, what: String },

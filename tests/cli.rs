@@ -208,3 +208,61 @@ fn commands_refuse_ranges_days_models_and_costs_that_give_no_answer() {
     let (every_day, limited) = (turnover("rebalance"), turnover("dropout:1"));
     assert!(limited < every_day && limited < 0.2, "{limited} vs {every_day}");
 }
+
+/// Errors name the input and what would be accepted (issue 17's "messages that do not help"), and
+/// a CSV header padded with spaces is read as written without them.
+#[test]
+fn messages_name_the_input_and_what_would_be_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 120, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let m = model.to_str().unwrap();
+    let folder = tmp.path().to_str().unwrap().to_string();
+    let png_in_folder = format!("{folder}/missing/plot.png");
+    let jpg = format!("{folder}/plot.jpg");
+    let bt = ["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-10-29"];
+    let with = |extra: &[&'static str]| -> Vec<&str> { bt.iter().copied().chain(extra.iter().copied()).collect() };
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["backtest", "--baseline", "foo", "--from", "2021-09-01", "--to", "2021-10-29"], "[possible values: momentum, reversal]"),
+        (vec!["direction", "--model", m, "--date", "2021-10-29", "--backend", "onnx"], "[possible values: auto, ort, tract]"),
+        ([with(&["--curve"]), vec![png_in_folder.as_str()]].concat(), "missing does not exist"),
+        ([with(&["--plot"]), vec![folder.as_str()]].concat(), "is a folder; name a file ending in .png"),
+        ([with(&["--plot"]), vec![jpg.as_str()]].concat(), "name one ending in .png"),
+    ];
+    let mut failures = Vec::new();
+    for (args, says) in &cases {
+        let (ok, out, err) = trendcast(args, &data);
+        if ok || !err.contains(says) {
+            failures.push(format!("{args:?}: exit ok {ok}, stdout {out:?}, stderr {err:?} (expected a failure saying {says:?})"));
+        }
+    }
+    // An ONNX Runtime that is not a library: the loader's own reason, not just "dlopen failed".
+    let fake = tmp.path().join("libonnxruntime.so");
+    std::fs::write(&fake, "not a library\n".repeat(400)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
+        .args(["info", "--model", m, "--backend", "ort"])
+        .env("TRENDCAST_ORT_LIB", &fake)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !err.contains("invalid ELF header") {
+        failures.push(format!("ONNX Runtime from a text file: {err:?} (expected the loader's reason)"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Padded names in both headers (and padded cells) read as the unpadded file does.
+    let (ok, plain, err) = trendcast(&["direction", "--model", m, "--date", "2021-10-29", "--backend", "tract"], &data);
+    assert!(ok, "{err}");
+    for file in ["bars_synthetic.csv", "industries.csv"] {
+        let p = data.join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let (header, rest) = text.split_once('\n').unwrap();
+        std::fs::write(&p, format!("{}\n{rest}", header.split(',').map(|h| format!(" {h} ")).collect::<Vec<_>>().join(","))).unwrap();
+    }
+    let (ok, padded, err) = trendcast(&["direction", "--model", m, "--date", "2021-10-29", "--backend", "tract"], &data);
+    assert!(ok, "padded headers: {err}");
+    assert_eq!(padded, plain);
+}

@@ -123,7 +123,8 @@ impl Columns {
 
 /// Parses one file into per-ticker series (in first-seen order), with each bar's line number.
 fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(open_maybe_gzip(path)?);
+    // Names and cells padded with spaces ("date, ticker") are read as written without them.
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(open_maybe_gzip(path)?);
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line());
         Error::parse(Location { file: Some(path.to_path_buf()), line, ..Default::default() }, e.to_string())
@@ -209,7 +210,7 @@ fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
 /// Loads `ticker,sector,sub_industry` (quoted fields allowed, any column order).
 pub fn load_industries(path: &Path) -> Result<Industries> {
     let file = File::open(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-    let mut reader = csv::Reader::from_reader(BufReader::new(file));
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(BufReader::new(file));
     let mut rows = Vec::new();
     for (i, rec) in reader.deserialize::<IndustryRow>().enumerate() {
         let row = rec.map_err(|e| {

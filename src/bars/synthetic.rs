@@ -100,8 +100,8 @@ pub fn generate(spec: &SyntheticSpec) -> Universe {
 /// so that every command and loader can run on generated data.
 pub fn write_dataset_dir(u: &Universe, dir: &std::path::Path) -> crate::error::Result<()> {
     use crate::error::Error;
-    let io = |p: std::path::PathBuf| move |e: csv::Error| Error::Io { path: p, source: std::io::Error::other(e) };
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    let io = |p: std::path::PathBuf| move |e: csv::Error| Error::Write { path: p, source: std::io::Error::other(e) };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     let bars = dir.join("bars_synthetic.csv");
     let mut w = csv::Writer::from_path(&bars).map_err(io(bars.clone()))?;
     w.write_record(["date", "ticker", "open", "high", "low", "close", "adj_close", "volume"]).map_err(io(bars.clone()))?;
@@ -113,13 +113,13 @@ pub fn write_dataset_dir(u: &Universe, dir: &std::path::Path) -> crate::error::R
                 .map_err(io(bars.clone()))?;
         }
     }
-    w.flush().map_err(|source| Error::Io { path: bars.clone(), source })?;
+    w.flush().map_err(|source| Error::Write { path: bars.clone(), source })?;
     let ind = dir.join("industries.csv");
     let mut w = csv::Writer::from_path(&ind).map_err(io(ind.clone()))?;
     for row in u.industries.rows() {
         w.serialize(row).map_err(io(ind.clone()))?;
     }
-    w.flush().map_err(|source| Error::Io { path: ind, source })
+    w.flush().map_err(|source| Error::Write { path: ind, source })
 }
 
 #[cfg(test)]

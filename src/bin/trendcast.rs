@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::Datelike;
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
 use trendcast::backtest::{BacktestSpec, Strategy};
@@ -69,7 +70,8 @@ enum Command {
         data: PathBuf,
         #[arg(long)]
         date: Date,
-        #[arg(long, default_value = "auto")]
+        /// auto (ONNX Runtime when it loads, else tract), ort or tract.
+        #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
         /// Comma-separated tickers (default: all).
         #[arg(long, value_delimiter = ',')]
@@ -85,7 +87,8 @@ enum Command {
         date: Date,
         #[arg(long, default_value_t = 10)]
         top: usize,
-        #[arg(long, default_value = "auto")]
+        /// auto (ONNX Runtime when it loads, else tract), ort or tract.
+        #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
     /// Buy-hold-sell backtest of a ranking model (or a baseline): decide at the close of
@@ -94,10 +97,9 @@ enum Command {
         /// A ranking bundle; omit with --baseline.
         #[arg(long, required_unless_present = "baseline")]
         model: Option<PathBuf>,
-        /// `momentum`: rank by the past 20-day return (BLSW-style baseline); `reversal`: by minus the
-        /// last day's return (short-term reversal).
-        #[arg(long)]
-        baseline: Option<String>,
+        /// A one-line rule instead of a model.
+        #[arg(long, value_enum)]
+        baseline: Option<Baseline>,
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
         #[arg(long)]
@@ -119,14 +121,16 @@ enum Command {
         /// Draw the portfolio, benchmark and excess net values as a PNG chart.
         #[arg(long)]
         plot: Option<PathBuf>,
-        #[arg(long, default_value = "auto")]
+        /// auto (ONNX Runtime when it loads, else tract), ort or tract.
+        #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
     /// A model's manifest and the backend and execution provider it runs on.
     Info {
         #[arg(long)]
         model: PathBuf,
-        #[arg(long, default_value = "auto")]
+        /// auto (ONNX Runtime when it loads, else tract), ort or tract.
+        #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
     /// Macro-F1, accuracy, per-class F1 and confusion matrix of a direction model over a date range,
@@ -140,7 +144,8 @@ enum Command {
         from: Date,
         #[arg(long)]
         to: Date,
-        #[arg(long, default_value = "auto")]
+        /// auto (ONNX Runtime when it loads, else tract), ort or tract.
+        #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
     /// The main job: the shipped models on the latest day of the shared data (or of a synthetic
@@ -165,7 +170,7 @@ fn main() -> ExitCode {
             let outputs = CurveOutputs { csv: curve.as_deref(), png: plot.as_deref() };
             backtest_cmd(
                 model.as_deref(),
-                baseline.as_deref(),
+                baseline,
                 &data,
                 (from, to),
                 BacktestSpec { top_k: top, cost_bps, strategy },
@@ -208,6 +213,37 @@ fn print_json(v: Value) {
 /// A JSON number, or null for NaN and infinities (which JSON cannot carry).
 fn number(v: f64) -> Value {
     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+}
+
+/// The `--backend` values, listed in `--help` and in the error for any other.
+fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind> {
+    clap::builder::PossibleValuesParser::new(["auto", "ort", "tract"]).map(|s| s.parse::<BackendKind>().expect("one of the listed values"))
+}
+
+/// The backtest's one-line baselines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Baseline {
+    /// Rank by the past 20-day return (BLSW-style baseline).
+    Momentum,
+    /// Rank by minus the last day's return (short-term reversal).
+    Reversal,
+}
+
+/// Refuses an output path that cannot be written before any work is done: a folder, a missing
+/// parent folder, or (for a chart) a name that does not end in `.png`.
+fn check_output(path: &Path, flag: &str, png: bool) -> Result<(), Error> {
+    let refuse = |why: String| Err(Error::InvalidArgument { what: format!("{flag} {}: {why}", path.display()) });
+    if path.is_dir() {
+        return refuse(format!("is a folder; name a file{}", if png { " ending in .png" } else { "" }));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return refuse(format!("the folder {} does not exist", parent.display()));
+    }
+    if png && !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
+        return refuse("the chart is a PNG file: name one ending in .png".into());
+    }
+    Ok(())
 }
 
 fn open(model: &Path, backend: BackendKind) -> Result<Model, Error> {
@@ -350,7 +386,7 @@ fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendK
 #[allow(clippy::too_many_arguments)]
 fn backtest_cmd(
     model: Option<&Path>,
-    baseline: Option<&str>,
+    baseline: Option<Baseline>,
     data: &Path,
     (from, to): (Date, Date),
     spec: BacktestSpec,
@@ -359,6 +395,12 @@ fn backtest_cmd(
 ) -> Result<Value, Error> {
     use trendcast::backtest::{momentum_scores, reversal_scores, run};
     let BacktestSpec { top_k: top, cost_bps, strategy } = spec;
+    if let Some(p) = outputs.csv {
+        check_output(p, "--curve", false)?;
+    }
+    if let Some(p) = outputs.png {
+        check_output(p, "--plot", true)?;
+    }
     let u = load_dataset_dir(data, &LoadOptions::default())?;
     let panel = Panel::from_series(&u.series);
     let first = panel.calendar.partition_point(|&d| d < from);
@@ -379,11 +421,11 @@ fn backtest_cmd(
             let r = run(&panel, first, last, spec, |d| Ok(m.rank(&panel, &u.industries, panel.calendar[d])?.scores))?;
             (m.manifest().name.clone(), r)
         }
-        (None, Some("momentum")) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?),
-        (None, Some("reversal")) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| Ok(reversal_scores(&panel, d)))?),
-        (None, other) => {
-            return Err(Error::InvalidArgument { what: format!("unknown baseline {other:?} (momentum, reversal)") });
+        (None, Some(Baseline::Momentum)) => {
+            ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?)
         }
+        (None, Some(Baseline::Reversal)) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| Ok(reversal_scores(&panel, d)))?),
+        (None, None) => unreachable!("clap requires --model or --baseline"),
     };
     // Net values after each decision's holding period; excess compounds the daily differences.
     let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
@@ -402,7 +444,7 @@ fn backtest_cmd(
         for (d, p, b, e) in &nv {
             text += &format!("{d},{p},{b},{e}\n");
         }
-        std::fs::write(path, text).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        std::fs::write(path, text).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     }
     if let Some(path) = outputs.png {
         // x: fractional year, so that any range reads naturally on the axis.
@@ -415,7 +457,7 @@ fn backtest_cmd(
             charts::Series { name: "equal-weighted universe", points: &bl },
             charts::Series { name: "excess (daily difference, compounded)", points: &el },
         ];
-        charts::line_chart(path, &title, "year", "net value", &series).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        charts::line_chart(path, &title, "year", "net value", &series).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     }
     Ok(json!({
         "model": name, "from": result.daily.first().map(|r| r.date.to_string()), "to": result.daily.last().map(|r| r.date.to_string()),

@@ -43,7 +43,7 @@ pub enum trendcast_status {
 impl From<&Error> for trendcast_status {
     fn from(e: &Error) -> Self {
         match e {
-            Error::Io { .. } => trendcast_status::Io,
+            Error::Io { .. } | Error::Write { .. } => trendcast_status::Io,
             Error::Parse { .. } => trendcast_status::Parse,
             Error::InvalidBar { .. } => trendcast_status::InvalidBar,
             Error::Unsorted { .. } => trendcast_status::Unsorted,

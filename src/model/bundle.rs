@@ -71,7 +71,7 @@ impl Bundle {
         }
         manifest.onnx_sha256 = sha256_hex(&bytes);
         manifest.check()?;
-        let io = |p: PathBuf| move |source| Error::Io { path: p, source };
+        let io = |p: PathBuf| move |source| Error::Write { path: p, source };
         std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
         let opath = dir.join(&manifest.onnx_file);
         std::fs::write(&opath, &bytes).map_err(io(opath.clone()))?;

@@ -58,13 +58,24 @@ fn environment(lib: &Path) -> Result<Environment> {
         )));
     }
     let env = ort::init_from(lib)
-        .map_err(|e| Error::backend(format!("cannot load ONNX Runtime from {}: {e}", lib.display())))?
+        .map_err(|e| Error::backend(format!("cannot load ONNX Runtime from {}: {e}{}", lib.display(), loader_reason(lib))))?
         .with_name("trendcast")
         .with_telemetry(false)
         .build()
         .map_err(ort_err)?;
     *guard = Some((lib.to_path_buf(), env.clone()));
     Ok(env)
+}
+
+/// Why the system loader refuses `lib` (its dlerror text: not an ELF file, a missing dependency,
+/// another architecture), which ort's error leaves out; empty when the loader accepts it.
+fn loader_reason(lib: &Path) -> String {
+    // SAFETY: loading runs the library's initialisers, as ort's own attempt just did.
+    match unsafe { libloading::Library::new(lib) } {
+        Ok(_) => String::new(),
+        // libloading's message is "dlopen failed"; the loader's text is its source.
+        Err(e) => format!(" ({})", std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())),
+    }
 }
 
 pub(crate) struct OrtEngine {
