@@ -9,16 +9,20 @@ source scripts/env.sh
 
 # The bindings' tests (tests/bindings.rs runs the Python package's pytest suite, tests/packaging.rs
 # builds outside programs against `make install`):
-# - cmake and pkg-config, from Debian when missing (CI runs as root on a fresh machine);
-if ! command -v cmake >/dev/null || ! command -v pkg-config >/dev/null; then
+# - cmake, pkg-config and valgrind (the C ABI's leak check), from Debian when missing (CI runs as
+#   root on a fresh machine). The guards make their tests, and those needing ONNX Runtime (installed
+#   above), fail instead of skipping when what they need is missing: this script runs everything.
+missing=()
+for tool in cmake pkg-config valgrind; do command -v $tool >/dev/null || missing+=($tool); done
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing cmake and pkg-config" >&2
-    apt-get update -qq && apt-get install -y -qq cmake pkg-config >/dev/null
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: cmake or pkg-config missing (apt-get install cmake pkg-config); their tests will skip" >&2
+    echo "setup: ${missing[*]} missing (apt-get install ${missing[*]}): their tests will fail" >&2
   fi
 fi
-if command -v cmake >/dev/null; then export TRENDCAST_REQUIRE_CMAKE=1; fi
+export TRENDCAST_REQUIRE_CMAKE=1 TRENDCAST_REQUIRE_VALGRIND=1 TRENDCAST_REQUIRE_ORT=1
 # - a Python environment in .deps/venv with pinned test dependencies (once), and the package from
 #   bindings/python reinstalled into it every run (a few seconds), so that it is never stale.
 venv=.deps/venv

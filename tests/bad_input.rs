@@ -124,22 +124,26 @@ fn bad_bars_are_refused_with_the_stock_and_date() {
     let mut out = [0f32; 5];
     expect(m.direction_into(&[good.clone(), good.clone()], &mut out), S::Shape, "output holds 5 values");
     assert_eq!(out, [0.0; 5], "output untouched on failure");
-    let bad_dates = [20240230i32; 1];
-    let one = BarsRef {
-        dates: Dates::Yyyymmdd(&bad_dates),
-        open: &good.open[..1],
-        high: &good.high[..1],
-        low: &good.low[..1],
-        close: &good.close[..1],
-        volume: &good.volume[..1],
-    };
-    expect(m.direction(&[one]), S::TooLittleHistory, "1 bars given");
+    // An impossible date among the bars read is refused by name (enough bars that the history
+    // check cannot be what fails).
+    let mut ymd: Vec<i32> = good.dates.iter().map(|d| d.to_string().replace('-', "").parse().unwrap()).collect();
+    ymd[last - 5] = 20240230;
+    let bad_date = BarsRef { dates: Dates::Yyyymmdd(&ymd), ..BarsRef::from(&good) };
+    expect(m.direction(&[bad_date]), S::Parse, "20240230");
 
     // Rows skipped for a zero volume inside the window are replaced by older complete rows, as in
-    // training; the answer stays a valid distribution.
+    // training: the answer is the model on the 30 newest complete feature rows.
     let gap = with(&|s| s.volume[last - 10] = 0.0);
-    let p = m.direction(&[gap]).unwrap();
-    assert!((p[0].iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    let complete_rows = |s: &BarSeries| {
+        let mut state = trendcast::features::FeatureState::new();
+        (0..s.len()).map(|t| state.push(&s.bar(t)).unwrap()).filter(trendcast::features::is_complete).collect::<Vec<_>>()
+    };
+    let rows = complete_rows(&gap);
+    assert!(rows.len() < complete_rows(&good).len(), "the zero volume made a row incomplete");
+    let window: Vec<f32> = rows[rows.len() - 30..].iter().flatten().map(|&v| v as f32).collect();
+    let mut want = [0f32; 3];
+    m.run(&[trendcast::model::TensorIn { shape: &[1, 30, 13], data: &window }], &mut want).unwrap();
+    assert_eq!(m.direction(&[gap]).unwrap()[0], want);
 }
 
 /// A direction call reads and validates only the trailing `min_bars` bars (trendcast_bars' doc): a

@@ -35,9 +35,15 @@ fn direction_info_and_eval_commands() {
     let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["ticker"], "S0U0N0");
-    let p: f64 = ["down", "flat", "up"].iter().map(|k| lines[0][k].as_f64().unwrap()).sum();
-    assert!((p - 1.0).abs() < 1e-5);
-    assert!(["down", "flat", "up"].contains(&lines[0]["class"].as_str().unwrap()));
+    // The library's own answer for the same stock and day.
+    let lib = trendcast::Model::open(&model, &trendcast::OpenOptions { backend: trendcast::BackendKind::Tract, ..Default::default() }).unwrap();
+    let s = u.get("S0U0N0").unwrap();
+    let t = s.dates.binary_search(&trendcast::Date::parse("2022-02-01").unwrap()).unwrap();
+    let want = lib.direction(&[trendcast::predict::BarsRef::from(s).prefix(t)]).unwrap()[0];
+    let got: Vec<f32> = ["down", "flat", "up"].iter().map(|k| lines[0][k].as_f64().unwrap() as f32).collect();
+    assert_eq!(got, want, "CLI vs library");
+    let class = ["down", "flat", "up"][trendcast::metrics::argmax3(&want)];
+    assert_eq!(lines[0]["class"], class);
 
     let (ok, _, err) = trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--tickers", "NOPE"], &data);
     assert!(!ok && err.contains("no bars for ticker NOPE"), "{err}");
@@ -56,7 +62,27 @@ fn direction_info_and_eval_commands() {
         e["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|v| v.as_u64().unwrap())).sum();
     assert_eq!(confusion, e["samples"].as_u64().unwrap());
     assert!(e["samples"].as_u64().unwrap() > 1000);
-    assert!((0.0..=1.0).contains(&e["macro_f1"].as_f64().unwrap()));
+    // eval (raw bars through the serving path) against the training path: the dataset's own
+    // windows of the same samples, run by the library, give the same confusion matrix.
+    use trendcast::dataset::{DatasetSpec, DirectionDataset};
+    let ds = DirectionDataset::build(&u.series, &DatasetSpec::default()).unwrap();
+    let (from, to) = (trendcast::Date::parse("2022-01-01").unwrap(), trendcast::Date::parse("2022-03-31").unwrap());
+    let picked: Vec<_> = ds.samples.iter().filter(|s| s.date >= from && s.date <= to).copied().collect();
+    let mut want = trendcast::metrics::Confusion::default();
+    for chunk in picked.chunks(256) {
+        let mut x = vec![0f32; chunk.len() * 30 * 13];
+        for (s, w) in chunk.iter().zip(x.chunks_exact_mut(30 * 13)) {
+            ds.window_f32(s, w);
+        }
+        let mut p = vec![0f32; chunk.len() * 3];
+        lib.run(&[trendcast::model::TensorIn { shape: &[chunk.len(), 30, 13], data: &x }], &mut p).unwrap();
+        for (s, p) in chunk.iter().zip(p.chunks_exact(3)) {
+            want.add(s.label as usize, trendcast::metrics::argmax3(p));
+        }
+    }
+    assert_eq!(e["confusion"], serde_json::to_value(want.counts).unwrap(), "eval vs the training windows");
+    let scores = want.scores();
+    assert!((e["macro_f1"].as_f64().unwrap() - scores.macro_f1).abs() < 1e-12);
 }
 
 #[test]
@@ -265,4 +291,35 @@ fn messages_name_the_input_and_what_would_be_accepted() {
     let (ok, padded, err) = trendcast(&["direction", "--model", m, "--date", "2021-10-29", "--backend", "tract"], &data);
     assert!(ok, "padded headers: {err}");
     assert_eq!(padded, plain);
+}
+
+/// Exit codes: 2 for a usage error (clap), 1 for a command that fails (a missing model, a model of
+/// the wrong kind, a day without bars), 0 for one that answers.
+#[test]
+fn exit_codes_tell_usage_errors_from_failed_commands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 100, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let (m, ranking) = (model.to_str().unwrap(), common::native::root().join("models/lsr-igru"));
+    let missing = tmp.path().join("no-such-model");
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["direction", "--model", m, "--date", "2021-10-01", "--no-such-flag"], 2, "unexpected argument"),
+        (vec!["direction", "--model", m], 2, "--date"),
+        (vec!["direction", "--model", missing.to_str().unwrap(), "--date", "2021-10-01", "--backend", "tract"], 1, "manifest.json"),
+        (vec!["direction", "--model", ranking.to_str().unwrap(), "--date", "2021-10-01", "--backend", "tract"], 1, "needs a direction model"),
+        (vec!["direction", "--model", m, "--date", "2021-10-02", "--backend", "tract"], 1, "no stock has a bar on 2021-10-02"),
+        (vec!["direction", "--model", m, "--date", "2021-10-01", "--backend", "tract"], 0, ""),
+    ];
+    let mut failures = Vec::new();
+    for (args, code, says) in &cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_trendcast")).args(args).arg("--data").arg(&data).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(*code) || !err.contains(says) {
+            failures.push(format!("{args:?}: exit {:?}, stderr {err:?} (expected exit {code} saying {says:?})", out.status.code()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -201,6 +201,44 @@ fn ranking_leaves_out_stocks_without_the_history_its_inputs_read() {
     }
 }
 
+/// Ranking calls on one model from many threads at once (each thread reuses its own input
+/// buffers) give each day's answer bit for bit as one thread does, on both backends.
+#[test]
+fn concurrent_ranking_calls_on_one_model_agree_with_sequential_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let u = universe(110, 9);
+    let panel = Panel::from_series(&u.series);
+    let days: Vec<trendcast::Date> = panel.calendar[80..].to_vec();
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    for backend in backends {
+        let m = probe_model(tmp.path(), backend);
+        let want: Vec<_> = days.iter().map(|&d| m.rank(&panel, &u.industries, d).unwrap()).collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|t| {
+                    let (m, panel, u, days, want) = (&m, &panel, &u, &days, &want);
+                    s.spawn(move || {
+                        for round in 0..3 {
+                            // Each thread walks the days from its own offset, so buffers sized for
+                            // one day are reused for another.
+                            for k in 0..days.len() {
+                                let i = (k + t * 5 + round) % days.len();
+                                let got = m.rank(panel, &u.industries, days[i]).unwrap();
+                                let bits = |r: &trendcast::predict::Ranking| r.scores.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+                                assert_eq!((&got.order, bits(&got)), (&want[i].order, bits(&want[i])), "{backend:?} thread {t} day {i}");
+                            }
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().for_each(|h| h.join().unwrap());
+        });
+    }
+}
+
 fn ratios_normalized() -> RelationSpec {
     RelationSpec { node_features: NodeFeatures::Ratios, normalize_relations: true, ..RelationSpec::default() }
 }

@@ -50,3 +50,31 @@ pub(crate) fn non_null<'a, T>(p: *const T, name: &str) -> Result<&'a T> {
 pub extern "C" fn trendcast_last_error() -> *const c_char {
     LAST_ERROR.with_borrow(|e| e.as_ptr())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> String {
+        // SAFETY: the library's own NUL-terminated string, read before the next call.
+        unsafe { std::ffi::CStr::from_ptr(trendcast_last_error()) }.to_string_lossy().into_owned()
+    }
+
+    /// A panic inside an entry point's body becomes TRENDCAST_STATUS_PANIC with its message, an
+    /// error its own status and message, and a success clears the message: nothing unwinds into C.
+    #[test]
+    fn panics_and_errors_become_statuses_and_messages() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // the panic below is expected
+        let status = guard(|| panic!("index {} out of range", 7));
+        std::panic::set_hook(hook);
+        assert_eq!(status, trendcast_status::Panic);
+        assert_eq!(last_error(), "internal error (panic): index 7 out of range");
+
+        assert_eq!(guard(|| Err(Error::shape("3 values for 2 stocks"))), trendcast_status::Shape);
+        assert!(last_error().contains("3 values for 2 stocks"), "{}", last_error());
+
+        assert_eq!(guard(|| Ok(())), trendcast_status::Ok);
+        assert_eq!(last_error(), "");
+    }
+}

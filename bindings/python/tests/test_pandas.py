@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import trendcast
+from conftest import require_pandas
 
-pd = pytest.importorskip("pandas")
+pd = require_pandas()
 
 
 def test_frame_rows_follow_sorted_tickers(model, frame, stocks):
