@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Regenerates every number and figure of models/direction-gru/REPORT.md:
 #   1. trains each row's config (trainer/configs/) with its seeds into target/experiments/ROW/sSEED,
-#   2. fits the tabular baselines, builds the GRU seed ensemble,
-#   3. picks models/direction-gru by validation macro-F1 only, evaluates the shipped bundles through
-#      the inference library (`trendcast eval`), and rebuilds the table and figures.
+#   2. fits the tabular baselines, builds the GRU seed ensembles (3 x 128, 3 x 64); the 3 x 128 one
+#      ships as models/direction-gru-ensemble and teaches the distilled rows, trained next,
+#   3. picks models/direction-gru by validation macro-F1 only (the Pareto rule: the cheapest
+#      candidate within one seed std of the best; `trendcast-train pareto`, latency figures from
+#      `cargo bench --bench direction` kept in models/direction-gru/pareto.json), evaluates the
+#      shipped bundles through the inference library (`trendcast eval`), and rebuilds the tables
+#      and figures.
 # Rows already trained are kept (delete their folder to retrain). On 2 CPU cores it takes hours;
 # LANES=2 (default) runs two single-threaded trainings side by side, which this machine's libtorch
 # does faster than one two-threaded run.
@@ -22,7 +26,7 @@ tc=target/release/trendcast
 # Cheapest and most-needed first, so that an interrupted run still leaves a useful table.
 runs=()
 for seed in 42 43 44; do
-  for row in gru-original gru-original-gap gru-unweighted gru-scaled-embargo gru-h64 gru-early-stop gru-market; do runs+=("$row:$seed"); done
+  for row in gru-original gru-h32 gru-h64 gru-h96 gru-original-gap gru-unweighted gru-scaled-embargo gru-early-stop gru-market; do runs+=("$row:$seed"); done
   [[ $seed == 42 ]] && runs+=(rnn:42 rnn-unweighted:42 lstm:42 lstm-unweighted:42)
 done
 
@@ -46,26 +50,26 @@ evaluate() { # bundle_dir json_dir
 "$train" ensemble --name direction-gru-ensemble --out $exp/gru-ensemble/bundle --data "$data" \
   --member $exp/gru-original/s42 --member $exp/gru-original/s43 --member $exp/gru-original/s44
 evaluate $exp/gru-ensemble/bundle $exp/gru-ensemble
+"$train" ensemble --name direction-gru-h64-ensemble --out $exp/gru-h64-ensemble/bundle --data "$data" \
+  --member $exp/gru-h64/s42 --member $exp/gru-h64/s43 --member $exp/gru-h64/s44
+evaluate $exp/gru-h64-ensemble/bundle $exp/gru-h64-ensemble
+# The 3 x 128 ensemble ships under its own name (the best validation macro-F1 among single bundles)
+# and is the teacher of the distilled rows (their configs name it).
+mkdir -p models/direction-gru-ensemble
+cp $exp/gru-ensemble/bundle/model.onnx $exp/gru-ensemble/bundle/manifest.json models/direction-gru-ensemble/
+runs=()
+for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$seed"); done
+printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
 
-# models/direction-gru: the GRU candidate (any seed of a correct-window GRU row, or the ensemble)
-# with the best validation macro-F1. The test years play no part in the choice. The market-feature
+# models/direction-gru: the cheapest candidate within one seed std of the best validation
+# macro-F1 (trainer/src/pareto.rs). The test years play no part in the choice. The market-feature
 # row is an ablation, not a candidate: the shipped model answers from one stock's bars (C ABI).
-best=$(python3 - "$exp" <<'PY'
-import json, sys, glob
-exp = sys.argv[1]
-cands = []
-for row in ["gru-original", "gru-unweighted", "gru-scaled-embargo", "gru-h64", "gru-early-stop"]:
-    for f in glob.glob(f"{exp}/{row}/s*/training.json"):
-        cands.append((json.load(open(f))["validation"]["macro_f1"], f.rsplit("/", 1)[0]))
-cands.append((json.load(open(f"{exp}/gru-ensemble/eval-validation.json"))["macro_f1"], f"{exp}/gru-ensemble/bundle"))
-print(max(cands)[1])
-PY
-)
-echo "models/direction-gru <- $best (best validation macro-F1)"
+best=$("$train" pareto --experiments $exp --report models/direction-gru/REPORT.md)
+echo "models/direction-gru <- $best (the Pareto rule on validation macro-F1)"
 rm -rf models/direction-gru/model.onnx models/direction-gru/manifest.json
 mkdir -p models/direction-gru
 cp "$best/model.onnx" "$best/manifest.json" models/direction-gru/
 [[ -f $best/training.json ]] && cp "$best/training.json" models/direction-gru/ || rm -f models/direction-gru/training.json
 echo "$best" > models/direction-gru/SELECTED_FROM
-for m in direction-gru direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
+for m in direction-gru direction-gru-ensemble direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
 "$train" report --experiments $exp --report models/direction-gru/REPORT.md

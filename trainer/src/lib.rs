@@ -13,6 +13,7 @@ pub mod device;
 pub mod direction;
 pub mod lsr_igru;
 pub mod parity;
+pub mod pareto;
 pub mod ranking;
 pub mod report;
 pub mod walk_forward;

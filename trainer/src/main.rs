@@ -2,14 +2,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use trendcast::bars::{LoadOptions, load_dataset_dir};
 use trendcast::model::Bundle;
 use trendcast::model::export::write_direction_ensemble;
 use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
-use trendcast_trainer::{device, direction, ranking, report, walk_forward};
+use trendcast_trainer::{device, direction, pareto, ranking, report, walk_forward};
 
 #[derive(Parser)]
 #[command(name = "trendcast-train", version, about = "Train trendcast models with libtorch and export ONNX bundles")]
@@ -65,6 +65,22 @@ enum Command {
         out: PathBuf,
         #[arg(long, default_value = "../shared/data/sp500")]
         data: PathBuf,
+    },
+    /// The direction Pareto table (validation macro-F1 against latency through the C ABI) and the
+    /// choice of the default by validation: updates the committed summary JSON from this
+    /// machine's experiments and criterion figures, prints the chosen bundle, and splices the table
+    /// into a REPORT.md between `<!-- pareto:begin -->` and `<!-- pareto:end -->`.
+    Pareto {
+        #[arg(long, default_value = "target/experiments")]
+        experiments: PathBuf,
+        /// Criterion's output folder (`cargo bench --bench direction`).
+        #[arg(long, default_value = "target/criterion")]
+        criterion: PathBuf,
+        /// The summary, read (entries missing here are kept) and rewritten.
+        #[arg(long, default_value = "models/direction-gru/pareto.json")]
+        json: PathBuf,
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Rebuild the direction results table and figures from the experiments' JSON and splice the
     /// table into a REPORT.md between `<!-- results:begin -->` and `<!-- results:end -->`.
@@ -299,6 +315,18 @@ fn main() -> Result<()> {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let worst = direction::check_ensemble(&out, &members, &universe.series)?;
             println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
+        }
+        Command::Pareto { experiments, criterion, json, report: file } => {
+            let previous: Option<pareto::Pareto> = match std::fs::read_to_string(&json) {
+                Ok(text) => Some(serde_json::from_str(&text).with_context(|| format!("{} is not a Pareto summary", json.display()))?),
+                Err(_) => None,
+            };
+            let p = pareto::build(&experiments, &criterion, previous.as_ref())?;
+            std::fs::write(&json, serde_json::to_string_pretty(&p)? + "\n")?;
+            if let Some(file) = file {
+                report::splice(&file, "pareto", &pareto::table(&p)?)?;
+            }
+            println!("{}", p.chosen_bundle);
         }
         Command::Report { experiments, report: file, ranking, ranking_seeds, section: chosen } => {
             let figures = report::figures_dir(&file);

@@ -1,0 +1,290 @@
+//! The direction models' Pareto table (models/direction-gru/REPORT.md): validation macro-F1 over
+//! seeds against the direction call's latency through the C ABI, and the choice of the shipped
+//! default by validation alone: the cheapest candidate whose validation macro-F1 is within one
+//! seed std of the best candidate's.
+//!
+//! Built from the experiments (`ROW/sSEED/training.json`, an ensemble's `eval-*.json`) and
+//! criterion's estimates of `cargo bench --bench direction`, and kept in a committed JSON summary:
+//! a candidate or latency missing from this machine's `target/` keeps its earlier entry, so that
+//! the table regenerates from the summary alone and grows across sessions.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The window and feature count of every candidate (the original's).
+const WINDOW: usize = 30;
+const FEATURES: usize = 13;
+
+/// A candidate: its experiment folder, label, size and the name of its latency bench.
+pub struct Candidate {
+    pub stem: &'static str,
+    pub label: &'static str,
+    pub hidden: usize,
+    pub members: usize,
+    /// The `benches/direction.rs` graph of the same shape.
+    pub bench: &'static str,
+    /// For an ensemble, the row its members are the seeds of (their std stands for its own).
+    pub members_of: Option<&'static str>,
+}
+
+pub const CANDIDATES: &[Candidate] = &[
+    Candidate { stem: "gru-h32", label: "GRU 32", hidden: 32, members: 1, bench: "gru32", members_of: None },
+    Candidate {
+        stem: "gru-h32-distilled",
+        label: "GRU 32, distilled from the 3 x 128 ensemble",
+        hidden: 32,
+        members: 1,
+        bench: "gru32",
+        members_of: None,
+    },
+    Candidate { stem: "gru-h64", label: "GRU 64", hidden: 64, members: 1, bench: "gru64", members_of: None },
+    Candidate {
+        stem: "gru-h64-distilled",
+        label: "GRU 64, distilled from the 3 x 128 ensemble",
+        hidden: 64,
+        members: 1,
+        bench: "gru64",
+        members_of: None,
+    },
+    Candidate { stem: "gru-h96", label: "GRU 96", hidden: 96, members: 1, bench: "gru96", members_of: None },
+    Candidate { stem: "gru-original", label: "GRU 128 (the original)", hidden: 128, members: 1, bench: "gru128", members_of: None },
+    Candidate {
+        stem: "gru-h64-ensemble",
+        label: "ensemble of the 3 GRU 64 seeds",
+        hidden: 64,
+        members: 3,
+        bench: "ensemble3x64",
+        members_of: Some("gru-h64"),
+    },
+    Candidate {
+        stem: "gru-ensemble",
+        label: "ensemble of the 3 GRU 128 seeds",
+        hidden: 128,
+        members: 3,
+        bench: "ensemble3x128",
+        members_of: Some("gru-original"),
+    },
+];
+
+/// One seed's figures (an ensemble has one entry, seed 0).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeedResult {
+    pub seed: u64,
+    pub validation_macro_f1: f64,
+    pub test_macro_f1: f64,
+    pub bundle: String,
+}
+
+/// Median latency of the direction call, microseconds, one thread, from raw bars.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Latency {
+    pub c_abi_ort_1: Option<f64>,
+    pub c_abi_ort_500: Option<f64>,
+    pub c_abi_tract_1: Option<f64>,
+    pub c_abi_tract_500: Option<f64>,
+    pub engine_ort_1: Option<f64>,
+    pub engine_ort_500: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub stem: String,
+    pub label: String,
+    pub hidden: usize,
+    pub members: usize,
+    /// Per stock and call: members x (30 steps x 3H(13 + H) + 3H for the head).
+    pub multiply_adds: u64,
+    /// Recurrent weights read at each step (f32), all members.
+    pub recurrent_bytes: u64,
+    pub seeds: Vec<SeedResult>,
+    pub latency: Latency,
+}
+
+impl Entry {
+    pub fn validation(&self) -> (f64, f64) {
+        mean_std(&self.seeds.iter().map(|s| s.validation_macro_f1).collect::<Vec<_>>())
+    }
+    pub fn test(&self) -> (f64, f64) {
+        mean_std(&self.seeds.iter().map(|s| s.test_macro_f1).collect::<Vec<_>>())
+    }
+}
+
+/// The summary the table is drawn from, and the choice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Pareto {
+    pub entries: Vec<Entry>,
+    /// The candidate with the best mean validation macro-F1.
+    pub best: String,
+    /// best's mean minus one seed std (an ensemble's: its members' row's).
+    pub threshold: f64,
+    /// The cheapest candidate (multiply-adds) at or above the threshold.
+    pub chosen: String,
+    /// The bundle shipped for it: the chosen row's seed with the best validation macro-F1.
+    pub chosen_bundle: String,
+}
+
+fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let sd = if xs.len() < 2 { f64::NAN } else { (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() };
+    (mean, sd)
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The seeds of a candidate found in `experiments` (empty when it has not run here).
+fn seeds_of(experiments: &Path, c: &Candidate) -> Result<Vec<SeedResult>> {
+    let dir = experiments.join(c.stem);
+    if c.members > 1 {
+        let (v, t) = (dir.join("eval-validation.json"), dir.join("eval-test.json"));
+        if !(v.exists() && t.exists()) {
+            return Ok(Vec::new());
+        }
+        let f1 = |p: &Path| -> Result<f64> { read_json(p)?["macro_f1"].as_f64().context("eval JSON without macro_f1") };
+        return Ok(vec![SeedResult {
+            seed: 0,
+            validation_macro_f1: f1(&v)?,
+            test_macro_f1: f1(&t)?,
+            bundle: dir.join("bundle").display().to_string(),
+        }]);
+    }
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(out) };
+    for e in entries {
+        let run = e?.path();
+        let path = run.join("training.json");
+        if !path.exists() {
+            continue;
+        }
+        let s = read_json(&path)?;
+        out.push(SeedResult {
+            seed: s["config"]["seed"].as_u64().context("training.json without config.seed")?,
+            validation_macro_f1: s["validation"]["macro_f1"].as_f64().context("no validation macro_f1")?,
+            test_macro_f1: s["test"]["macro_f1"].as_f64().context("no test macro_f1")?,
+            bundle: run.display().to_string(),
+        });
+    }
+    out.sort_by_key(|s| s.seed);
+    Ok(out)
+}
+
+/// Criterion's median (microseconds) of benchmark `direction/ID/N`, if it ran here.
+fn criterion_median(criterion: &Path, id: &str, n: usize) -> Option<f64> {
+    let path = criterion.join("direction").join(id.replace('/', "_")).join(n.to_string()).join("new/estimates.json");
+    let v = read_json(&path).ok()?;
+    v["median"]["point_estimate"].as_f64().map(|ns| ns / 1e3)
+}
+
+/// The summary from this machine's experiments and criterion figures, entries missing here taken
+/// from `previous`; the choice made again.
+pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) -> Result<Pareto> {
+    let mut entries = Vec::new();
+    for c in CANDIDATES {
+        let old = previous.and_then(|p| p.entries.iter().find(|e| e.stem == c.stem));
+        let mut seeds = seeds_of(experiments, c)?;
+        if seeds.is_empty() {
+            seeds = old.map(|e| e.seeds.clone()).unwrap_or_default();
+        }
+        let prev = old.map(|e| e.latency.clone()).unwrap_or_default();
+        let here = |backend: &str, n| criterion_median(criterion, &format!("{backend}/{}/c_abi", c.bench), n);
+        let latency = Latency {
+            c_abi_ort_1: here("ort", 1).or(prev.c_abi_ort_1),
+            c_abi_ort_500: here("ort", 500).or(prev.c_abi_ort_500),
+            c_abi_tract_1: here("tract", 1).or(prev.c_abi_tract_1),
+            c_abi_tract_500: here("tract", 500).or(prev.c_abi_tract_500),
+            engine_ort_1: criterion_median(criterion, &format!("ort/{}/model_run", c.bench), 1).or(prev.engine_ort_1),
+            engine_ort_500: criterion_median(criterion, &format!("ort/{}/model_run", c.bench), 500).or(prev.engine_ort_500),
+        };
+        let h = c.hidden as u64;
+        entries.push(Entry {
+            stem: c.stem.into(),
+            label: c.label.into(),
+            hidden: c.hidden,
+            members: c.members,
+            multiply_adds: c.members as u64 * (WINDOW as u64 * 3 * h * (FEATURES as u64 + h) + 3 * h),
+            recurrent_bytes: c.members as u64 * 3 * h * h * 4,
+            seeds,
+            latency,
+        });
+    }
+    let ran: Vec<&Entry> = entries.iter().filter(|e| !e.seeds.is_empty()).collect();
+    let best = *ran.iter().max_by(|a, b| a.validation().0.total_cmp(&b.validation().0)).context("no candidate has run")?;
+    let std = match CANDIDATES.iter().find(|c| c.stem == best.stem).and_then(|c| c.members_of) {
+        Some(row) => entries.iter().find(|e| e.stem == row).map_or(f64::NAN, |e| e.validation().1),
+        None => best.validation().1,
+    };
+    let threshold = best.validation().0 - if std.is_finite() { std } else { 0.0 };
+    let chosen = *ran
+        .iter()
+        .filter(|e| e.validation().0 >= threshold)
+        .min_by(|a, b| a.multiply_adds.cmp(&b.multiply_adds).then(b.validation().0.total_cmp(&a.validation().0)))
+        .expect("the best candidate qualifies");
+    let chosen_bundle = chosen
+        .seeds
+        .iter()
+        .max_by(|a, b| a.validation_macro_f1.total_cmp(&b.validation_macro_f1))
+        .expect("a candidate that ran has a seed")
+        .bundle
+        .clone();
+    Ok(Pareto { best: best.stem.clone(), threshold, chosen: chosen.stem.clone(), chosen_bundle, entries })
+}
+
+fn us(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x >= 1000.0 => format!("{:.1} ms", x / 1000.0),
+        Some(x) => format!("{x:.1} us"),
+        None => "-".into(),
+    }
+}
+
+/// The markdown table and the choice, for the report.
+pub fn table(p: &Pareto) -> Result<String> {
+    let mut md = String::new();
+    writeln!(
+        md,
+        "| candidate | seeds | validation macro-F1 | test macro-F1 | multiply-adds / stock | C ABI ORT, 1 stock | 500 stocks | engine only (ORT), 1 / 500 | C ABI tract, 1 stock | 500 stocks |"
+    )?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|")?;
+    let pm = |(m, s): (f64, f64)| if s.is_finite() { format!("{m:.4} ± {s:.4}") } else { format!("{m:.4}") };
+    for e in &p.entries {
+        if e.seeds.is_empty() {
+            writeln!(md, "| {} | not run | | | {:.2} M | | | | | |", e.label, e.multiply_adds as f64 / 1e6)?;
+            continue;
+        }
+        let seeds = if e.members > 1 { format!("{} members", e.members) } else { e.seeds.iter().map(|s| s.seed.to_string()).collect::<Vec<_>>().join(", ") };
+        let mark = if e.stem == p.chosen { " **(shipped default)**" } else if e.stem == p.best { " (best validation)" } else { "" };
+        let l = &e.latency;
+        writeln!(
+            md,
+            "| {}{mark} | {seeds} | {} | {} | {:.2} M | {} | {} | {} / {} | {} | {} |",
+            e.label,
+            pm(e.validation()),
+            pm(e.test()),
+            e.multiply_adds as f64 / 1e6,
+            us(l.c_abi_ort_1),
+            us(l.c_abi_ort_500),
+            us(l.engine_ort_1),
+            us(l.engine_ort_500),
+            us(l.c_abi_tract_1),
+            us(l.c_abi_tract_500)
+        )?;
+    }
+    let best = p.entries.iter().find(|e| e.stem == p.best).context("best entry")?;
+    writeln!(
+        md,
+        "\nBest validation macro-F1: {} ({:.4}); threshold (minus one seed std) {:.4}; the cheapest candidate at or above it: **{}**, shipped as `models/direction-gru` from `{}` (its best-validation seed).",
+        best.label,
+        best.validation().0,
+        p.threshold,
+        p.entries.iter().find(|e| e.stem == p.chosen).context("chosen entry")?.label,
+        p.chosen_bundle
+    )?;
+    Ok(md)
+}
