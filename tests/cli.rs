@@ -323,3 +323,47 @@ fn exit_codes_tell_usage_errors_from_failed_commands() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `--on-bad-bar`: one bar with high and low swapped stops the load by default (naming the row),
+/// is dropped with `skip` and repaired with `repair`, each row reported on stderr or in a file.
+#[test]
+fn a_bad_bar_fails_the_load_or_is_skipped_or_repaired_as_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 100, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let m = model.to_str().unwrap();
+    // Line 81 of the file (a bar of the first stock within the 50 its 2021-10-01 answer reads):
+    // swap its high (column 4) and low (column 5).
+    let bars = data.join("bars_synthetic.csv");
+    let text = std::fs::read_to_string(&bars).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut cells: Vec<String> = lines[80].split(',').map(String::from).collect();
+    cells.swap(3, 4);
+    let ticker = cells[1].clone();
+    lines[80] = cells.join(",");
+    std::fs::write(&bars, lines.join("\n") + "\n").unwrap();
+    let args = ["direction", "--model", m, "--date", "2021-10-01", "--backend", "tract"];
+
+    let (ok, _, err) = trendcast(&args, &data);
+    assert!(!ok && err.contains("line 81") && err.contains(&format!("ticker {ticker}")) && err.contains("below low"), "{err}");
+
+    let (ok, skipped, err) = trendcast(&[&args[..], &["--on-bad-bar", "skip"]].concat(), &data);
+    assert!(ok, "{err}");
+    assert!(err.contains("dropped: file") && err.contains("line 81") && err.contains("1 bar rows dropped or repaired"), "{err}");
+
+    let report = tmp.path().join("bad-bars.txt");
+    let (ok, repaired, err) =
+        trendcast(&[&args[..], &["--on-bad-bar", "repair", "--bad-bar-report", report.to_str().unwrap()]].concat(), &data);
+    assert!(ok, "{err}");
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(written.starts_with("repaired: file") && written.contains("line 81"), "{written}");
+    // Repaired, the bar is the original one: the answers equal those on the untouched data.
+    std::fs::write(&bars, text).unwrap();
+    let (ok, original, err) = trendcast(&args, &data);
+    assert!(ok, "{err}");
+    assert_eq!(repaired, original);
+    assert_ne!(skipped, original, "a dropped bar changes the stock's features");
+}

@@ -15,6 +15,40 @@ use crate::error::{Error, Location, Result};
 pub struct LoadOptions {
     /// Only these tickers (None: all). Other rows are skipped without parsing their numbers.
     pub tickers: Option<HashSet<String>>,
+    /// What a bar that fails validation does to the load.
+    pub on_bad_bar: BadBarPolicy,
+}
+
+/// What the loader does with a bar row that fails validation: a number or date that does not
+/// parse, a price not positive or not finite, high below low, a negative volume, a date not after
+/// the ticker's previous one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BadBarPolicy {
+    /// Stop the load with an error naming file, line, ticker and date (the default).
+    #[default]
+    Fail,
+    /// Drop the bar and record it in [`Universe::load_notes`](super::Universe::load_notes).
+    Skip,
+    /// Repair the bar where the repair is unambiguous (high and low swapped: after swapping them,
+    /// open and close lie between the two) and drop the others; both are recorded.
+    Repair,
+}
+
+/// A bar row the loader dropped or repaired under [`BadBarPolicy::Skip`] or [`BadBarPolicy::Repair`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadNote {
+    /// File, line, ticker and date of the row.
+    pub at: Location,
+    /// What was wrong with it.
+    pub problem: String,
+    /// `true`: repaired and kept; `false`: dropped.
+    pub repaired: bool,
+}
+
+impl std::fmt::Display for LoadNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} ({})", if self.repaired { "repaired" } else { "dropped" }, self.at, self.problem)
+    }
 }
 
 /// Loads a data-set directory in the shared layout: every `bars_*.csv[.gz]` (in file-name order, so
@@ -32,9 +66,9 @@ pub fn load_dataset_dir(dir: &Path, opts: &LoadOptions) -> Result<Universe> {
     if bar_files.is_empty() {
         return Err(Error::argument(format!("no bars*.csv[.gz] files in {}", dir.display())));
     }
-    let series = load_bars(&bar_files, opts)?;
+    let (series, load_notes) = load_bars_noted(&bar_files, opts)?;
     let industries = load_industries(&dir.join("industries.csv"))?;
-    Ok(Universe { series, industries })
+    Ok(Universe { series, industries, load_notes })
 }
 
 /// One file's series with the line number of each bar (for errors found when joining files).
@@ -42,14 +76,24 @@ type FileSeries = Vec<(BarSeries, Vec<u64>)>;
 
 /// Loads bar files (one thread per file) and joins them in the order given: a ticker's bars in a
 /// later file must come after its bars in an earlier one. Returns the series sorted by ticker.
+/// Under a skip or repair policy, what was dropped or repaired is not returned: see
+/// [`load_bars_noted`].
 pub fn load_bars(files: &[PathBuf], opts: &LoadOptions) -> Result<Vec<BarSeries>> {
-    let parts: Vec<Result<FileSeries>> = std::thread::scope(|scope| {
+    load_bars_noted(files, opts).map(|(series, _)| series)
+}
+
+/// [`load_bars`], with the rows dropped or repaired under `opts.on_bad_bar`, in file order.
+pub fn load_bars_noted(files: &[PathBuf], opts: &LoadOptions) -> Result<(Vec<BarSeries>, Vec<LoadNote>)> {
+    let parts: Vec<Result<(FileSeries, Vec<LoadNote>)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files.iter().map(|f| scope.spawn(move || load_bar_file(f, opts))).collect();
         handles.into_iter().map(|h| h.join().expect("loader thread panicked")).collect()
     });
     let mut by_ticker: HashMap<String, BarSeries> = HashMap::new();
+    let mut notes = Vec::new();
     for (file, part) in files.iter().zip(parts) {
-        for (s, lines) in part? {
+        let (part, file_notes) = part?;
+        notes.extend(file_notes);
+        for (s, lines) in part {
             match by_ticker.get_mut(&s.ticker) {
                 None => {
                     by_ticker.insert(s.ticker.clone(), s);
@@ -67,7 +111,11 @@ pub fn load_bars(files: &[PathBuf], opts: &LoadOptions) -> Result<Vec<BarSeries>
                                 date: Some(bar.date.to_string()),
                             };
                             let what = format!("date not after the same ticker's {last} in an earlier file");
-                            return Err(Error::Unsorted { at, what });
+                            if opts.on_bad_bar == BadBarPolicy::Fail {
+                                return Err(Error::Unsorted { at, what });
+                            }
+                            notes.push(LoadNote { at, problem: what, repaired: false });
+                            continue;
                         }
                         acc.push_unchecked(bar);
                     }
@@ -75,9 +123,9 @@ pub fn load_bars(files: &[PathBuf], opts: &LoadOptions) -> Result<Vec<BarSeries>
             }
         }
     }
-    let mut series: Vec<BarSeries> = by_ticker.into_values().collect();
+    let mut series: Vec<BarSeries> = by_ticker.into_values().filter(|s| !s.dates.is_empty()).collect();
     series.sort_by(|a, b| a.ticker.cmp(&b.ticker));
-    Ok(series)
+    Ok((series, notes))
 }
 
 fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read + Send>> {
@@ -122,7 +170,7 @@ impl Columns {
 }
 
 /// Parses one file into per-ticker series (in first-seen order), with each bar's line number.
-fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
+fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<(FileSeries, Vec<LoadNote>)> {
     // Names and cells padded with spaces ("date, ticker") are read as written without them.
     let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(open_maybe_gzip(path)?);
     let csv_err = |e: csv::Error| {
@@ -132,6 +180,7 @@ fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
     let cols = Columns::from_header(&reader.byte_headers().map_err(csv_err)?.clone(), path)?;
 
     let mut out: Vec<(BarSeries, Vec<u64>)> = Vec::new();
+    let mut notes: Vec<LoadNote> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut current: Option<usize> = None; // rows usually come grouped by ticker: skip the hash then
     let mut record = csv::ByteRecord::new();
@@ -168,43 +217,73 @@ fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<FileSeries> {
         current = Some(slot);
 
         let date_field = record.get(cols.date).unwrap_or_default();
-        let date = std::str::from_utf8(date_field)
-            .ok()
-            .and_then(Date::parse)
-            .ok_or_else(|| Error::parse(at(Some(date_field)), "date is not YYYY-MM-DD"))?;
-        let num = |col: usize, name: &str| -> Result<f64> {
-            let f = record.get(col).unwrap_or_default();
-            std::str::from_utf8(f)
-                .ok()
-                .and_then(|s| s.trim().parse::<f64>().ok())
-                .ok_or_else(|| Error::parse(at(Some(date_field)), format!("{name} {:?} is not a number", String::from_utf8_lossy(f))))
-        };
-        let mut bar = Bar {
-            date,
-            open: num(cols.open, "open")?,
-            high: num(cols.high, "high")?,
-            low: num(cols.low, "low")?,
-            close: num(cols.close, "close")?,
-            volume: num(cols.volume, "volume")?,
-        };
-        // A non-empty adj_close adjusts the whole bar by the same factor (open, high, low stay
-        // consistent with close). In the shared data it is empty: OHLC are adjusted already.
-        if let Some(c) = cols.adj_close
-            && !record.get(c).unwrap_or_default().is_empty()
-        {
-            let adj = num(c, "adj_close")?;
-            let factor = adj / bar.close;
-            bar.open *= factor;
-            bar.high *= factor;
-            bar.low *= factor;
-            bar.close = adj;
-        }
         let (series, lines) = &mut out[slot];
-        bar.check_next(series.dates.last().copied(), || at(Some(date_field)))?;
+        let parsed = parse_bar(&record, &cols, date_field, &at)
+            .and_then(|bar| bar.check_next(series.dates.last().copied(), || at(Some(date_field))).map(|()| bar));
+        let bar = match (parsed, opts.on_bad_bar) {
+            (Ok(bar), _) => bar,
+            (Err(e), BadBarPolicy::Fail) => return Err(e),
+            (Err(e), policy) => {
+                let problem = e.to_string();
+                let repaired = (policy == BadBarPolicy::Repair)
+                    .then(|| parse_bar(&record, &cols, date_field, &at).ok().and_then(swap_high_low))
+                    .flatten()
+                    .filter(|bar| bar.check_next(series.dates.last().copied(), || at(Some(date_field))).is_ok());
+                notes.push(LoadNote { at: at(Some(date_field)), problem, repaired: repaired.is_some() });
+                match repaired {
+                    Some(bar) => bar,
+                    None => continue,
+                }
+            }
+        };
         series.push_unchecked(bar);
         lines.push(line);
     }
-    Ok(out)
+    Ok((out, notes))
+}
+
+/// The bar of a row, its numbers and date parsed (not yet validated).
+fn parse_bar(record: &csv::ByteRecord, cols: &Columns, date_field: &[u8], at: &dyn Fn(Option<&[u8]>) -> Location) -> Result<Bar> {
+    let date = std::str::from_utf8(date_field)
+        .ok()
+        .and_then(Date::parse)
+        .ok_or_else(|| Error::parse(at(Some(date_field)), "date is not YYYY-MM-DD"))?;
+    let num = |col: usize, name: &str| -> Result<f64> {
+        let f = record.get(col).unwrap_or_default();
+        std::str::from_utf8(f)
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .ok_or_else(|| Error::parse(at(Some(date_field)), format!("{name} {:?} is not a number", String::from_utf8_lossy(f))))
+    };
+    let mut bar = Bar {
+        date,
+        open: num(cols.open, "open")?,
+        high: num(cols.high, "high")?,
+        low: num(cols.low, "low")?,
+        close: num(cols.close, "close")?,
+        volume: num(cols.volume, "volume")?,
+    };
+    // A non-empty adj_close adjusts the whole bar by the same factor (open, high, low stay
+    // consistent with close). In the shared data it is empty: OHLC are adjusted already.
+    if let Some(c) = cols.adj_close
+        && !record.get(c).unwrap_or_default().is_empty()
+    {
+        let adj = num(c, "adj_close")?;
+        let factor = adj / bar.close;
+        bar.open *= factor;
+        bar.high *= factor;
+        bar.low *= factor;
+        bar.close = adj;
+    }
+    Ok(bar)
+}
+
+/// The one repair that is unambiguous: high and low swapped, i.e. high < low and, once swapped,
+/// open and close both lie between them.
+fn swap_high_low(bar: Bar) -> Option<Bar> {
+    let swapped = Bar { high: bar.low, low: bar.high, ..bar };
+    let inside = |v: f64| v >= swapped.low && v <= swapped.high;
+    (bar.high < bar.low && inside(bar.open) && inside(bar.close)).then_some(swapped)
 }
 
 /// Loads `ticker,sector,sub_industry` (quoted fields allowed, any column order).
@@ -250,6 +329,52 @@ mod tests {
         assert_eq!(series[1].volume, vec![10.0, 10.0]);
     }
 
+    /// The three policies on a file with one swappable high/low, one irreparable bar (high below
+    /// low with the close outside), an unparseable close, a duplicate date and a date out of order
+    /// across files: fail stops at the first, skip drops all five, repair keeps the swappable one.
+    #[test]
+    fn bad_bar_policies_fail_skip_or_repair_and_say_which_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write(
+            dir.path(),
+            "bars_a.csv",
+            "date,ticker,open,high,low,close,volume\n\
+             2020-01-02,A,10,11,9,10,100\n\
+             2020-01-03,A,10,9,11,10.5,100\n\
+             2020-01-06,A,10,9,11,12,100\n\
+             2020-01-07,A,10,11,9,x,100\n\
+             2020-01-08,A,10,11,9,10,100\n\
+             2020-01-08,A,10,11,9,10.2,100\n\
+             2020-01-02,B,5,6,4,5,10\n",
+        );
+        let second = write(dir.path(), "bars_b.csv", "date,ticker,open,high,low,close,volume\n2020-01-07,A,1,2,1,1,1\n2020-01-09,A,10,11,9,10,100\n");
+        let files = [first.clone(), second];
+        let opts = |on_bad_bar| LoadOptions { on_bad_bar, ..Default::default() };
+
+        let e = load_bars(&files, &opts(BadBarPolicy::Fail)).unwrap_err();
+        assert!(e.to_string().contains("line 3") && e.to_string().contains("below low"), "{e}");
+
+        let (series, notes) = load_bars_noted(&files, &opts(BadBarPolicy::Skip)).unwrap();
+        let a = &series[0];
+        let day = |d: &str| Date::parse(d).unwrap();
+        assert_eq!(a.dates, vec![day("2020-01-02"), day("2020-01-08"), day("2020-01-09")]);
+        assert_eq!(series[1].len(), 1, "B untouched");
+        let dropped: Vec<(u64, bool)> = notes.iter().map(|n| (n.at.line.unwrap(), n.repaired)).collect();
+        assert_eq!(dropped, vec![(3, false), (4, false), (5, false), (7, false), (2, false)]);
+        assert!(notes[2].problem.contains("close \"x\" is not a number"), "{}", notes[2].problem);
+        assert!(notes[3].problem.contains("duplicate date"), "{}", notes[3].problem);
+        assert_eq!(notes[4].at.file.as_deref(), Some(files[1].as_path()));
+        assert!(notes[0].to_string().starts_with("dropped: file "), "{}", notes[0]);
+
+        let (series, notes) = load_bars_noted(&files, &opts(BadBarPolicy::Repair)).unwrap();
+        let a = &series[0];
+        assert_eq!(a.dates, vec![day("2020-01-02"), day("2020-01-03"), day("2020-01-08"), day("2020-01-09")]);
+        assert_eq!((a.high[1], a.low[1]), (11.0, 9.0), "high and low swapped back");
+        assert_eq!(notes.iter().filter(|n| n.repaired).count(), 1);
+        assert!(notes[0].repaired && notes[0].at.line == Some(3));
+        assert!(!notes[1].repaired, "the close 12 lies outside 9..11: no unambiguous repair");
+    }
+
     #[test]
     fn errors_name_file_line_ticker_and_date() {
         let dir = tempfile::tempdir().unwrap();
@@ -284,7 +409,7 @@ mod tests {
             "b.csv",
             "date,ticker,open,high,low,close,adj_close,volume\n2020-01-02,A,10,12,8,10,5,1\n2020-01-02,B,1,1,1,1,,1\n",
         );
-        let opts = LoadOptions { tickers: Some(["A".to_string()].into()) };
+        let opts = LoadOptions { tickers: Some(["A".to_string()].into()), ..Default::default() };
         let s = load_bars(&[f], &opts).unwrap();
         assert_eq!(s.len(), 1);
         assert_eq!((s[0].open[0], s[0].high[0], s[0].low[0], s[0].close[0]), (5.0, 6.0, 4.0, 5.0));

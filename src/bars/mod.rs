@@ -8,7 +8,7 @@ mod series;
 pub mod synthetic;
 
 pub use industries::{Industries, IndustryRow};
-pub use load::{LoadOptions, load_bars, load_dataset_dir, load_industries};
+pub use load::{BadBarPolicy, LoadNote, LoadOptions, load_bars, load_bars_noted, load_dataset_dir, load_industries};
 pub use panel::Panel;
 pub use series::{Bar, BarSeries};
 
@@ -17,6 +17,9 @@ pub use series::{Bar, BarSeries};
 pub struct Universe {
     pub series: Vec<BarSeries>,
     pub industries: Industries,
+    /// Bar rows the loader dropped or repaired under a skip or repair policy
+    /// ([`LoadOptions::on_bad_bar`]); empty under the default, which fails instead.
+    pub load_notes: Vec<LoadNote>,
 }
 
 impl Universe {

@@ -93,7 +93,7 @@ pub fn generate(spec: &SyntheticSpec) -> Universe {
         series.push(s);
     }
     series.sort_by(|a, b| a.ticker.cmp(&b.ticker));
-    Universe { series, industries: Industries::new(rows).expect("generated rows are consistent") }
+    Universe { series, industries: Industries::new(rows).expect("generated rows are consistent"), load_notes: Vec::new() }
 }
 
 /// Writes a universe in the shared data set's layout (`bars_synthetic.csv` + `industries.csv`),

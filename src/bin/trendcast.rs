@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
 use trendcast::backtest::{BacktestSpec, Strategy};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::bars::{BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
+use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::charts;
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 use trendcast::features::{self, FEATURE_NAMES, Market};
@@ -24,6 +24,40 @@ use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A bar row that fails validation (unparseable, a price not positive, high below low, a date
+    /// not after the ticker's previous one): `fail` stops the load naming file, line, ticker and
+    /// date; `skip` drops it; `repair` swaps high and low where that makes the bar consistent and
+    /// drops the others. Each dropped or repaired row is reported on stderr (or in --bad-bar-report).
+    #[arg(long, global = true, value_enum, default_value = "fail")]
+    on_bad_bar: OnBadBar,
+    /// Write the dropped or repaired rows to this file (one per line) instead of stderr.
+    #[arg(long, global = true)]
+    bad_bar_report: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum OnBadBar {
+    Fail,
+    Skip,
+    Repair,
+}
+
+/// How every command loads its data set (set once from the command line).
+static LOADING: std::sync::OnceLock<(BadBarPolicy, Option<PathBuf>)> = std::sync::OnceLock::new();
+
+/// Loads the data set with the command line's bad-bar policy, reporting what it dropped or repaired.
+fn load(data: &Path, tickers: Option<std::collections::HashSet<String>>) -> Result<Universe, Error> {
+    let (policy, report) = LOADING.get().cloned().unwrap_or_default();
+    let u = load_dataset_dir(data, &LoadOptions { tickers, on_bad_bar: policy })?;
+    if !u.load_notes.is_empty() {
+        let text: String = u.load_notes.iter().map(|n| format!("{n}\n")).collect();
+        match report {
+            Some(path) => std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?,
+            None => eprint!("{text}"),
+        }
+        eprintln!("trendcast: {} bar rows dropped or repaired ({:?})", u.load_notes.len(), policy);
+    }
+    Ok(u)
 }
 
 /// The shared data set beside the project.
@@ -161,7 +195,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    let policy = match cli.on_bad_bar {
+        OnBadBar::Fail => BadBarPolicy::Fail,
+        OnBadBar::Skip => BadBarPolicy::Skip,
+        OnBadBar::Repair => BadBarPolicy::Repair,
+    };
+    LOADING.set((policy, cli.bad_bar_report)).expect("set once");
+    let result = match cli.command {
         Command::Features { data, ticker, date } => features_cmd(&data, &ticker, date).map(print_json),
         Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
@@ -251,8 +292,7 @@ fn open(model: &Path, backend: BackendKind) -> Result<Model, Error> {
 }
 
 fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
-    let opts = LoadOptions { tickers: Some([ticker.to_string()].into()) };
-    let universe = load_dataset_dir(data, &opts)?;
+    let universe = load(data, Some([ticker.to_string()].into()))?;
     let series = universe.get(ticker).ok_or_else(|| Error::InvalidArgument { what: format!("no bars for ticker {ticker}") })?;
     let t = series.dates.binary_search(&date).map_err(|_| Error::InvalidArgument { what: format!("{ticker} has no bar on {date}") })?;
     if t < features::WARMUP_BARS {
@@ -267,7 +307,7 @@ fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
 }
 
 fn dataset_cmd(data: &Path, lookback: usize, gap: bool, embargo: usize) -> Result<Value, Error> {
-    let universe = load_dataset_dir(data, &LoadOptions::default())?;
+    let universe = load(data, None)?;
     let alignment = if gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
     let spec = DatasetSpec { lookback, alignment, embargo, ..Default::default() };
     let ds = DirectionDataset::build(&universe.series, &spec)?;
@@ -331,8 +371,7 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
     }
     // A model with market features needs the whole universe, whichever tickers are asked for.
     let load_all = tickers.is_empty() || m.manifest().reads_market();
-    let opts = LoadOptions { tickers: (!load_all).then(|| tickers.iter().cloned().collect()) };
-    let u = load_dataset_dir(data, &opts)?;
+    let u = load(data, (!load_all).then(|| tickers.iter().cloned().collect()))?;
     let market = market_for(&m, &u.series)?;
     for t in tickers {
         if u.get(t).is_none() {
@@ -376,7 +415,7 @@ fn data_span(u: &Universe) -> String {
 
 fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendKind) -> Result<Value, Error> {
     let m = open(model, backend)?;
-    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    let u = load(data, None)?;
     let panel = Panel::from_series(&u.series);
     let r = m.rank(&panel, &u.industries, date)?;
     let top: Vec<Value> = r.order.iter().take(top).map(|&k| json!({ "ticker": panel.tickers[k], "score": r.scores[k] })).collect();
@@ -401,7 +440,7 @@ fn backtest_cmd(
     if let Some(p) = outputs.png {
         check_output(p, "--plot", true)?;
     }
-    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    let u = load(data, None)?;
     let panel = Panel::from_series(&u.series);
     let first = panel.calendar.partition_point(|&d| d < from);
     let last = panel.calendar.partition_point(|&d| d <= to).saturating_sub(1);
@@ -490,7 +529,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
             return Err(Error::WrongKind { what: "eval needs a direction model".into() });
         }
     };
-    let u = load_dataset_dir(data, &LoadOptions::default())?;
+    let u = load(data, None)?;
     // The samples of the dataset (the original's cleaning rules) whose date is in the range; the
     // inputs are computed by the direction call from raw bars, as in serving.
     let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, label, ..Default::default() };
@@ -548,7 +587,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
 
 fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Error> {
     let (u, source) = if data.join("industries.csv").exists() {
-        (load_dataset_dir(data, &LoadOptions::default())?, format!("shared data {}", data.display()))
+        (load(data, None)?, format!("shared data {}", data.display()))
     } else {
         let spec = SyntheticSpec { sectors: 11, sub_industries_per_sector: 4, stocks_per_sub_industry: 5, days: 400, ..Default::default() };
         (generate(&spec), format!("SYNTHETIC market ({} not found): generated sectors, sub-industries and correlated bars", data.display()))
