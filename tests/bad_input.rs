@@ -20,10 +20,32 @@ fn tract() -> OpenOptions {
     OpenOptions { backend: BackendKind::Tract, ..Default::default() }
 }
 
-fn expect(r: Result<impl std::fmt::Debug, Error>, status: S, words: &str) {
-    let e = r.expect_err("must fail");
-    assert_eq!(S::from(&e), status, "{e}");
-    assert!(e.to_string().contains(words), "message {:?} should contain {words:?}", e.to_string());
+/// A test's cases, each checked to the end: the failing ones are reported together when the test
+/// ends, instead of the first stopping the rest.
+#[derive(Default)]
+struct Cases(Vec<String>);
+
+impl Cases {
+    /// `r` must fail with `status` and a message containing `words`.
+    #[track_caller]
+    fn expect(&mut self, r: Result<impl std::fmt::Debug, Error>, status: S, words: &str) {
+        let line = std::panic::Location::caller().line();
+        match r {
+            Ok(v) => self.0.push(format!("line {line}: succeeded with {v:?}, expected {status:?} saying {words:?}")),
+            Err(e) if S::from(&e) != status || !e.to_string().contains(words) => {
+                self.0.push(format!("line {line}: {:?} {:?}, expected {status:?} saying {words:?}", S::from(&e), e.to_string()))
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+impl Drop for Cases {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert!(self.0.is_empty(), "{} failing case(s):\n{}", self.0.len(), self.0.join("\n"));
+        }
+    }
 }
 
 fn edit_manifest(dir: &Path, f: impl FnOnce(&mut Value)) {
@@ -35,30 +57,31 @@ fn edit_manifest(dir: &Path, f: impl FnOnce(&mut Value)) {
 
 #[test]
 fn broken_bundles_are_refused_with_the_reason() {
+    let mut cases = Cases::default();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("m");
     let fresh = || {
         let _ = std::fs::remove_dir_all(&dir);
         common::models::direction_bundle(&dir, 8, 30);
     };
-    expect(Model::open(tmp.path().join("absent"), &tract()), S::Model, "manifest.json");
+    cases.expect(Model::open(tmp.path().join("absent"), &tract()), S::Model, "manifest.json");
 
     fresh();
     std::fs::remove_file(dir.join("model.onnx")).unwrap();
-    expect(Model::open(&dir, &tract()), S::Model, "model.onnx");
+    cases.expect(Model::open(&dir, &tract()), S::Model, "model.onnx");
 
     fresh();
     let bytes = std::fs::read(dir.join("model.onnx")).unwrap();
     std::fs::write(dir.join("model.onnx"), &bytes[..bytes.len() / 2]).unwrap();
-    expect(Model::open(&dir, &tract()), S::Contract, "sha256");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "sha256");
     // Truncated, with a manifest that vouches for the truncated file: the ONNX itself is unreadable.
     let sha = sha256_hex(&bytes[..bytes.len() / 2]);
     edit_manifest(&dir, |m| m["onnx_sha256"] = sha.into());
-    expect(Model::open(&dir, &tract()), S::Model, "not a readable ONNX model");
+    cases.expect(Model::open(&dir, &tract()), S::Model, "not a readable ONNX model");
 
     fresh();
     std::fs::write(dir.join("manifest.json"), "{ not json").unwrap();
-    expect(Model::open(&dir, &tract()), S::Contract, "not a valid manifest");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "not a valid manifest");
 
     // A manifest whose window differs from the ONNX graph's.
     fresh();
@@ -66,33 +89,35 @@ fn broken_bundles_are_refused_with_the_reason() {
         m["window"] = 20.into();
         m["inputs"][0]["shape"][1] = 20.into();
     });
-    expect(Model::open(&dir, &tract()), S::Contract, "the ONNX graph declares inputs x[batch, 30, 13]");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "the ONNX graph declares inputs x[batch, 30, 13]");
 
     fresh();
     edit_manifest(&dir, |m| m["features"][0] = "rsi_14".into());
-    expect(Model::open(&dir, &tract()), S::Contract, "features");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "features");
 
     fresh();
     edit_manifest(&dir, |m| m["onnx_file"] = "../elsewhere.onnx".into());
-    expect(Model::open(&dir, &tract()), S::Contract, "inside the bundle");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "inside the bundle");
 
     fresh();
     edit_manifest(&dir, |m| m["library_version"] = "0.99.0".into());
-    expect(Model::open(&dir, &tract()), S::Contract, "cannot read");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "cannot read");
 }
 
 #[test]
 fn a_direction_call_on_a_ranking_model_is_refused() {
+    let mut cases = Cases::default();
     let tmp = tempfile::tempdir().unwrap();
     let probe = RankingProbe { weights: vec![0.1; 5], bias: 0.0 };
     write_ranking_probe(tmp.path(), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
     let m = Model::open(tmp.path(), &tract()).unwrap();
     let u = generate(&SyntheticSpec::default());
-    expect(m.direction(&u.series[..1]), S::WrongKind, "a direction call on the ranking model");
+    cases.expect(m.direction(&u.series[..1]), S::WrongKind, "a direction call on the ranking model");
 }
 
 #[test]
 fn bad_bars_are_refused_with_the_stock_and_date() {
+    let mut cases = Cases::default();
     let tmp = tempfile::tempdir().unwrap();
     common::models::direction_bundle(tmp.path(), 8, 30);
     let m = Model::open(tmp.path(), &tract()).unwrap();
@@ -106,30 +131,30 @@ fn bad_bars_are_refused_with_the_stock_and_date() {
     };
     let two = |bad: BarSeries| m.direction(&[good.clone(), bad]);
 
-    expect(two(with(&|s| s.close[last] = f64::NAN)), S::InvalidBar, "stock #1");
-    expect(two(with(&|s| s.open[last] = 0.0)), S::InvalidBar, "open must be positive");
-    expect(two(with(&|s| s.low[last] = -2.0)), S::InvalidBar, "low must be positive");
-    expect(two(with(&|s| s.high[last] = s.low[last] / 2.0)), S::InvalidBar, "below low");
-    expect(two(with(&|s| s.volume[last] = -1.0)), S::InvalidBar, "volume must not be negative");
-    expect(two(with(&|s| s.volume[last] = f64::INFINITY)), S::InvalidBar, "volume is not a finite number");
-    expect(two(with(&|s| s.dates.swap(last, last - 1))), S::Unsorted, "out of order");
-    expect(two(with(&|s| s.dates[last] = s.dates[last - 1])), S::Unsorted, "duplicate date");
-    expect(two(with(&|s| s.volume[last - 1] = 0.0)), S::InvalidBar, "not finite");
+    cases.expect(two(with(&|s| s.close[last] = f64::NAN)), S::InvalidBar, "stock #1");
+    cases.expect(two(with(&|s| s.open[last] = 0.0)), S::InvalidBar, "open must be positive");
+    cases.expect(two(with(&|s| s.low[last] = -2.0)), S::InvalidBar, "low must be positive");
+    cases.expect(two(with(&|s| s.high[last] = s.low[last] / 2.0)), S::InvalidBar, "below low");
+    cases.expect(two(with(&|s| s.volume[last] = -1.0)), S::InvalidBar, "volume must not be negative");
+    cases.expect(two(with(&|s| s.volume[last] = f64::INFINITY)), S::InvalidBar, "volume is not a finite number");
+    cases.expect(two(with(&|s| s.dates.swap(last, last - 1))), S::Unsorted, "out of order");
+    cases.expect(two(with(&|s| s.dates[last] = s.dates[last - 1])), S::Unsorted, "duplicate date");
+    cases.expect(two(with(&|s| s.volume[last - 1] = 0.0)), S::InvalidBar, "not finite");
     let short = good.prefix(m.min_bars() - 2);
-    expect(m.direction(&[short]), S::TooLittleHistory, "the model needs at least 50");
+    cases.expect(m.direction(&[short]), S::TooLittleHistory, "the model needs at least 50");
     let b = BarsRef::from(&good);
     let ragged = BarsRef { close: &good.close[1..], ..b };
-    expect(m.direction(&[ragged]), S::Shape, "close values");
-    expect(m.direction::<BarSeries>(&[]), S::Shape, "no stocks");
+    cases.expect(m.direction(&[ragged]), S::Shape, "close values");
+    cases.expect(m.direction::<BarSeries>(&[]), S::Shape, "no stocks");
     let mut out = [0f32; 5];
-    expect(m.direction_into(&[good.clone(), good.clone()], &mut out), S::Shape, "output holds 5 values");
+    cases.expect(m.direction_into(&[good.clone(), good.clone()], &mut out), S::Shape, "output holds 5 values");
     assert_eq!(out, [0.0; 5], "output untouched on failure");
     // An impossible date among the bars read is refused by name (enough bars that the history
     // check cannot be what fails).
     let mut ymd: Vec<i32> = good.dates.iter().map(|d| d.to_string().replace('-', "").parse().unwrap()).collect();
     ymd[last - 5] = 20240230;
     let bad_date = BarsRef { dates: Dates::Yyyymmdd(&ymd), ..BarsRef::from(&good) };
-    expect(m.direction(&[bad_date]), S::Parse, "20240230");
+    cases.expect(m.direction(&[bad_date]), S::Parse, "20240230");
 
     // Rows skipped for a zero volume inside the window are replaced by older complete rows, as in
     // training: the answer is the model on the 30 newest complete feature rows.
@@ -150,6 +175,7 @@ fn bad_bars_are_refused_with_the_stock_and_date() {
 /// broken bar further back changes nothing, one inside them is refused.
 #[test]
 fn a_direction_call_validates_only_the_bars_it_reads() {
+    let mut cases = Cases::default();
     let tmp = tempfile::tempdir().unwrap();
     common::models::direction_bundle(tmp.path(), 8, 30);
     let m = Model::open(tmp.path(), &tract()).unwrap();
@@ -167,5 +193,5 @@ fn a_direction_call_validates_only_the_bars_it_reads() {
     }
     let mut s = good.clone();
     s.close[n - need] = f64::NAN;
-    expect(m.direction(&[s]), S::InvalidBar, "close");
+    cases.expect(m.direction(&[s]), S::InvalidBar, "close");
 }

@@ -296,7 +296,7 @@ fn c_and_cpp_readme_examples_match_rust() {
 }
 
 // README:rust-example:begin
-fn readme_example(direction_dir: &Path, ranking_dir: &Path, data_dir: &Path) -> trendcast::Result<()> {
+fn readme_example(direction_dir: &Path, ranking_dir: &Path, data_dir: &Path) -> trendcast::Result<(Vec<[f32; 3]>, String)> {
     use trendcast::bars::{LoadOptions, Panel, load_dataset_dir};
     use trendcast::{BackendKind, Model, OpenOptions};
 
@@ -312,14 +312,27 @@ fn readme_example(direction_dir: &Path, ranking_dir: &Path, data_dir: &Path) -> 
     let day = *panel.calendar.last().expect("bars were loaded");
     let r = ranking.rank(&panel, &universe.industries, day)?; // scores, and the order best first
     println!("best on {day}: {} ({:.4})", panel.tickers[r.order[0]], r.scores[r.order[0]]);
-    Ok(())
+    Ok((probs, panel.tickers[r.order[0]].clone()))
 }
 // README:rust-example:end
 
+/// The README's Rust example gives the fixtures' direction answers and the stock that the CLI's
+/// `rank --top 1` names.
 #[test]
 fn rust_readme_example_runs() {
     let f = Fixtures::new();
-    readme_example(&f.path("direction"), &f.path("ranking"), &f.path("data")).unwrap();
+    let (probs, best) = readme_example(&f.path("direction"), &f.path("ranking"), &f.path("data")).unwrap();
+    assert_eq!(probs, f.direction());
+    let day = *Panel::from_series(&f.universe.series).calendar.last().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
+        .args(["rank", "--backend", "tract", "--top", "1", "--date", &day.to_string(), "--model"])
+        .arg(f.path("ranking"))
+        .arg("--data")
+        .arg(f.path("data"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(v["top"][0]["ticker"], best.as_str());
 }
 
 /// Each code block of README.md and bindings/README.md preceded by `<!-- example: PATH -->` is that

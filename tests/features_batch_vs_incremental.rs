@@ -46,7 +46,8 @@ fn incremental_state_rejects_bad_bars_and_stays_usable() {
     }
     let mut bad = s.bar(25);
     bad.close = f64::NAN;
-    assert!(st.push(&bad).is_err());
+    let e = st.push(&bad).unwrap_err();
+    assert!(e.to_string().contains("close is not a finite number"), "{e}");
     assert!(st.push(&s.bar(24)).unwrap_err().to_string().contains("duplicate"));
     assert!(st.push(&s.bar(3)).unwrap_err().to_string().contains("out of order"));
     let batch = compute(&s);

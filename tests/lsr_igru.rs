@@ -99,7 +99,8 @@ fn seed_ensembles_match_the_reference_on_both_backends() {
         let want = each.iter().map(|v| z(v, i)).sum::<f64>() / 3.0;
         assert!((g - want).abs() < 1e-9, "node {i}: {g} vs {want}");
     }
-    assert!(write_ranking_ensemble(tmp.path(), &LsrIgruEnsemble { members: vec![] }, &RankingExport::new("empty")).is_err());
+    let e = write_ranking_ensemble(tmp.path(), &LsrIgruEnsemble { members: vec![] }, &RankingExport::new("empty")).unwrap_err();
+    assert!(e.to_string().contains("at least one member"), "{e}");
 }
 
 #[test]
@@ -178,5 +179,6 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     extra.long.push(extra.long[0].clone());
     assert!(extra.check().unwrap_err().to_string().contains("layer counts"));
     let none = LsrIgruSpec { use_nodes: false, use_long: false, use_short: false, ..spec };
-    assert!(LsrIgru::seeded(none, 1).is_err());
+    let e = LsrIgru::seeded(none, 1).unwrap_err();
+    assert!(e.to_string().contains("at least one of use_nodes, use_long, use_short"), "{e}");
 }

@@ -71,7 +71,14 @@ fn every_shipped_bundle_answers_alike_on_both_backends() {
                 }
                 ModelKind::Ranking => {
                     let r = m.rank(&panel, &u.industries, date).unwrap();
-                    assert!(r.order.len() >= u.series.len() / 2, "{}: ranked {} stocks", dir.display(), r.order.len());
+                    // Scored: every stock with a bar on the date and the model's history before it.
+                    let (d, need) = (panel.day_index(date).unwrap(), m.min_bars());
+                    let nd = panel.n_days();
+                    let expected = (0..panel.n_tickers())
+                        .filter(|&k| panel.present[k * nd + d] && d + 1 >= need && panel.present[k * nd..=k * nd + d + 1 - need].contains(&true))
+                        .count();
+                    assert!(expected > u.series.len() * 9 / 10, "the data has most stocks scorable ({expected})");
+                    assert_eq!(r.order.len(), expected, "{}: ranked {} stocks", dir.display(), r.order.len());
                     // Best first: scores never rise along the order.
                     assert!(r.order.windows(2).all(|w| r.scores[w[0]] >= r.scores[w[1]]), "{}", dir.display());
                     r.order.iter().map(|&k| r.scores[k]).collect()

@@ -171,8 +171,21 @@ impl Columns {
 
 /// Parses one file into per-ticker series (in first-seen order), with each bar's line number.
 fn load_bar_file(path: &Path, opts: &LoadOptions) -> Result<(FileSeries, Vec<LoadNote>)> {
+    read_bar_file(open_maybe_gzip(path)?, path, opts)
+}
+
+/// Reads one bar file's text (plain CSV) from memory or any reader, as [`load_bars_noted`] reads a
+/// file; `source` names it in errors. Returns the series sorted by ticker.
+pub fn read_bars(input: impl Read, source: &Path, opts: &LoadOptions) -> Result<(Vec<BarSeries>, Vec<LoadNote>)> {
+    let (file, notes) = read_bar_file(input, source, opts)?;
+    let mut series: Vec<BarSeries> = file.into_iter().map(|(s, _)| s).filter(|s| !s.dates.is_empty()).collect();
+    series.sort_by(|a, b| a.ticker.cmp(&b.ticker));
+    Ok((series, notes))
+}
+
+fn read_bar_file(input: impl Read, path: &Path, opts: &LoadOptions) -> Result<(FileSeries, Vec<LoadNote>)> {
     // Names and cells padded with spaces ("date, ticker") are read as written without them.
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(open_maybe_gzip(path)?);
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).trim(csv::Trim::All).from_reader(input);
     let csv_err = |e: csv::Error| {
         let line = e.position().map(|p| p.line());
         Error::parse(Location { file: Some(path.to_path_buf()), line, ..Default::default() }, e.to_string())

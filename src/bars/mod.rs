@@ -8,7 +8,7 @@ mod series;
 pub mod synthetic;
 
 pub use industries::{Industries, IndustryRow};
-pub use load::{BadBarPolicy, LoadNote, LoadOptions, load_bars, load_bars_noted, load_dataset_dir, load_industries};
+pub use load::{BadBarPolicy, LoadNote, LoadOptions, load_bars, load_bars_noted, load_dataset_dir, load_industries, read_bars};
 pub use panel::Panel;
 pub use series::{Bar, BarSeries};
 

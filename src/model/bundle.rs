@@ -31,13 +31,23 @@ impl Bundle {
     pub fn load(dir: &Path) -> Result<Bundle> {
         let mpath = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&mpath).map_err(|e| Error::model(format!("cannot read {}: {e}", mpath.display())))?;
+        Bundle::from_parts(dir, &text, |file| {
+            let opath = dir.join(file);
+            std::fs::read(&opath).map_err(|e| Error::model(format!("cannot read {}: {e}", opath.display())))
+        })
+    }
+
+    /// Checks a bundle given as its manifest's text and a reader of the ONNX file it names (`dir`
+    /// names the bundle in messages): what [`load`](Self::load) does after reading the manifest.
+    pub fn from_parts(dir: &Path, manifest_text: &str, read_onnx: impl FnOnce(&str) -> Result<Vec<u8>>) -> Result<Bundle> {
+        let mpath = dir.join(MANIFEST_FILE);
         let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| Error::contract(format!("{} is not a valid manifest: {e}", mpath.display())))?;
+            serde_json::from_str(manifest_text).map_err(|e| Error::contract(format!("{} is not a valid manifest: {e}", mpath.display())))?;
         if manifest.onnx_file.is_empty() || Path::new(&manifest.onnx_file).components().count() != 1 {
             return Err(Error::contract(format!("onnx_file {:?} must be a file name inside the bundle", manifest.onnx_file)));
         }
         let opath = dir.join(&manifest.onnx_file);
-        let onnx_bytes = std::fs::read(&opath).map_err(|e| Error::model(format!("cannot read {}: {e}", opath.display())))?;
+        let onnx_bytes = read_onnx(&manifest.onnx_file)?;
         let sha = sha256_hex(&onnx_bytes);
         if sha != manifest.onnx_sha256 {
             return Err(Error::contract(format!(
