@@ -66,6 +66,15 @@ enum Command {
         #[arg(long, default_value = "../shared/data/sp500")]
         data: PathBuf,
     },
+    /// Write each member of a direction seed ensemble back as its own bundle, OUT/<the member's
+    /// folder name in the manifest> (e.g. s42), with the ensemble's contract: to evaluate the
+    /// members of a shipped ensemble whose training folders are gone.
+    SplitEnsemble {
+        #[arg(long)]
+        bundle: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// The direction Pareto table (validation macro-F1 against latency through the C ABI) and the
     /// choice of the default by validation: updates the committed summary JSON from this
     /// machine's experiments and criterion figures, prints the chosen bundle, and splices the table
@@ -241,6 +250,9 @@ enum Command {
         /// Portfolio strategies, comma-separated: "rebalance", "dropout:N".
         #[arg(long, default_value = "rebalance,dropout:2", value_delimiter = ',', value_parser = |s: &str| trendcast::backtest::Strategy::parse(s))]
         strategies: Vec<trendcast::backtest::Strategy>,
+        /// Each row's first N seeds only (ensembles compared at equal size).
+        #[arg(long)]
+        max_seeds: Option<usize>,
         /// Splice the tables into this REPORT.md between `<!-- walk-forward:begin -->` and
         /// `<!-- walk-forward:end -->` (otherwise printed).
         #[arg(long)]
@@ -315,6 +327,23 @@ fn main() -> Result<()> {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let worst = direction::check_ensemble(&out, &members, &universe.series)?;
             println!("{}", serde_json::json!({"bundle": out, "members": members.len(), "max_abs_diff_vs_member_mean": worst}));
+        }
+        Command::SplitEnsemble { bundle, out } => {
+            let b = Bundle::load(&bundle)?;
+            let net = trendcast::model::onnx::DirectionNet::from_onnx(&b.onnx)?;
+            let members = b.manifest.extra["members"].as_array().context("the manifest lists no members")?;
+            anyhow::ensure!(members.len() == net.members.len(), "{} members listed, {} in the graph", members.len(), net.members.len());
+            for (member, listed) in net.members.into_iter().zip(members) {
+                let name = listed["dir"].as_str().and_then(|d| std::path::Path::new(d).file_name()).context("a member without a dir")?;
+                let m = &b.manifest;
+                let mut e = trendcast::model::export::DirectionExport::new(listed["name"].as_str().unwrap_or(&m.name), m.window);
+                e.alignment = m.alignment;
+                e.scaler = m.scaler.clone();
+                e.market = m.reads_market();
+                let dir = out.join(name);
+                trendcast::model::export::write_direction(&dir, &member.into(), &e)?;
+                println!("{}", dir.display());
+            }
         }
         Command::Pareto { experiments, criterion, json, report: file } => {
             let previous: Option<pareto::Pareto> = match std::fs::read_to_string(&json) {
@@ -442,10 +471,10 @@ fn main() -> Result<()> {
             let row = row.unwrap_or_else(|| cfg.name.clone());
             walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
         }
-        Command::WalkForwardReport { dir, data, top, strategies, report: file, json, figures } => {
+        Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let data = ranking::Data::new(&universe, &RankingConfig::default())?;
-            let table = walk_forward::report(&dir, &data, top, &strategies)?;
+            let table = walk_forward::report(&dir, &data, top, &strategies, max_seeds)?;
             let md = walk_forward::markdown(&table, &strategies);
             if let (Some(figures), Some(&last)) = (figures, strategies.last()) {
                 let files = walk_forward::plots(&table, last, ranking::REPORTED_COST_BPS, &figures)?;

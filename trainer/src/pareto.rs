@@ -3,7 +3,8 @@
 //! default by validation alone: the cheapest candidate whose validation macro-F1 is within one
 //! seed std of the best candidate's.
 //!
-//! Built from the experiments (`ROW/sSEED/training.json`, an ensemble's `eval-*.json`) and
+//! Built from the experiments (`ROW/sSEED/training.json`, or the `eval-*.json` of a member split
+//! out of a shipped ensemble; an ensemble's `eval-*.json`) and
 //! criterion's estimates of `cargo bench --bench direction`, and kept in a committed JSON summary:
 //! a candidate or latency missing from this machine's `target/` keeps its earlier entry, so that
 //! the table regenerates from the summary alone and grows across sessions.
@@ -160,16 +161,27 @@ fn seeds_of(experiments: &Path, c: &Candidate) -> Result<Vec<SeedResult>> {
     for e in entries {
         let run = e?.path();
         let path = run.join("training.json");
-        if !path.exists() {
-            continue;
+        let (v, t) = (run.join("eval-validation.json"), run.join("eval-test.json"));
+        if path.exists() {
+            let s = read_json(&path)?;
+            out.push(SeedResult {
+                seed: s["config"]["seed"].as_u64().context("training.json without config.seed")?,
+                validation_macro_f1: s["validation"]["macro_f1"].as_f64().context("no validation macro_f1")?,
+                test_macro_f1: s["test"]["macro_f1"].as_f64().context("no test macro_f1")?,
+                bundle: run.display().to_string(),
+            });
+        } else if v.exists() && t.exists() {
+            // A member split out of a shipped ensemble (`trendcast-train split-ensemble`), scored
+            // by `trendcast eval`: the folder name gives the seed.
+            let seed = run.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_prefix('s')).and_then(|n| n.parse().ok());
+            let f1 = |p: &Path| -> Result<f64> { read_json(p)?["macro_f1"].as_f64().context("eval JSON without macro_f1") };
+            out.push(SeedResult {
+                seed: seed.with_context(|| format!("{}: not a sSEED folder", run.display()))?,
+                validation_macro_f1: f1(&v)?,
+                test_macro_f1: f1(&t)?,
+                bundle: run.display().to_string(),
+            });
         }
-        let s = read_json(&path)?;
-        out.push(SeedResult {
-            seed: s["config"]["seed"].as_u64().context("training.json without config.seed")?,
-            validation_macro_f1: s["validation"]["macro_f1"].as_f64().context("no validation macro_f1")?,
-            test_macro_f1: s["test"]["macro_f1"].as_f64().context("no test macro_f1")?,
-            bundle: run.display().to_string(),
-        });
     }
     out.sort_by_key(|s| s.seed);
     Ok(out)

@@ -238,8 +238,9 @@ fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategie
 
 /// The walk-forward report over the runs under `out`: one entry per row name (each config's runs:
 /// the mean over seeds of each metric, and their ensemble when there are several seeds) and per
-/// baseline, each with one entry per year.
-pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) -> Result<BTreeMap<String, Vec<YearRow>>> {
+/// baseline, each with one entry per year. `max_seeds` keeps each row's first seeds only (in
+/// seed order), so that ensembles of rows with more seeds compare with the others at equal size.
+pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy], max_seeds: Option<usize>) -> Result<BTreeMap<String, Vec<YearRow>>> {
     let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
     let mut days_of_year: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for row in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {
@@ -254,7 +255,7 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy]) ->
             let mut seed_dirs: Vec<PathBuf> = std::fs::read_dir(&dir)?.filter_map(|s| s.ok()).map(|s| s.path()).collect();
             seed_dirs.sort();
             for s in seed_dirs {
-                if s.join("run.json").exists() {
+                if s.join("run.json").exists() && max_seeds.is_none_or(|m| runs.len() < m) {
                     runs.push(load_run(&s, data)?);
                 }
             }

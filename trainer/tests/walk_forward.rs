@@ -64,7 +64,7 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
     assert_eq!(stamp(2020, 2), before);
 
     let strategies = [Strategy::Rebalance, Strategy::Dropout { max_swaps: 2 }];
-    let table = walk_forward::report(out.path(), &data, 5, &strategies).unwrap();
+    let table = walk_forward::report(out.path(), &data, 5, &strategies, None).unwrap();
     for row in ["tiny", "tiny ensemble", "baseline: reversal 1d", "baseline: momentum 20d"] {
         let years: Vec<i32> = table[row].iter().map(|r| r.year).collect();
         assert_eq!(years, vec![2019, 2020], "{row}");
