@@ -1,0 +1,60 @@
+//! `trendcast_direction` through the C ABI with arbitrary stocks (raw values, and plausible bars of
+//! any length around the model's 50-bar minimum) and output lengths: a named status, never
+//! TRENDCAST_STATUS_PANIC; on success, probabilities that are finite and sum to 1.
+#![no_main]
+
+mod common;
+
+use std::sync::OnceLock;
+
+use arbitrary::Arbitrary;
+use common::{Stock, plausible};
+use libfuzzer_sys::fuzz_target;
+use trendcast::ffi::{trendcast_direction, trendcast_model, trendcast_model_open, trendcast_open_options_default, trendcast_status};
+use trendcast::model::export::{DirectionExport, write_direction};
+use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
+
+struct Handle(*mut trendcast_model);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+/// A small GRU bundle (window 30, 13 features), written and opened on tract once.
+fn model() -> &'static Handle {
+    static MODEL: OnceLock<(tempfile::TempDir, Handle)> = OnceLock::new();
+    &MODEL
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
+            write_direction(dir.path(), &net, &DirectionExport::new("fuzz", 30)).expect("written");
+            let path = std::ffi::CString::new(dir.path().to_str().expect("utf-8")).expect("no NUL");
+            let mut opts = trendcast_open_options_default();
+            opts.backend = 2; // tract
+            let mut h = std::ptr::null_mut();
+            assert_eq!(trendcast_model_open(path.as_ptr(), &opts, &mut h), trendcast_status::Ok);
+            (dir, Handle(h))
+        })
+        .1
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    raw: Vec<Stock>,
+    plausible: Vec<(u8, u8, Vec<u8>)>,
+    out_len_delta: i8,
+}
+
+fuzz_target!(|input: Input| {
+    let mut stocks: Vec<Stock> = input.plausible.iter().map(|(n, end, moves)| plausible(30 + *n as usize % 60, *end, moves)).collect();
+    stocks.extend(input.raw);
+    let bars: Vec<_> = stocks.iter().map(Stock::c_bars).collect();
+    let n = bars.len();
+    let out_len = (3 * n as isize + input.out_len_delta as isize).max(0) as usize;
+    let mut out = vec![f32::NAN; out_len.max(1)];
+    let status = trendcast_direction(model().0, bars.as_ptr(), n, out.as_mut_ptr(), out_len);
+    assert_ne!(status, trendcast_status::Panic, "{}", unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy());
+    if status == trendcast_status::Ok {
+        for p in out[..3 * n].chunks_exact(3) {
+            assert!(p.iter().all(|v| v.is_finite()) && (p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{p:?}");
+        }
+    }
+});

@@ -1,0 +1,55 @@
+//! Shared by the C entry point targets: arbitrary stocks as the C ABI's bar sets.
+
+use arbitrary::Arbitrary;
+use trendcast::ffi::trendcast_bars;
+
+/// One stock's bars: any values, any dates, any length (the columns share one length, as the
+/// C struct has one `len`; the arrays' own lengths are the fuzzer's).
+#[derive(Debug, Arbitrary)]
+pub struct Stock {
+    pub dates: Vec<i32>,
+    pub open: Vec<f64>,
+    pub high: Vec<f64>,
+    pub low: Vec<f64>,
+    pub close: Vec<f64>,
+    pub volume: Vec<f64>,
+}
+
+impl Stock {
+    /// The C view: `len` is the shortest column's, so that every pointer is valid for `len` values.
+    pub fn c_bars(&self) -> trendcast_bars {
+        let len = [self.dates.len(), self.open.len(), self.high.len(), self.low.len(), self.close.len(), self.volume.len()]
+            .into_iter()
+            .min()
+            .unwrap_or(0);
+        trendcast_bars {
+            dates: self.dates.as_ptr(),
+            open: self.open.as_ptr(),
+            high: self.high.as_ptr(),
+            low: self.low.as_ptr(),
+            close: self.close.as_ptr(),
+            volume: self.volume.as_ptr(),
+            len,
+        }
+    }
+}
+
+/// Plausible bars (so that calls get past validation and reach the features and the model): `n`
+/// days ending `end_offset` days after 2020-06-01, whose prices follow `moves`.
+pub fn plausible(n: usize, end_offset: u8, moves: &[u8]) -> Stock {
+    let mut s = Stock { dates: vec![], open: vec![], high: vec![], low: vec![], close: vec![], volume: vec![] };
+    let end = trendcast::Date::parse("2020-06-01").expect("a date").days_since_epoch() + end_offset as i32 % 8;
+    let mut price = 50.0;
+    for i in 0..n {
+        let m = moves.get(i % moves.len().max(1)).copied().unwrap_or(128) as f64;
+        price *= 1.0 + (m - 128.0) / 2560.0;
+        let day = trendcast::Date::from_days_since_epoch(end - n as i32 + 1 + i as i32);
+        s.dates.push(day.to_string().replace('-', "").parse().expect("digits"));
+        s.open.push(price);
+        s.high.push(price * 1.01);
+        s.low.push(price * 0.99);
+        s.close.push(price * (1.0 + (m - 128.0) / 5120.0));
+        s.volume.push(1e5 + m * 100.0);
+    }
+    s
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of the inputs a user controls (fuzz/, cargo-fuzz + libFuzzer, nightly):
+# bars_csv (the bar loader under each bad-bar policy), bundle (manifest + ONNX bytes), c_direction
+# and c_rank (the C entry points with arbitrary bars). Each target starts from its committed seeds
+# (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30; scripts/test.sh runs this) or RUNS
+# executions; a crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
+#   scripts/fuzz.sh [SECONDS] [TARGET ...]      RUNS=10000000 scripts/fuzz.sh 0 bars_csv
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+shift || true
+targets=("${@:-bars_csv bundle c_direction c_rank}")
+command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz@0.13.2
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --profile minimal nightly
+cd fuzz
+cargo +nightly fuzz build -O ${targets[*]} 2>&1 | tail -n 3
+for t in ${targets[*]}; do
+  mkdir -p "corpus/$t" "artifacts/$t"
+  limit=(-max_total_time="$seconds")
+  [[ -n ${RUNS:-} ]] && limit=(-runs="$RUNS")
+  echo "fuzz $t: ${RUNS:-$seconds s}" >&2
+  # Findings go to a scratch corpus: the committed one holds the minimised seeds only.
+  work=$(mktemp -d)
+  cargo +nightly fuzz run -O "$t" "$work" "corpus/$t" -- "${limit[@]}" -seed=${SEED:-1} -rss_limit_mb=4096 -print_final_stats=1 2>&1 \
+    | grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE|==[0-9]+==|SUMMARY|thread .* panicked)" || true
+  rm -rf "$work"
+  if compgen -G "artifacts/$t/*" > /dev/null; then echo "fuzz $t: crash inputs in fuzz/artifacts/$t" >&2; exit 1; fi
+done
