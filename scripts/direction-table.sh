@@ -2,7 +2,7 @@
 # Regenerates every number and figure of models/direction-gru/REPORT.md:
 #   1. trains each row's config (trainer/configs/) with its seeds into target/experiments/ROW/sSEED,
 #   2. fits the tabular baselines, builds the GRU seed ensembles (3 x 128, 3 x 64); the 3 x 128 one
-#      ships as models/direction-gru-ensemble and teaches the distilled rows, trained next,
+#      teaches the distilled rows, trained next,
 #   3. picks models/direction-gru by validation macro-F1 only (the Pareto rule: the cheapest
 #      candidate within one seed std of the best; `trendcast-train pareto`, latency figures from
 #      `cargo bench --bench direction` kept in models/direction-gru/pareto.json), evaluates the
@@ -53,10 +53,7 @@ evaluate $exp/gru-ensemble/bundle $exp/gru-ensemble
 "$train" ensemble --name direction-gru-h64-ensemble --out $exp/gru-h64-ensemble/bundle --data "$data" \
   --member $exp/gru-h64/s42 --member $exp/gru-h64/s43 --member $exp/gru-h64/s44
 evaluate $exp/gru-h64-ensemble/bundle $exp/gru-h64-ensemble
-# The 3 x 128 ensemble ships under its own name (the best validation macro-F1 among single bundles)
-# and is the teacher of the distilled rows (their configs name it).
-mkdir -p models/direction-gru-ensemble
-cp $exp/gru-ensemble/bundle/model.onnx $exp/gru-ensemble/bundle/manifest.json models/direction-gru-ensemble/
+# The 3 x 128 ensemble is the teacher of the distilled rows (their configs name its folder).
 runs=()
 for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$seed"); done
 printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
@@ -71,5 +68,9 @@ mkdir -p models/direction-gru
 cp "$best/model.onnx" "$best/manifest.json" models/direction-gru/
 [[ -f $best/training.json ]] && cp "$best/training.json" models/direction-gru/ || rm -f models/direction-gru/training.json
 echo "$best" > models/direction-gru/SELECTED_FROM
-for m in direction-gru direction-gru-ensemble direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
+# models/direction-gru-h64: the pick for latency, the GRU 64 row's best seed on validation.
+fast=$(python3 -c "import json,glob,sys; print(max((json.load(open(f))['validation']['macro_f1'], f.rsplit('/', 1)[0]) for f in glob.glob(sys.argv[1] + '/gru-h64/s*/training.json'))[1])" "$exp")
+mkdir -p models/direction-gru-h64
+cp "$fast/model.onnx" "$fast/manifest.json" "$fast/training.json" models/direction-gru-h64/
+for m in direction-gru direction-gru-h64 direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
 "$train" report --experiments $exp --report models/direction-gru/REPORT.md

@@ -5,7 +5,8 @@
 //!
 //! Built from the experiments (`ROW/sSEED/training.json`, or the `eval-*.json` of a member split
 //! out of a shipped ensemble; an ensemble's `eval-*.json`) and
-//! criterion's estimates of `cargo bench --bench direction`, and kept in a committed JSON summary:
+//! criterion's estimates of `cargo bench --bench direction`, and kept in a committed JSON summary
+//! (a single-model row is a candidate once it has three seeds):
 //! a candidate or latency missing from this machine's `target/` keeps its earlier entry, so that
 //! the table regenerates from the summary alone and grows across sessions.
 
@@ -15,6 +16,9 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// Seeds a single-model row needs to be a candidate.
+const SEEDS: usize = 3;
 
 /// The window and feature count of every candidate (the original's).
 const WINDOW: usize = 30;
@@ -226,7 +230,9 @@ pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) ->
             latency,
         });
     }
-    let ran: Vec<&Entry> = entries.iter().filter(|e| !e.seeds.is_empty()).collect();
+    // A single-model row is a candidate once it has its three seeds (its mean and std are then
+    // comparable with the others'); rows with fewer are shown, not chosen from.
+    let ran: Vec<&Entry> = entries.iter().filter(|e| e.seeds.len() >= if e.members > 1 { 1 } else { SEEDS }).collect();
     let best = *ran.iter().max_by(|a, b| a.validation().0.total_cmp(&b.validation().0)).context("no candidate has run")?;
     let std = match CANDIDATES.iter().find(|c| c.stem == best.stem).and_then(|c| c.members_of) {
         Some(row) => entries.iter().find(|e| e.stem == row).map_or(f64::NAN, |e| e.validation().1),
@@ -270,12 +276,13 @@ pub fn table(p: &Pareto) -> Result<String> {
             writeln!(md, "| {} | not run | | | {:.2} M | | | | | |", e.label, e.multiply_adds as f64 / 1e6)?;
             continue;
         }
+        let partial = if e.members == 1 && e.seeds.len() < SEEDS { " (not a candidate yet: fewer than 3 seeds)" } else { "" };
         let seeds = if e.members > 1 { format!("{} members", e.members) } else { e.seeds.iter().map(|s| s.seed.to_string()).collect::<Vec<_>>().join(", ") };
         let mark = if e.stem == p.chosen { " **(shipped default)**" } else if e.stem == p.best { " (best validation)" } else { "" };
         let l = &e.latency;
         writeln!(
             md,
-            "| {}{mark} | {seeds} | {} | {} | {:.2} M | {} | {} | {} / {} | {} | {} |",
+            "| {}{mark}{partial} | {seeds} | {} | {} | {:.2} M | {} | {} | {} / {} | {} | {} |",
             e.label,
             pm(e.validation()),
             pm(e.test()),
@@ -289,14 +296,16 @@ pub fn table(p: &Pareto) -> Result<String> {
         )?;
     }
     let best = p.entries.iter().find(|e| e.stem == p.best).context("best entry")?;
+    let chosen = p.entries.iter().find(|e| e.stem == p.chosen).context("chosen entry")?;
     writeln!(
         md,
-        "\nBest validation macro-F1: {} ({:.4}); threshold (minus one seed std) {:.4}; the cheapest candidate at or above it: **{}**, shipped as `models/direction-gru` from `{}` (its best-validation seed).",
+        "\nBest validation macro-F1: {} ({:.4}); threshold (minus one seed std) {:.4}; the cheapest candidate at or above it: **{}**, shipped as `models/direction-gru` from `{}`{}.",
         best.label,
         best.validation().0,
         p.threshold,
-        p.entries.iter().find(|e| e.stem == p.chosen).context("chosen entry")?.label,
-        p.chosen_bundle
+        chosen.label,
+        p.chosen_bundle,
+        if chosen.members == 1 { " (its best-validation seed)" } else { "" }
     )?;
     Ok(md)
 }
