@@ -14,6 +14,23 @@ fn trendcast(args: &[&str], data: &Path) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// A temp folder with a generated data set (`days` weekdays from 2021-06-01, in `data/`) and a
+/// small direction bundle (GRU 16, window 30, in `model/`).
+struct Fixture {
+    tmp: tempfile::TempDir,
+    data: std::path::PathBuf,
+    model: std::path::PathBuf,
+}
+
+fn fixture(days: usize) -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, model) = (tmp.path().join("data"), tmp.path().join("model"));
+    let u = generate(&SyntheticSpec { days, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
+    write_dataset_dir(&u, &data).unwrap();
+    common::models::direction_bundle(&model, 16, 30);
+    Fixture { tmp, data, model }
+}
+
 #[test]
 fn direction_info_and_eval_commands() {
     let tmp = tempfile::tempdir().unwrap();
@@ -192,12 +209,7 @@ fn rank_and_backtest_run_the_shipped_ranking_bundle_on_both_backends() {
 /// strategy. Every case is run and every failure reported.
 #[test]
 fn commands_refuse_ranges_days_models_and_costs_that_give_no_answer() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let u = generate(&SyntheticSpec { days: 200, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
-    write_dataset_dir(&u, &data).unwrap();
-    let model = tmp.path().join("model");
-    common::models::direction_bundle(&model, 16, 30);
+    let Fixture { tmp: _tmp, data, model } = fixture(200);
     let (m, ranking) = (model.to_str().unwrap(), common::native::root().join("models/lsr-igru"));
     let r = ranking.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -239,12 +251,7 @@ fn commands_refuse_ranges_days_models_and_costs_that_give_no_answer() {
 /// a CSV header padded with spaces is read as written without them.
 #[test]
 fn messages_name_the_input_and_what_would_be_accepted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let u = generate(&SyntheticSpec { days: 120, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
-    write_dataset_dir(&u, &data).unwrap();
-    let model = tmp.path().join("model");
-    common::models::direction_bundle(&model, 16, 30);
+    let Fixture { tmp, data, model } = fixture(120);
     let m = model.to_str().unwrap();
     let folder = tmp.path().to_str().unwrap().to_string();
     let png_in_folder = format!("{folder}/missing/plot.png");
@@ -297,12 +304,7 @@ fn messages_name_the_input_and_what_would_be_accepted() {
 /// the wrong kind, a day without bars), 0 for one that answers.
 #[test]
 fn exit_codes_tell_usage_errors_from_failed_commands() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let u = generate(&SyntheticSpec { days: 100, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
-    write_dataset_dir(&u, &data).unwrap();
-    let model = tmp.path().join("model");
-    common::models::direction_bundle(&model, 16, 30);
+    let Fixture { tmp, data, model } = fixture(100);
     let (m, ranking) = (model.to_str().unwrap(), common::native::root().join("models/lsr-igru"));
     let missing = tmp.path().join("no-such-model");
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
@@ -328,12 +330,7 @@ fn exit_codes_tell_usage_errors_from_failed_commands() {
 /// is dropped with `skip` and repaired with `repair`, each row reported on stderr or in a file.
 #[test]
 fn a_bad_bar_fails_the_load_or_is_skipped_or_repaired_as_asked() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let u = generate(&SyntheticSpec { days: 100, first_day: trendcast::Date::parse("2021-06-01").unwrap(), ..Default::default() });
-    write_dataset_dir(&u, &data).unwrap();
-    let model = tmp.path().join("model");
-    common::models::direction_bundle(&model, 16, 30);
+    let Fixture { tmp, data, model } = fixture(100);
     let m = model.to_str().unwrap();
     // Line 81 of the file (a bar of the first stock within the 50 its 2021-10-01 answer reads):
     // swap its high (column 4) and low (column 5).

@@ -8,30 +8,21 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Stock, plausible};
+use common::{Handle, Stock, open_on_tract, plausible};
 use libfuzzer_sys::fuzz_target;
-use trendcast::ffi::{trendcast_direction, trendcast_model, trendcast_model_open, trendcast_open_options_default, trendcast_status};
+use trendcast::ffi::{trendcast_direction, trendcast_status};
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
-struct Handle(*mut trendcast_model);
-unsafe impl Send for Handle {}
-unsafe impl Sync for Handle {}
-
-/// A small GRU bundle (window 30, 13 features), written and opened on tract once.
+/// A small GRU bundle (window 30, 13 features), opened on tract once.
 fn model() -> &'static Handle {
     static MODEL: OnceLock<(tempfile::TempDir, Handle)> = OnceLock::new();
     &MODEL
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("a temp dir");
-            let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
-            write_direction(dir.path(), &net, &DirectionExport::new("fuzz", 30)).expect("written");
-            let path = std::ffi::CString::new(dir.path().to_str().expect("utf-8")).expect("no NUL");
-            let mut opts = trendcast_open_options_default();
-            opts.backend = 2; // tract
-            let mut h = std::ptr::null_mut();
-            assert_eq!(trendcast_model_open(path.as_ptr(), &opts, &mut h), trendcast_status::Ok);
-            (dir, Handle(h))
+            open_on_tract(|dir| {
+                let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
+                write_direction(dir, &net, &DirectionExport::new("fuzz", 30)).expect("written");
+            })
         })
         .1
 }
@@ -51,7 +42,12 @@ fuzz_target!(|input: Input| {
     let out_len = (3 * n as isize + input.out_len_delta as isize).max(0) as usize;
     let mut out = vec![f32::NAN; out_len.max(1)];
     let status = trendcast_direction(model().0, bars.as_ptr(), n, out.as_mut_ptr(), out_len);
-    assert_ne!(status, trendcast_status::Panic, "{}", unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy());
+    assert_ne!(
+        status,
+        trendcast_status::Panic,
+        "{}",
+        unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy()
+    );
     if status == trendcast_status::Ok {
         for p in out[..3 * n].chunks_exact(3) {
             assert!(p.iter().all(|v| v.is_finite()) && (p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{p:?}");

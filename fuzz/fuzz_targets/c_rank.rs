@@ -9,31 +9,22 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Stock, plausible};
+use common::{Handle, Stock, open_on_tract, plausible};
 use libfuzzer_sys::fuzz_target;
-use trendcast::ffi::{trendcast_model, trendcast_model_open, trendcast_open_options_default, trendcast_rank, trendcast_status};
+use trendcast::ffi::{trendcast_rank, trendcast_status};
 use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
 use trendcast::model::onnx::RankingProbe;
-
-struct Handle(*mut trendcast_model);
-unsafe impl Send for Handle {}
-unsafe impl Sync for Handle {}
 
 /// The ranking-shaped probe graph (window 15, short lookback 61), opened on tract once.
 fn model() -> &'static Handle {
     static MODEL: OnceLock<(tempfile::TempDir, Handle)> = OnceLock::new();
     &MODEL
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("a temp dir");
-            let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
-            write_ranking_probe(dir.path(), &probe, &DirectionExport::new("fuzz", 15), RelationSpec::default()).expect("written");
-            let path = std::ffi::CString::new(dir.path().to_str().expect("utf-8")).expect("no NUL");
-            let mut opts = trendcast_open_options_default();
-            opts.backend = 2; // tract
-            let mut h = std::ptr::null_mut();
-            assert_eq!(trendcast_model_open(path.as_ptr(), &opts, &mut h), trendcast_status::Ok);
-            (dir, Handle(h))
+            open_on_tract(|dir| {
+                let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+                write_ranking_probe(dir, &probe, &DirectionExport::new("fuzz", 15), RelationSpec::default()).expect("written");
+            })
         })
         .1
 }
@@ -60,8 +51,14 @@ fuzz_target!(|input: Input| {
     let bars: Vec<_> = stocks.iter().map(Stock::c_bars).collect();
     let n = bars.len();
     let (mut scores, mut order, mut date) = (vec![f32::NAN; n.max(1)], vec![0usize; n.max(1)], 0i32);
-    let status = trendcast_rank(model().0, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, scores.as_mut_ptr(), order.as_mut_ptr(), &mut date);
-    assert_ne!(status, trendcast_status::Panic, "{}", unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy());
+    let status =
+        trendcast_rank(model().0, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, scores.as_mut_ptr(), order.as_mut_ptr(), &mut date);
+    assert_ne!(
+        status,
+        trendcast_status::Panic,
+        "{}",
+        unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy()
+    );
     if status == trendcast_status::Ok {
         let scored: Vec<usize> = order[..n].iter().copied().take_while(|&k| k != usize::MAX).collect();
         assert!(order[scored.len()..n].iter().all(|&k| k == usize::MAX));

@@ -1,7 +1,24 @@
 //! Shared by the C entry point targets: arbitrary stocks as the C ABI's bar sets.
 
 use arbitrary::Arbitrary;
-use trendcast::ffi::trendcast_bars;
+use trendcast::ffi::{trendcast_bars, trendcast_model, trendcast_model_open, trendcast_open_options_default, trendcast_status};
+
+/// A model handle shared by libFuzzer's calls (the C ABI allows calls from many threads).
+pub struct Handle(pub *mut trendcast_model);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+
+/// A bundle that `write` puts into a temp folder, opened on tract through the C ABI.
+pub fn open_on_tract(write: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir, Handle) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    write(dir.path());
+    let path = std::ffi::CString::new(dir.path().to_str().expect("utf-8")).expect("no NUL");
+    let mut opts = trendcast_open_options_default();
+    opts.backend = 2; // tract
+    let mut h = std::ptr::null_mut();
+    assert_eq!(trendcast_model_open(path.as_ptr(), &opts, &mut h), trendcast_status::Ok);
+    (dir, Handle(h))
+}
 
 /// One stock's bars: any values, any dates, any length (the columns share one length, as the
 /// C struct has one `len`; the arrays' own lengths are the fuzzer's).
