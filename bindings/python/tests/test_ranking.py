@@ -77,8 +77,8 @@ def test_ranking_matches_the_cli(ranker, frame, industries, cli, ranking_dir, da
     np.testing.assert_allclose(r.scores[r.order], [e["score"] for e in out["top"]], rtol=0, atol=1e-6)
 
 
-def shipped_ranking_bundles():
-    """The ranking bundles under models/ (TRENDCAST_TEST_SHIPPED_MODELS), by directory."""
+def shipped_bundles(kind):
+    """The bundles of `kind` under models/ (TRENDCAST_TEST_SHIPPED_MODELS), by directory."""
     root = os.environ.get("TRENDCAST_TEST_SHIPPED_MODELS")
     if not root:
         return []
@@ -87,9 +87,33 @@ def shipped_ranking_bundles():
         manifest = os.path.join(root, name, "manifest.json")
         if os.path.exists(manifest):
             with open(manifest) as f:
-                if json.load(f)["kind"] == "ranking":
+                if json.load(f)["kind"] == kind:
                     out.append(os.path.join(root, name))
     return out
+
+
+def shipped_ranking_bundles():
+    return shipped_bundles("ranking")
+
+
+@pytest.mark.parametrize("bundle", shipped_bundles("direction") or [pytest.param(None, marks=pytest.mark.skip)])
+def test_shipped_direction_bundles_predict_on_both_backends_as_the_cli(bundle, stocks, cli, data_dir):
+    """Every shipped direction bundle (the default ensemble, the latency pick, the original)
+    through Python on tract and ONNX Runtime, against `trendcast direction` on the same bars."""
+    day = int(next(iter(stocks.values()))["date"][-1])
+    tickers = [t for t, s in stocks.items() if day in s["date"]]
+    lines = cli_json_lines(cli, "direction", "--model", bundle, "--data", data_dir, "--date", iso(day),
+                           "--backend", "tract", "--tickers", ",".join(tickers))
+    want = np.array([[line["down"], line["flat"], line["up"]] for line in lines], dtype=np.float32)
+    batch = [stocks[t] for t in tickers]
+    with trendcast.Model(bundle, backend="tract") as m:
+        np.testing.assert_allclose(m.direction(batch), want, rtol=0, atol=1e-6)
+    lib = ort_library()
+    if lib is None:
+        return
+    with trendcast.Model(bundle, backend="ort", ort_library=lib) as m:
+        assert m.backend == "ort"
+        np.testing.assert_allclose(m.direction(batch), want, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("bundle", shipped_ranking_bundles() or [pytest.param(None, marks=pytest.mark.skip)])
