@@ -2,7 +2,7 @@
 # Coverage-guided fuzzing of the inputs a user controls (fuzz/, cargo-fuzz + libFuzzer, nightly):
 # bars_csv (the bar loader under each bad-bar policy), bundle (manifest + ONNX bytes), c_direction
 # and c_rank (the C entry points with arbitrary bars). Each target starts from its committed seeds
-# (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30; scripts/test.sh runs this) or RUNS
+# (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30) or RUNS
 # executions; a crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]      RUNS=10000000 scripts/fuzz.sh 0 bars_csv
 set -euo pipefail
