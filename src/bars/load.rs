@@ -231,18 +231,20 @@ fn read_bar_file(input: impl Read, path: &Path, opts: &LoadOptions) -> Result<(F
 
         let date_field = record.get(cols.date).unwrap_or_default();
         let (series, lines) = &mut out[slot];
-        let parsed = parse_bar(&record, &cols, date_field, &at)
-            .and_then(|bar| bar.check_next(series.dates.last().copied(), || at(Some(date_field))).map(|()| bar));
-        let bar = match (parsed, opts.on_bad_bar) {
+        let last = series.dates.last().copied();
+        let check = |bar: Bar| bar.check_next(last, || at(Some(date_field))).map(|()| bar);
+        // The row parsed once; a repair works on that bar, a row that does not parse has none.
+        let (outcome, parsed) = match parse_bar(&record, &cols, date_field, &at) {
+            Ok(bar) => (check(bar), Some(bar)),
+            Err(e) => (Err(e), None),
+        };
+        let bar = match (outcome, opts.on_bad_bar) {
             (Ok(bar), _) => bar,
             (Err(e), BadBarPolicy::Fail) => return Err(e),
             (Err(e), policy) => {
-                let problem = e.to_string();
-                let repaired = (policy == BadBarPolicy::Repair)
-                    .then(|| parse_bar(&record, &cols, date_field, &at).ok().and_then(swap_high_low))
-                    .flatten()
-                    .filter(|bar| bar.check_next(series.dates.last().copied(), || at(Some(date_field))).is_ok());
-                notes.push(LoadNote { at: at(Some(date_field)), problem, repaired: repaired.is_some() });
+                let repaired =
+                    parsed.filter(|_| policy == BadBarPolicy::Repair).and_then(swap_high_low).and_then(|bar| check(bar).ok());
+                notes.push(LoadNote { at: at(Some(date_field)), problem: e.to_string(), repaired: repaired.is_some() });
                 match repaired {
                     Some(bar) => bar,
                     None => continue,
