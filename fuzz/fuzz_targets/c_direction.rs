@@ -8,7 +8,7 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Handle, Stock, open_on_tract, plausible};
+use common::{Handle, Stock, last_error, open_on_tract, plausible};
 use libfuzzer_sys::fuzz_target;
 use trendcast::ffi::{trendcast_direction, trendcast_status};
 use trendcast::model::export::{DirectionExport, write_direction};
@@ -42,12 +42,7 @@ fuzz_target!(|input: Input| {
     let out_len = (3 * n as isize + input.out_len_delta as isize).max(0) as usize;
     let mut out = vec![f32::NAN; out_len.max(1)];
     let status = trendcast_direction(model().0, bars.as_ptr(), n, out.as_mut_ptr(), out_len);
-    assert_ne!(
-        status,
-        trendcast_status::Panic,
-        "{}",
-        unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy()
-    );
+    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
     if status == trendcast_status::Ok {
         for p in out[..3 * n].chunks_exact(3) {
             assert!(p.iter().all(|v| v.is_finite()) && (p.iter().sum::<f32>() - 1.0).abs() < 1e-4, "{p:?}");

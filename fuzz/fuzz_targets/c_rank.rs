@@ -9,7 +9,7 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Handle, Stock, open_on_tract, plausible};
+use common::{Handle, Stock, last_error, open_on_tract, plausible};
 use libfuzzer_sys::fuzz_target;
 use trendcast::ffi::{trendcast_rank, trendcast_status};
 use trendcast::model::export::{DirectionExport, write_ranking_probe};
@@ -53,12 +53,7 @@ fuzz_target!(|input: Input| {
     let (mut scores, mut order, mut date) = (vec![f32::NAN; n.max(1)], vec![0usize; n.max(1)], 0i32);
     let status =
         trendcast_rank(model().0, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, scores.as_mut_ptr(), order.as_mut_ptr(), &mut date);
-    assert_ne!(
-        status,
-        trendcast_status::Panic,
-        "{}",
-        unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy()
-    );
+    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
     if status == trendcast_status::Ok {
         let scored: Vec<usize> = order[..n].iter().copied().take_while(|&k| k != usize::MAX).collect();
         assert!(order[scored.len()..n].iter().all(|&k| k == usize::MAX));

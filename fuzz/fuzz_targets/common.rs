@@ -8,6 +8,12 @@ pub struct Handle(pub *mut trendcast_model);
 unsafe impl Send for Handle {}
 unsafe impl Sync for Handle {}
 
+/// The message of this thread's last failed C call.
+pub fn last_error() -> String {
+    // SAFETY: the library's NUL-terminated string, valid until its next call on this thread.
+    unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy().into_owned()
+}
+
 /// A bundle that `write` puts into a temp folder, opened on tract through the C ABI.
 pub fn open_on_tract(write: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir, Handle) {
     let dir = tempfile::tempdir().expect("a temp dir");
