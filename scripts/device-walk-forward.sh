@@ -5,22 +5,22 @@
 # local ones. Not yet run on a device: session 8 was lent none (the plumbing was tried here with
 # TORCH_LIB=.deps/libtorch/torch/lib and a finished run in /tmp/wf/out).
 #
-# What travels (the data does not: ../shared stays behind): .devcarry/a/trendcast-train.zst (the
-# trainer built here against libtorch 2.11 CPU, stripped, zstd) and .devcarry/*/bars_*.csv.gz +
+# What travels (the data does not: ../shared stays behind): .devcarry/a/trendcast-train.gz (the
+# trainer built here against libtorch 2.11 CPU, stripped, gzip: the machine has no zstd) and .devcarry/*/bars_*.csv.gz +
 # industries.csv, in two calls (the tree may not exceed 64 MiB). The machine's own torch 2.11+cu130
 # provides libtorch; libtorch_cuda is preloaded for the GPU row (the binary links libtorch_cpu only,
 # and CUDA registers itself when its library loads).
 #
 # GPU: GPU_ROW's config with GPU_SEEDS, one process per seed. CPU: one process per (row, seed,
 # year) on CPU_LANES cores. Nothing new starts after DEADLINE seconds; at KILL seconds the unfinished
-# runs are stopped. Finished runs (run.json + scores.f32) come back in $OUT as ROW.tar.zst.* parts.
+# runs are stopped. Finished runs (run.json + scores.f32) come back in $OUT as ROW.tar.gz.* parts.
 set -uo pipefail
 t0=$(date +%s)
 deadline=${DEADLINE:-420}
 kill_at=${KILL:-500}
 work=/tmp/wf
 mkdir -p "$work/data" "$work/out" "$work/logs"
-zstd -d -q -f .devcarry/a/trendcast-train.zst -o "$work/trendcast-train" && chmod +x "$work/trendcast-train"
+gzip -dc .devcarry/a/trendcast-train.gz > "$work/trendcast-train" && chmod +x "$work/trendcast-train"
 cp .devcarry/*/bars_*.csv.gz .devcarry/b/industries.csv "$work/data/"
 torch_lib=${TORCH_LIB:-$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')}
 export LD_LIBRARY_PATH=$torch_lib
@@ -63,7 +63,7 @@ cd "$work/out"
 for row in */; do
   row=${row%/}
   find "$row" -name run.json | sed 's#/run.json##' | while read -r d; do echo "$d/run.json"; echo "$d/scores.f32"; done > "$work/$row.list"
-  [[ -s $work/$row.list ]] && tar -cf - -T "$work/$row.list" | zstd -q -3 | split -b 15M - "$OUT/$row.tar.zst."
+  [[ -s $work/$row.list ]] && tar -cf - -T "$work/$row.list" | gzip -1 | split -b 15M - "$OUT/$row.tar.gz."
   echo "$row: $(($(wc -l < "$work/$row.list") / 2)) finished runs"
 done
 tail -n 3 "$work"/logs/*.log > "$OUT/logs.txt" 2>&1
