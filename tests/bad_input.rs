@@ -89,7 +89,7 @@ fn broken_bundles_are_refused_with_the_reason() {
         m["window"] = 20.into();
         m["inputs"][0]["shape"][1] = 20.into();
     });
-    cases.expect(Model::open(&dir, &tract()), S::Contract, "the ONNX graph declares inputs x[batch, 30, 13]");
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "model.onnx declares inputs x[batch, 30, 13]");
 
     fresh();
     edit_manifest(&dir, |m| m["features"][0] = "rsi_14".into());
@@ -102,6 +102,50 @@ fn broken_bundles_are_refused_with_the_reason() {
     fresh();
     edit_manifest(&dir, |m| m["library_version"] = "0.99.0".into());
     cases.expect(Model::open(&dir, &tract()), S::Contract, "cannot read");
+}
+
+#[test]
+fn broken_ranking_bundles_are_refused_with_the_reason() {
+    let mut cases = Cases::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let fresh = || {
+        let _ = std::fs::remove_dir_all(&dir);
+        let probe = RankingProbe { weights: vec![0.1; 5], bias: 0.0 };
+        write_ranking_probe(&dir, &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    };
+    fresh();
+    Model::open(&dir, &tract()).unwrap();
+    std::fs::remove_file(dir.join("encoder.onnx")).unwrap();
+    cases.expect(Model::open(&dir, &tract()), S::Model, "encoder.onnx");
+
+    // The single-graph form of earlier bundles: refused, with the command that rewrites it.
+    fresh();
+    edit_manifest(&dir, |m| {
+        m.as_object_mut().unwrap().remove("encoder");
+    });
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "trendcast upgrade-bundle");
+
+    fresh();
+    edit_manifest(&dir, |m| m["encoder"]["onnx_file"] = "model.onnx".into());
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "must name its own file");
+
+    // The window graph's encodings must be the encoder's.
+    fresh();
+    edit_manifest(&dir, |m| m["inputs"][0]["shape"][3] = 6.into());
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "inputs are encodings[15, 1, nodes, 6]");
+
+    fresh();
+    let bytes = std::fs::read(dir.join("encoder.onnx")).unwrap();
+    std::fs::write(dir.join("encoder.onnx"), &bytes[..bytes.len() / 2]).unwrap();
+    cases.expect(Model::open(&dir, &tract()), S::Contract, "encoder.onnx has sha256");
+
+    // A direction model's manifest cannot declare an encoder.
+    let d = tmp.path().join("d");
+    common::models::direction_bundle(&d, 8, 30);
+    let encoder = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()["encoder"].clone();
+    edit_manifest(&d, |m| m["encoder"] = encoder.clone());
+    cases.expect(Model::open(&d, &tract()), S::Contract, "a direction model has one graph");
 }
 
 #[test]

@@ -153,17 +153,26 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     let no_long = LsrIgruSpec { use_long: false, ..spec.clone() }.layout();
     assert!(no_long.iter().all(|(n, _)| !n.starts_with("long.")));
 
-    // The graph holds each parameter once, under its layout name.
-    let (inputs, outputs) = trendcast::model::manifest::ranking_io(15);
-    let proto = LsrIgru::seeded(spec.clone(), 1).unwrap().to_onnx(&inputs, &outputs, &[]).unwrap();
-    let mut inits: Vec<String> = proto.graph.unwrap().initializer.into_iter().map(|t| t.name).collect();
+    // The encoder graph holds each relation-encoder parameter under its layout name; the two graphs
+    // together hold every parameter value exactly once (the recurrent weights split by rows into a
+    // day part and a state part), besides three scalar constants each.
+    let model = LsrIgru::seeded(spec.clone(), 1).unwrap();
+    let graphs = model.to_onnx(15, &[]).unwrap();
+    let floats = |p: &tract_onnx::pb::ModelProto| -> (Vec<String>, usize) {
+        let init = &p.graph.as_ref().unwrap().initializer;
+        let float = init.iter().filter(|t| t.data_type == 1);
+        (init.iter().map(|t| t.name.clone()).collect(), float.map(|t| t.raw_data.len() / 4).sum())
+    };
+    let (mut inits, enc_values) = floats(&graphs.encoder);
+    let (_, win_values) = floats(&graphs.window);
     inits.sort_unstable();
     let before = inits.len();
     inits.dedup();
     assert_eq!(before, inits.len(), "duplicate initializers");
-    for name in &names {
+    for name in names.iter().filter(|n| n.starts_with("long.") || n.starts_with("short.")) {
         assert!(inits.binary_search(&name.to_string()).is_ok(), "{name} is not an initializer");
     }
+    assert_eq!(enc_values + win_values - 6, model.n_params());
 
     let mut bad = LsrIgru::seeded(spec.clone(), 1).unwrap();
     bad.gru[0].gates[1].b.pop();
@@ -181,4 +190,43 @@ fn layout_names_every_parameter_once_and_bad_weights_are_refused() {
     let none = LsrIgruSpec { use_nodes: false, use_long: false, use_short: false, ..spec };
     let e = LsrIgru::seeded(none, 1).unwrap_err();
     assert!(e.to_string().contains("at least one of use_nodes, use_long, use_short"), "{e}");
+}
+
+/// Bundles of the single-graph form (fixtures written by the library before the encoder / window
+/// split: one GCN model and a two-member GAT ensemble) are refused with the command that rewrites
+/// them; `trendcast upgrade-bundle` rewrites them after checking both forms against the weights'
+/// f64 reference, and the rewritten bundles rank on both backends.
+#[test]
+fn single_graph_bundles_are_refused_and_upgraded() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/single-graph-ranking");
+    let tmp = tempfile::tempdir().unwrap();
+    let u = generate(&SyntheticSpec { days: 90, ..Default::default() });
+    let panel = Panel::from_series(&u.series);
+    for name in ["single", "ensemble"] {
+        let old = fixtures.join(name);
+        let e = Model::open(&old, &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap_err();
+        assert!(e.to_string().contains("trendcast upgrade-bundle"), "{e}");
+        let new = tmp.path().join(name);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trendcast")).arg("upgrade-bundle").arg(&old).arg(&new).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let old_manifest: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(old.join("manifest.json")).unwrap()).unwrap();
+        for backend in backends() {
+            let m = Model::open(&new, &OpenOptions { backend, ..Default::default() }).unwrap();
+            assert_eq!(m.manifest().name, old_manifest["name"].as_str().unwrap());
+            assert_eq!(serde_json::to_value(&m.manifest().extra["architecture"]).unwrap(), old_manifest["extra"]["architecture"]);
+            let r = m.rank(&panel, &u.industries, *panel.calendar.last().unwrap()).unwrap();
+            assert!(!r.order.is_empty());
+        }
+        // Nothing left to upgrade.
+        let e = trendcast::model::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
+        assert!(e.to_string().contains("nothing to upgrade"), "{e}");
+    }
+}
+
+fn backends() -> Vec<BackendKind> {
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    backends
 }

@@ -159,6 +159,14 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
+    /// Rewrites a single-graph ranking bundle (written before the encoder / window split) in the
+    /// two-graph form, after checking that both forms compute what its weights do.
+    UpgradeBundle {
+        /// The old bundle's directory.
+        old: PathBuf,
+        /// Where to write the new bundle.
+        new: PathBuf,
+    },
     /// A model's manifest and the backend and execution provider it runs on.
     Info {
         #[arg(long)]
@@ -219,6 +227,9 @@ fn main() -> ExitCode {
                 backend,
             )
             .map(print_json)
+        }
+        Command::UpgradeBundle { old, new } => {
+            trendcast::model::upgrade::upgrade_ranking(&old, &new).map(|m| print_json(json!({"written": new, "name": m.name})))
         }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use super::bundle::Bundle;
 use super::manifest::{
-    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_io,
+    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_encoder_io, ranking_io, EncoderGraph,
 };
-use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingProbe};
+use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs, RankingProbe};
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
@@ -101,6 +101,7 @@ fn contract(
         onnx_sha256: String::new(),
         inputs: Vec::new(),
         outputs: Vec::new(),
+        encoder: None,
         features,
         window,
         alignment: WindowAlignment::EndsAtT,
@@ -139,7 +140,7 @@ pub fn write_direction(dir: &Path, net: &DirectionNet, e: &DirectionExport) -> R
     m.classes = Direction::NAMES.map(String::from).to_vec();
     let proto = net.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
     m.extra.insert("architecture".into(), net.describe());
-    Bundle::write(dir, &mut m, &proto)?;
+    Bundle::write(dir, &mut m, &proto, None)?;
     Ok(m)
 }
 
@@ -193,19 +194,18 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
 }
 
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
-/// in `extra.architecture` (informational: the graph is what runs).
+/// in `extra.architecture` (informational: the graphs are what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
     let mut m = ranking_contract(e);
     m.extra.insert("architecture".into(), serde_json::to_value(&model.spec).expect("a spec always serialises"));
     m.extra.insert("parameters".into(), model.n_params().into());
-    let proto = model.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
-    Bundle::write(dir, &mut m, &proto)?;
-    Ok(m)
+    let graphs = model.to_onnx(e.window, &metadata(&m))?;
+    write_ranking_graphs(dir, m, &graphs)
 }
 
-/// Writes a seed ensemble of LSR-IGRU models as one bundle: one graph averaging the members'
-/// per-day z-scored node scores. The manifest's `architecture` is the first member's, and
-/// `members` says how many there are.
+/// Writes a seed ensemble of LSR-IGRU models as one bundle: the members' encodings side by side,
+/// their per-day z-scored node scores averaged. The manifest's `architecture` is the members' (they
+/// share one), and `members` says how many there are.
 pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &RankingExport) -> Result<Manifest> {
     let Some(first) = ensemble.members.first() else {
         return Err(Error::argument("an ensemble needs at least one member"));
@@ -214,12 +214,20 @@ pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &Rankin
     m.extra.insert("architecture".into(), serde_json::to_value(&first.spec).expect("a spec always serialises"));
     m.extra.insert("members".into(), ensemble.members.len().into());
     m.extra.insert("parameters".into(), ensemble.members.iter().map(LsrIgru::n_params).sum::<usize>().into());
-    let proto = ensemble.to_onnx(&m.inputs, &m.outputs, &metadata(&m))?;
-    Bundle::write(dir, &mut m, &proto)?;
+    let graphs = ensemble.to_onnx(e.window, &metadata(&m))?;
+    write_ranking_graphs(dir, m, &graphs)
+}
+
+/// Declares the two graphs' tensors in the ranking contract `m` and writes the bundle.
+fn write_ranking_graphs(dir: &Path, mut m: Manifest, graphs: &RankingGraphs) -> Result<Manifest> {
+    (m.inputs, m.outputs) = ranking_io(m.window, graphs.members, graphs.width);
+    let (inputs, outputs) = ranking_encoder_io(graphs.members, graphs.width);
+    m.encoder = Some(EncoderGraph { onnx_file: String::new(), onnx_sha256: String::new(), inputs, outputs });
+    Bundle::write(dir, &mut m, &graphs.window, Some(&graphs.encoder))?;
     Ok(m)
 }
 
-/// The ranking contract of `e`, without its architecture.
+/// The ranking contract of `e`, without its architecture and its graphs' tensors.
 fn ranking_contract(e: &RankingExport) -> Manifest {
     let mut m = contract(
         &e.name,
@@ -230,19 +238,16 @@ fn ranking_contract(e: &RankingExport) -> Manifest {
         e.validation,
         &e.extra,
     );
-    (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: e.target };
     m.relations = Some(e.relations);
     m
 }
 
-/// Writes a ranking bundle around the ranking probe graph (tests and benches of the call path).
+/// Writes a ranking bundle around the ranking probe graphs (tests and benches of the call path).
 pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
     let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().map(String::from).to_vec());
-    (m.inputs, m.outputs) = ranking_io(e.window);
     m.label = LabelSpec::Rank { target: RankTarget::OpenT1ToT2 };
     m.relations = Some(relations);
-    let proto = probe.to_onnx(&m.inputs, &m.outputs, &metadata(&m));
-    Bundle::write(dir, &mut m, &proto)?;
-    Ok(m)
+    let graphs = probe.to_onnx(e.window, &metadata(&m));
+    write_ranking_graphs(dir, m, &graphs)
 }

@@ -91,6 +91,16 @@ pub enum LabelSpec {
     Rank { target: RankTarget },
 }
 
+/// A ranking model's second graph: it encodes days one at a time (or a batch of days at once),
+/// so that a universe that advances a day encodes only that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncoderGraph {
+    pub onnx_file: String,
+    pub onnx_sha256: String,
+    pub inputs: Vec<TensorSpec>,
+    pub outputs: Vec<TensorSpec>,
+}
+
 /// The contract of a bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -103,6 +113,10 @@ pub struct Manifest {
     pub onnx_sha256: String,
     pub inputs: Vec<TensorSpec>,
     pub outputs: Vec<TensorSpec>,
+    /// A ranking model's per-day encoder graph (its main graph, `onnx_file`, is then the window
+    /// graph); none for a direction model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder: Option<EncoderGraph>,
     /// Input features in order: the 13 direction features (then the market features, for a model
     /// trained with them), or the ranking model's node features.
     pub features: Vec<String>,
@@ -136,19 +150,38 @@ pub fn direction_io(window: usize, width: usize) -> (Vec<TensorSpec>, Vec<Tensor
     )
 }
 
-/// The input and output tensors a ranking model must have: node features [T, N, F], the long-term
-/// relation matrix [N, N], the short-term matrices [T, N, N]; a score per node [N].
-pub fn ranking_io(window: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
-    let (t, n) = (Dim::Fixed(window as u64), Dim::Symbol("nodes".into()));
+/// A ranking model's encoder graph: node features [days, N, F], the long-term relation matrix
+/// [N, N] and the short-term matrices [days, N, N] of any number of days -> each day's encodings
+/// [days, M, N, E] (M members of an ensemble, E values per node and member). A day's encodings
+/// depend on that day's inputs only.
+pub fn ranking_encoder_io(members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+    let (days, n) = (Dim::Symbol("days".into()), Dim::Symbol("nodes".into()));
     (
         vec![
-            TensorSpec::new("nodes", &[t.clone(), n.clone(), Dim::Fixed(crate::relations::N_NODE_FEATURES as u64)]),
+            TensorSpec::new("nodes", &[days.clone(), n.clone(), Dim::Fixed(crate::relations::N_NODE_FEATURES as u64)]),
             TensorSpec::new("long_rel", &[n.clone(), n.clone()]),
-            TensorSpec::new("short_rel", &[t, n.clone(), n.clone()]),
+            TensorSpec::new("short_rel", &[days.clone(), n.clone(), n.clone()]),
         ],
+        vec![TensorSpec::new("encodings", &[days, Dim::Fixed(members as u64), n, Dim::Fixed(width as u64)])],
+    )
+}
+
+/// A ranking model's window graph: the encodings of the window's T days [T, M, N, E] -> a score
+/// per node [N].
+pub fn ranking_io(window: usize, members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+    let n = Dim::Symbol("nodes".into());
+    (
+        vec![TensorSpec::new(
+            "encodings",
+            &[Dim::Fixed(window as u64), Dim::Fixed(members as u64), n.clone(), Dim::Fixed(width as u64)],
+        )],
         vec![TensorSpec::new("scores", &[n])],
     )
 }
+
+/// What a ranking manifest without an encoder graph was written as, and what to do about it.
+pub const SINGLE_GRAPH_RANKING: &str = "a single-graph ranking bundle (written before the encoder / window split): \
+     rewrite it with `trendcast upgrade-bundle OLD_DIR NEW_DIR`";
 
 fn mismatch<T: std::fmt::Debug>(what: &str, got: T, want: T) -> Error {
     Error::contract(format!("{what}: the bundle has {got:?}, this library needs {want:?}"))
@@ -213,9 +246,31 @@ impl Manifest {
                 if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || rel.clip_std.is_nan() || rel.clip_std <= 0.0 {
                     return Err(Error::contract(format!("relation settings out of range: {rel:?}")));
                 }
-                ranking_io(self.window)
+                let Some(enc) = &self.encoder else {
+                    return Err(Error::contract(SINGLE_GRAPH_RANKING));
+                };
+                let (members, width) = self.encoding_shape().ok_or_else(|| {
+                    Error::contract(format!("the encoder's outputs are {}, it needs encodings[days, M, nodes, E]", list(&enc.outputs)))
+                })?;
+                let (e_in, e_out) = ranking_encoder_io(members, width);
+                if enc.inputs != e_in || enc.outputs != e_out {
+                    return Err(Error::contract(format!(
+                        "the encoder graph's inputs are {} and outputs {}, a ranking encoder needs {} and {}",
+                        list(&enc.inputs),
+                        list(&enc.outputs),
+                        list(&e_in),
+                        list(&e_out)
+                    )));
+                }
+                if enc.onnx_file.is_empty() || enc.onnx_file == self.onnx_file {
+                    return Err(Error::contract(format!("the encoder's onnx_file {:?} must name its own file", enc.onnx_file)));
+                }
+                ranking_io(self.window, members, width)
             }
         };
+        if self.kind == ModelKind::Direction && self.encoder.is_some() {
+            return Err(Error::contract("a direction model has one graph: no encoder"));
+        }
         if self.inputs != inputs {
             return Err(Error::contract(format!(
                 "inputs are {}, a {} model needs {}",
@@ -242,6 +297,16 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+
+    /// A ranking model's (members, values per node and member) of a day's encodings, as its encoder
+    /// declares them: encodings[days, M, nodes, E] with M and E at least 1.
+    pub fn encoding_shape(&self) -> Option<(usize, usize)> {
+        let out = self.encoder.as_ref()?.outputs.first()?;
+        match &out.shape[..] {
+            [Dim::Symbol(_), Dim::Fixed(m), Dim::Symbol(_), Dim::Fixed(e)] if *m > 0 && *e > 0 => Some((*m as usize, *e as usize)),
+            _ => None,
+        }
     }
 
     /// Whether a direction model reads the market features after the 13 (it then needs a
@@ -271,6 +336,7 @@ mod tests {
             onnx_sha256: String::new(),
             inputs,
             outputs,
+            encoder: None,
             features: FEATURE_NAMES.map(String::from).to_vec(),
             window: 30,
             alignment: WindowAlignment::EndsAtT,

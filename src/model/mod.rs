@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod export;
 pub mod manifest;
 pub mod onnx;
+pub mod upgrade;
 
 use std::path::Path;
 
@@ -19,7 +20,10 @@ use backend::Engine;
 /// A loaded, checked model. `&Model` may be used from many threads at once.
 pub struct Model {
     manifest: Manifest,
+    /// The main graph: a direction model, or a ranking model's window graph.
     engine: Box<dyn Engine>,
+    /// A ranking model's encoder graph, on the same backend.
+    encoder: Option<Box<dyn Engine>>,
     /// Why the model does not run where it was asked to (ort unavailable, CUDA unavailable).
     fallback: Option<String>,
 }
@@ -45,25 +49,34 @@ impl Model {
     pub fn from_bundle(bundle: Bundle, opts: &OpenOptions) -> Result<Model> {
         let mut fallback = None;
         let output = bundle.manifest.outputs[0].name.clone();
-        let ort = |fallback: &mut Option<String>| -> Result<Box<dyn Engine>> {
-            let lib = backend::ort::library_path(opts.ort_library.as_deref());
-            Ok(Box::new(backend::ort::OrtEngine::new(&lib, &bundle.onnx_bytes, &output, opts.device, fallback)?))
+        let lib = backend::ort::library_path(opts.ort_library.as_deref());
+        let ort = |bytes: &[u8], output: &str, fallback: &mut Option<String>| -> Result<Box<dyn Engine>> {
+            Ok(Box::new(backend::ort::OrtEngine::new(&lib, bytes, output, opts.device, fallback)?))
         };
+        let tract = |proto: &tract_onnx::pb::ModelProto| -> Result<Box<dyn Engine>> { Ok(Box::new(backend::tract::TractEngine::new(proto)?)) };
         let engine: Box<dyn Engine> = match opts.backend {
-            BackendKind::Ort => ort(&mut fallback)?,
-            BackendKind::Tract => Box::new(backend::tract::TractEngine::new(&bundle.onnx)?),
-            BackendKind::Auto => match ort(&mut fallback) {
+            BackendKind::Ort => ort(&bundle.onnx_bytes, &output, &mut fallback)?,
+            BackendKind::Tract => tract(&bundle.onnx)?,
+            BackendKind::Auto => match ort(&bundle.onnx_bytes, &output, &mut fallback) {
                 Ok(e) => e,
                 Err(e) => {
                     fallback = Some(format!("ONNX Runtime unavailable, using tract: {e}"));
-                    Box::new(backend::tract::TractEngine::new(&bundle.onnx)?)
+                    tract(&bundle.onnx)?
                 }
             },
+        };
+        // The encoder runs where the main graph runs.
+        let encoder = match (&bundle.encoder, &bundle.manifest.encoder) {
+            (Some(g), Some(spec)) => Some(match engine.backend() {
+                BackendKind::Tract => tract(&g.onnx)?,
+                _ => ort(&g.bytes, &spec.outputs[0].name, &mut None)?,
+            }),
+            _ => None,
         };
         if opts.device != Device::Cpu && engine.backend() == BackendKind::Tract && fallback.is_none() {
             fallback = Some("tract runs on the CPU only".into());
         }
-        Ok(Model { manifest: bundle.manifest, engine, fallback })
+        Ok(Model { manifest: bundle.manifest, engine, encoder, fallback })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -93,25 +106,41 @@ impl Model {
     /// The bare backend call: inputs in contract order, the one output into `out`. The direction and
     /// ranking calls build the inputs from raw bars and call this.
     pub fn run(&self, inputs: &[TensorIn<'_>], out: &mut [f32]) -> Result<()> {
-        if inputs.len() != self.manifest.inputs.len() {
-            return Err(Error::shape(format!("{} inputs given, the model takes {}", inputs.len(), self.manifest.inputs.len())));
-        }
-        for (t, spec) in inputs.iter().zip(&self.manifest.inputs) {
-            let fits = t.shape.len() == spec.shape.len()
-                && t.shape.iter().zip(&spec.shape).all(|(d, s)| match s {
-                    manifest::Dim::Fixed(n) => *d as u64 == *n,
-                    manifest::Dim::Symbol(_) => *d > 0,
-                })
-                && t.shape.iter().product::<usize>() == t.data.len();
-            if !fits {
-                return Err(Error::shape(format!(
-                    "input {} has shape {:?} and {} values; the contract says {spec}",
-                    spec.name,
-                    t.shape,
-                    t.data.len()
-                )));
-            }
-        }
+        check_inputs(inputs, &self.manifest.inputs)?;
         self.engine.run(inputs, out)
     }
+
+    /// A ranking model's encoder graph: node features [days, N, F], A_L [N, N], A_S [days, N, N]
+    /// -> each day's encodings [days, M, N, E] into `out`.
+    pub fn encode(&self, inputs: &[TensorIn<'_>], out: &mut [f32]) -> Result<()> {
+        let (Some(engine), Some(spec)) = (&self.encoder, &self.manifest.encoder) else {
+            return Err(Error::WrongKind { what: format!("the {} model {:?} has no encoder graph", self.manifest.kind.name(), self.manifest.name) });
+        };
+        check_inputs(inputs, &spec.inputs)?;
+        engine.run(inputs, out)
+    }
+}
+
+/// Checks given tensors against a graph's declared inputs: count, rank, fixed sizes, values.
+fn check_inputs(inputs: &[TensorIn<'_>], specs: &[manifest::TensorSpec]) -> Result<()> {
+    if inputs.len() != specs.len() {
+        return Err(Error::shape(format!("{} inputs given, the graph takes {}", inputs.len(), specs.len())));
+    }
+    for (t, spec) in inputs.iter().zip(specs) {
+        let fits = t.shape.len() == spec.shape.len()
+            && t.shape.iter().zip(&spec.shape).all(|(d, s)| match s {
+                manifest::Dim::Fixed(n) => *d as u64 == *n,
+                manifest::Dim::Symbol(_) => *d > 0,
+            })
+            && t.shape.iter().product::<usize>() == t.data.len();
+        if !fits {
+            return Err(Error::shape(format!(
+                "input {} has shape {:?} and {} values; the contract says {spec}",
+                spec.name,
+                t.shape,
+                t.data.len()
+            )));
+        }
+    }
+    Ok(())
 }

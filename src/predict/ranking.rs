@@ -12,8 +12,8 @@ use std::cell::RefCell;
 use crate::relations::{N_NODE_FEATURES, RankingInputs, RelationSpec, ranking_inputs, ranking_inputs_into};
 
 thread_local! {
-    /// The last call's inputs, whose buffers the next call on this thread reuses.
-    static INPUTS: RefCell<RankingInputs> = RefCell::new(RankingInputs::default());
+    /// The last call's inputs and encodings, whose buffers the next call on this thread reuses.
+    static INPUTS: RefCell<(RankingInputs, Vec<f32>)> = RefCell::new(Default::default());
 }
 
 /// Scores of a universe on a day.
@@ -49,24 +49,55 @@ impl Model {
         }
         let d = panel.day_index(date).ok_or_else(|| Error::argument(format!("{date} is not a trading day of the panel")))?;
         let rel = self.relation_spec()?;
-        let node_scores = INPUTS.with_borrow_mut(|inp| -> Result<Vec<f32>> {
+        let node_scores = INPUTS.with_borrow_mut(|(inp, encodings)| -> Result<Vec<f32>> {
             ranking_inputs_into(panel, industries, d, m.window, &rel, inp)?;
             let n = inp.n_nodes;
             let mut node_scores = vec![0f32; n];
-            self.run(
-                &[
-                    TensorIn { shape: &[m.window, n, N_NODE_FEATURES], data: &inp.nodes },
-                    TensorIn { shape: &[n, n], data: &inp.long_rel },
-                    TensorIn { shape: &[m.window, n, n], data: &inp.short_rel },
-                ],
-                &mut node_scores,
-            )?;
+            self.encode_window(inp, encodings)?;
+            self.score_encodings(encodings, n, &mut node_scores)?;
             Ok(node_scores)
         })?;
         let scores = stock_scores(panel, d, rel.first_day(m.window) + 1, &node_scores);
         let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
         order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         Ok(Ranking { date, scores, order })
+    }
+}
+
+impl Model {
+    /// The encodings of every day of `inputs` (the window's days, or any batch of days), one run of
+    /// the encoder graph: [days, M, N, E] into `out`, resized to fit.
+    pub fn encode_window(&self, inputs: &RankingInputs, out: &mut Vec<f32>) -> Result<()> {
+        self.encode_days(inputs.n_nodes, &inputs.nodes, &inputs.long_rel, &inputs.short_rel, out)
+    }
+
+    /// As [`encode_window`](Self::encode_window), from the inputs' tensors: node features
+    /// [days, N, F], A_L [N, N], A_S [days, N, N].
+    pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        let (members, width) = self.encoding_shape()?;
+        let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
+        out.resize(days * members * n * width, 0.0);
+        self.encode(
+            &[
+                TensorIn { shape: &[days, n, N_NODE_FEATURES], data: nodes },
+                TensorIn { shape: &[n, n], data: long_rel },
+                TensorIn { shape: &[days, n, n], data: short_rel },
+            ],
+            out,
+        )
+    }
+
+    /// The node scores of a window's encodings [T, M, N, E] (the window graph), into `out` [N].
+    pub fn score_encodings(&self, encodings: &[f32], n_nodes: usize, out: &mut [f32]) -> Result<()> {
+        let (members, width) = self.encoding_shape()?;
+        self.run(&[TensorIn { shape: &[self.manifest().window, members, n_nodes, width], data: encodings }], out)
+    }
+
+    /// (members, values per node and member) of a day's encodings.
+    pub fn encoding_shape(&self) -> Result<(usize, usize)> {
+        self.manifest().encoding_shape().ok_or_else(|| {
+            Error::WrongKind { what: format!("the {} model {:?} has no encoder graph", self.kind().name(), self.manifest().name) }
+        })
     }
 }
 
@@ -83,10 +114,25 @@ pub fn stock_scores(panel: &Panel, d: usize, history: usize, node_scores: &[f32]
     (0..panel.n_tickers()).map(|k| if scored(k) { node_scores[k] } else { f32::NAN }).collect()
 }
 
+/// The industry table of stocks named "stock #i" with integer sector and sub-industry ids (the C
+/// ABI's form: stocks with equal ids share an industry node); returns the names and the table.
+pub fn industries_from_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<(Vec<String>, Industries)> {
+    use crate::bars::IndustryRow;
+    if sector_ids.len() != sub_industry_ids.len() {
+        return Err(Error::shape(format!("{} sector ids, {} sub-industry ids", sector_ids.len(), sub_industry_ids.len())));
+    }
+    let names: Vec<String> = (0..sector_ids.len()).map(|i| format!("stock #{i}")).collect();
+    let rows = names
+        .iter()
+        .zip(sector_ids.iter().zip(sub_industry_ids))
+        .map(|(t, (sec, sub))| IndustryRow { ticker: t.clone(), sector: format!("sector {sec}"), sub_industry: format!("sub-industry {sub}") })
+        .collect();
+    Ok((names, Industries::new(rows)?))
+}
+
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the
 /// validated panel and an industry table from the ids, and scores the latest date.
 pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<Ranking> {
-    use crate::bars::{BarSeries, IndustryRow};
     if stocks.len() != sector_ids.len() || stocks.len() != sub_industry_ids.len() {
         return Err(Error::shape(format!(
             "{} stocks, {} sector ids, {} sub-industry ids",
@@ -95,25 +141,24 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
             sub_industry_ids.len()
         )));
     }
-    let mut series = Vec::with_capacity(stocks.len());
-    let mut rows = Vec::with_capacity(stocks.len());
-    for (i, s) in stocks.iter().enumerate() {
-        let ticker = format!("stock #{i}");
-        let mut one = BarSeries::empty(ticker.clone());
-        let bars = s.as_bars().map_err(|e| e.for_stock(&ticker))?;
-        for t in 0..bars.checked_len().map_err(|e| e.for_stock(&ticker))? {
-            one.push(bars.bar(t).map_err(|e| e.for_stock(&ticker))?).map_err(|e| e.for_stock(&ticker))?;
-        }
-        series.push(one);
-        rows.push(IndustryRow {
-            ticker,
-            sector: format!("sector {}", sector_ids[i]),
-            sub_industry: format!("sub-industry {}", sub_industry_ids[i]),
-        });
-    }
-    let industries = Industries::new(rows)?;
+    let (names, industries) = industries_from_ids(sector_ids, sub_industry_ids)?;
+    let series = series_of(stocks, &names)?;
     // Panel rows follow `series`, so panel index k is stock k.
     let panel = Panel::from_series(&series);
     let date = *panel.calendar.last().ok_or_else(|| Error::shape("no bars given"))?;
     model.rank(&panel, &industries, date)
+}
+
+/// Borrowed bars as validated series named `names`.
+pub fn series_of<S: super::AsBars>(stocks: &[S], names: &[String]) -> Result<Vec<crate::bars::BarSeries>> {
+    let mut series = Vec::with_capacity(stocks.len());
+    for (s, ticker) in stocks.iter().zip(names) {
+        let mut one = crate::bars::BarSeries::empty(ticker.clone());
+        let bars = s.as_bars().map_err(|e| e.for_stock(ticker))?;
+        for t in 0..bars.checked_len().map_err(|e| e.for_stock(ticker))? {
+            one.push(bars.bar(t).map_err(|e| e.for_stock(ticker))?).map_err(|e| e.for_stock(ticker))?;
+        }
+        series.push(one);
+    }
+    Ok(series)
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use tract_onnx::pb::ModelProto;
 
-use super::{Attr, GraphBuilder, f32_tensor};
+use super::{Attr, GraphBuilder, f32_tensor, initializers};
 use crate::error::{Error, Result};
 use crate::model::manifest::TensorSpec;
 
@@ -207,24 +207,6 @@ impl RecurrentClassifier {
     }
 }
 
-/// Float initializers of a graph by name.
-fn initializers(proto: &ModelProto) -> Result<std::collections::HashMap<&str, Vec<f32>>> {
-    let graph = proto.graph.as_ref().ok_or_else(|| Error::model("ONNX model without a graph"))?;
-    Ok(graph
-        .initializer
-        .iter()
-        .filter(|t| t.data_type == tract_onnx::pb::tensor_proto::DataType::Float as i32)
-        .map(|t| {
-            let v = if t.raw_data.is_empty() {
-                t.float_data.clone()
-            } else {
-                t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-            };
-            (t.name.as_str(), v)
-        })
-        .collect())
-}
-
 /// The direction model: one classifier, or a seed ensemble averaging its members' probabilities.
 #[derive(Debug, Clone)]
 pub struct DirectionNet {
@@ -380,7 +362,6 @@ mod tests {
             }
         }
         let probe = crate::model::onnx::RankingProbe { weights: vec![0.5; 5], bias: 0.1 };
-        let (i, o) = crate::model::manifest::ranking_io(15);
-        assert!(DirectionNet::from_onnx(&probe.to_onnx(&i, &o, &[])).is_err());
+        assert!(DirectionNet::from_onnx(&probe.to_onnx(15, &[]).window).is_err());
     }
 }

@@ -26,7 +26,7 @@ use tract_onnx::pb::ModelProto;
 
 use super::{Attr, GraphBuilder, f32_tensor};
 use crate::error::{Error, Result};
-use crate::model::manifest::TensorSpec;
+use crate::model::manifest::{ranking_encoder_io, ranking_io};
 use crate::relations::N_NODE_FEATURES;
 
 /// Which relation encoder.
@@ -149,6 +149,23 @@ impl LsrIgruSpec {
         self.encoder_sizes.last().copied().unwrap_or(0)
     }
 
+    /// The input rows of recurrent layer `l`'s gate weights that a day's encoding carries: all of
+    /// layer 0's (x_s and the relations), a later layer's relation rows (after the layer below's
+    /// state); none for a later layer without relation inputs.
+    pub fn day_rows(&self, l: usize) -> Option<std::ops::Range<usize>> {
+        match l {
+            0 => Some(0..self.gru_input(0)),
+            _ if self.use_long || self.use_short => Some(self.gru_sizes[l - 1]..self.gru_input(l)),
+            _ => None,
+        }
+    }
+
+    /// Values per node of one day's encoding: each layer's day terms, G x H per layer that has them.
+    pub fn encoding_width(&self) -> usize {
+        let gates = self.cell.gates().len();
+        (0..self.gru_sizes.len()).filter(|&l| self.day_rows(l).is_some()).map(|l| gates * self.gru_sizes[l]).sum()
+    }
+
     /// Input width of GRU layer `l`: x_s (first layer, if used) or the layer below's state, plus the
     /// enabled relation representations.
     pub fn gru_input(&self, l: usize) -> usize {
@@ -255,6 +272,18 @@ impl LsrIgru {
         Ok(m)
     }
 
+    /// The model whose parameters are the float initializers `prefix + name` of `proto` (a graph
+    /// this module wrote: the single-graph form of earlier bundles names them so).
+    pub fn from_initializers(spec: LsrIgruSpec, proto: &ModelProto, prefix: &str) -> Result<Self> {
+        let init = super::initializers(proto)?;
+        if let Some((name, shape)) = spec.layout().into_iter().find(|(name, shape)| {
+            init.get(format!("{prefix}{name}").as_str()).is_none_or(|v| v.len() != shape.iter().product::<usize>())
+        }) {
+            return Err(Error::model(format!("LSR-IGRU graph: no initializer {prefix}{name} of shape {shape:?}")));
+        }
+        Self::from_fn(spec, |name, _| init[format!("{prefix}{name}").as_str()].clone())
+    }
+
     /// Deterministic pseudo-random weights (Glorot-uniform matrices, biases uniform in +-0.1 so that
     /// they are exercised), for tests and benches.
     pub fn seeded(spec: LsrIgruSpec, seed: u64) -> Result<Self> {
@@ -298,12 +327,9 @@ impl LsrIgru {
         bad.map_or(Ok(()), |w| Err(Error::shape(w)))
     }
 
-    /// The ONNX model with the ranking contract's inputs and output.
-    pub fn to_onnx(&self, inputs: &[TensorSpec], outputs: &[TensorSpec], metadata: &[(String, String)]) -> Result<ModelProto> {
-        let mut w = Writer::for_contract(inputs)?;
-        let scores = w.member(self)?;
-        w.g.node("Squeeze", &[&scores, "axis_last"], &[outputs[0].name.as_str()], vec![]);
-        Ok(w.g.finish("trendcast_lsr_igru", inputs, outputs, metadata))
+    /// The model's two graphs (encoder and window) for a window of `window` days.
+    pub fn to_onnx(&self, window: usize, metadata: &[(String, String)]) -> Result<RankingGraphs> {
+        RankingGraphs::write(std::slice::from_ref(self), false, window, metadata)
     }
 
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, 5], long [N, N],
@@ -359,23 +385,10 @@ pub struct LsrIgruEnsemble {
 }
 
 impl LsrIgruEnsemble {
-    pub fn to_onnx(&self, inputs: &[TensorSpec], outputs: &[TensorSpec], metadata: &[(String, String)]) -> Result<ModelProto> {
-        if self.members.is_empty() {
-            return Err(Error::argument("an ensemble needs at least one member"));
-        }
-        let mut w = Writer::for_contract(inputs)?;
-        let mut z = Vec::new();
-        for (k, m) in self.members.iter().enumerate() {
-            w.prefix = format!("m{k}/");
-            let scores = w.member(m)?;
-            z.push(w.zscore(&scores));
-        }
-        let sum = z.iter().skip(1).fold(z[0].clone(), |acc, x| w.op("Add", &[&acc, x], vec![]));
-        let k = format!("members{}", self.members.len());
-        w.g.f32(&k, &[], &[self.members.len() as f32]);
-        let mean = w.op("Div", &[&sum, &k], vec![]);
-        w.g.node("Squeeze", &[&mean, "axis_last"], &[outputs[0].name.as_str()], vec![]);
-        Ok(w.g.finish("trendcast_lsr_igru_ensemble", inputs, outputs, metadata))
+    /// The ensemble's two graphs: every member's encodings side by side, the members' recurrent
+    /// cells run as one batch over the members, their scores z-scored and averaged.
+    pub fn to_onnx(&self, window: usize, metadata: &[(String, String)]) -> Result<RankingGraphs> {
+        RankingGraphs::write(&self.members, true, window, metadata)
     }
 
     /// The same computation in f64, for parity tests (shapes as [`LsrIgru::reference`]).
@@ -394,6 +407,14 @@ pub fn mean_and_spread(v: &[f64]) -> (f64, f64) {
     (mean, (finite.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt())
 }
 
+/// The largest difference an ensemble's combined scores may show when each member's own scores
+/// may differ by `member_tolerance`: carried through each member's division by its spread
+/// (`member_spreads`, the population std of its node scores), i.e. member_tolerance x mean(1 /
+/// spread).
+pub fn zscore_tolerance(member_tolerance: f64, member_spreads: &[f64]) -> f64 {
+    member_tolerance * member_spreads.iter().map(|s| 1.0 / s).sum::<f64>() / member_spreads.len() as f64
+}
+
 /// The ensemble's rule, as its graph computes it: each member's scores z-scored over the nodes,
 /// then averaged. An entry without a value (NaN) stays without one.
 pub fn combine_zscores(members: &[Vec<f64>]) -> Vec<f64> {
@@ -407,6 +428,75 @@ pub fn combine_zscores(members: &[Vec<f64>]) -> Vec<f64> {
     sum.into_iter().map(|v| v / members.len() as f64).collect()
 }
 
+/// A ranking model's two graphs (see `manifest::ranking_encoder_io` and `manifest::ranking_io`).
+/// The encoder takes a batch of days and gives each day's encodings: per member, the relation
+/// encoders' outputs carried through each recurrent layer's input weights (the day's part of every
+/// gate). The window graph runs the recurrent cells over the window's T days on those terms, adding
+/// only what depends on the state, then the head. Encoding a day once serves every window that
+/// holds it.
+#[derive(Debug, Clone)]
+pub struct RankingGraphs {
+    pub encoder: ModelProto,
+    pub window: ModelProto,
+    /// Members M and values per node and member E of a day's encodings.
+    pub members: usize,
+    pub width: usize,
+}
+
+impl RankingGraphs {
+    /// The graphs of `members` (one model, or an ensemble's members, which must share one
+    /// architecture); `zscore`: combine the members' scores by the ensemble rule.
+    fn write(members: &[LsrIgru], zscore: bool, window: usize, metadata: &[(String, String)]) -> Result<RankingGraphs> {
+        let Some(first) = members.first() else {
+            return Err(Error::argument("an ensemble needs at least one member"));
+        };
+        if let Some(other) = members.iter().find(|m| m.spec != first.spec) {
+            return Err(Error::argument(format!(
+                "the members of an ensemble must share one architecture: {:?} and {:?}",
+                first.spec, other.spec
+            )));
+        }
+        if window == 0 {
+            return Err(Error::shape("LSR-IGRU needs a window of at least one day"));
+        }
+        let (m, width) = (members.len(), first.spec.encoding_width());
+
+        let mut w = Writer::new();
+        let mut per_member = Vec::new();
+        for (k, model) in members.iter().enumerate() {
+            w.prefix = if m > 1 { format!("m{k}/") } else { String::new() };
+            let enc = w.member_encodings(model)?;
+            per_member.push(enc);
+        }
+        let axis1 = w.ints(&[1]);
+        if m == 1 {
+            w.g.node("Unsqueeze", &[&per_member[0], &axis1], &["encodings"], vec![]);
+        } else {
+            let parts: Vec<String> = per_member.iter().map(|e| w.op("Unsqueeze", &[e, &axis1], vec![])).collect();
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            w.g.node("Concat", &parts, &["encodings"], vec![Attr::Int("axis", 1)]);
+        }
+        let (inputs, outputs) = ranking_encoder_io(m, width);
+        let encoder = w.g.finish("trendcast_lsr_igru_encoder", &inputs, &outputs, metadata);
+
+        let mut w = Writer::new();
+        let scores = w.window_scores(members, window);
+        if zscore {
+            let z = w.zscore(&scores);
+            let mean = w.op("ReduceMean", &[&z], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 0)]);
+            w.g.node("Squeeze", &[&mean, "axis_last"], &["scores"], vec![]);
+        } else if m == 1 {
+            let axes = w.ints(&[0, 2]);
+            w.g.node("Squeeze", &[&scores, &axes], &["scores"], vec![]);
+        } else {
+            return Err(Error::argument("several members are combined by the ensemble rule"));
+        }
+        let (inputs, outputs) = ranking_io(window, m, width);
+        let window = w.g.finish("trendcast_lsr_igru_window", &inputs, &outputs, metadata);
+        Ok(RankingGraphs { encoder, window, members: m, width })
+    }
+}
+
 /// What `LsrIgru::visit_mut` calls for each parameter: (name, shape, values).
 type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 
@@ -415,81 +505,190 @@ type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 struct Writer {
     g: GraphBuilder,
     next: usize,
-    /// The window: steps of the recurrent layers.
-    window: usize,
+    /// Names of the constants added so far (`ints`, the steps).
+    consts: std::collections::HashSet<String>,
     /// Prepended to parameter names: one member's of an ensemble ("m0/"), empty for one model.
     prefix: String,
 }
 
 impl Writer {
-    /// A graph for the ranking contract `inputs` (the window is the first dimension of `nodes`),
-    /// with the constants every member shares.
-    fn for_contract(inputs: &[TensorSpec]) -> Result<Writer> {
-        let window = match inputs.first().and_then(|s| s.shape.first()) {
-            Some(crate::model::manifest::Dim::Fixed(t)) if *t > 0 => *t as usize,
-            _ => {
-                return Err(Error::shape("LSR-IGRU needs the contract's fixed window as the first dimension of `nodes`"));
-            }
-        };
-        let mut w = Writer { window, ..Default::default() };
-        w.g.i64("axis_last", &[1], &[-1]).i64("idx1", &[1], &[1]);
+    fn new() -> Writer {
+        let mut w = Writer::default();
+        w.g.i64("axis_last", &[1], &[-1]);
         w.g.f32("zero", &[], &[0.0]).f32("one", &[], &[1.0]).f32("masked_logit", &[], &[GAT_MASKED_LOGIT]);
-        for s in 0..window {
-            w.g.i64(&format!("step{s}"), &[], &[s as i64]);
-        }
-        Ok(w)
+        w
     }
 
-    /// One model's node scores [N, 1] from the graph inputs.
-    fn member(&mut self, model: &LsrIgru) -> Result<String> {
+    /// An int64 constant [len] with these values, added once; returns its name.
+    fn ints(&mut self, v: &[i64]) -> String {
+        let name = format!("i64[{}]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+        if self.consts.insert(name.clone()) {
+            self.g.i64(&name, &[v.len()], v);
+        }
+        name
+    }
+
+    /// `x[.., from..to]` along the last axis.
+    fn slice_last(&mut self, x: &str, from: usize, to: usize) -> String {
+        let (s, e, axes) = (self.ints(&[from as i64]), self.ints(&[to as i64]), self.ints(&[-1]));
+        self.op("Slice", &[x, &s, &e, &axes], vec![])
+    }
+
+    /// One member's encodings of each day [B, N, E]: its relation encoders, then each recurrent
+    /// layer's input terms of the day (the day's part of every gate, bias included).
+    fn member_encodings(&mut self, model: &LsrIgru) -> Result<String> {
         model.check()?;
         let spec = &model.spec;
         let g_long = (spec.use_long).then(|| self.encoder("long", &model.long, spec, "long_rel"));
         let g_short = (spec.use_short).then(|| self.encoder("short", &model.short, spec, "short_rel"));
+        let rel: Vec<String> = [g_long, g_short].into_iter().flatten().collect();
+        let mut terms = Vec::new();
+        for (l, layer) in model.gru.iter().enumerate() {
+            let Some(rows) = spec.day_rows(l) else { continue };
+            let parts: Vec<&str> = (l == 0 && spec.use_nodes).then_some("nodes").into_iter().chain(rel.iter().map(String::as_str)).collect();
+            let inp = if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", -1)]) };
+            let units = spec.gru_sizes[l];
+            let (w, b) = gate_columns(layer, units, rows);
+            let wn = self.param(format!("{}.{l}.w_day", spec.cell.name()), &[w.len() / b.len(), b.len()], &w);
+            let bn = self.param(format!("{}.{l}.b_day", spec.cell.name()), &[b.len()], &b);
+            terms.push(self.affine(&inp, &wn, &bn));
+        }
+        let parts: Vec<&str> = terms.iter().map(String::as_str).collect();
+        Ok(if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", -1)]) })
+    }
 
-        // Recurrent states (and LSTM cells) start at zeros [N, H], N read from the input at run time.
-        let n = self.op("Shape", &["nodes"], vec![]);
-        let n = self.op("Gather", &[&n, "idx1"], vec![Attr::Int("axis", 0)]);
-        let gru: Vec<Vec<(String, String)>> =
-            model.gru.iter().enumerate().map(|(l, layer)| self.recurrent_params(spec, l, layer)).collect();
+    /// The window graph's part: every member's node scores [M, N, 1] from `encodings` [T, M, N, E],
+    /// the members run as one batch (their weights stacked on a first axis).
+    fn window_scores(&mut self, members: &[LsrIgru], window: usize) -> String {
+        let spec = &members[0].spec;
+        let m = members.len();
+        // Per layer: the rows of every gate that multiply the layer below's state (l > 0), the
+        // rows that multiply the layer's own state, and the bias when no day terms carry it.
+        struct Layer {
+            below: Option<String>,
+            state: String,
+            state_c: Option<String>,
+            bias: Option<String>,
+            offset: Option<usize>,
+        }
+        let mut layers = Vec::new();
+        let mut offset = 0;
+        for l in 0..spec.gru_sizes.len() {
+            let (units, input, gates) = (spec.gru_sizes[l], spec.gru_input(l), spec.cell.gates().len());
+            let stack = |f: &dyn Fn(&LsrIgru) -> Vec<f32>| members.iter().flat_map(f).collect::<Vec<f32>>();
+            let below = (l > 0).then(|| {
+                let w = stack(&|mm| gate_columns(&mm.gru[l], units, 0..spec.gru_sizes[l - 1]).0);
+                self.g.f32(&format!("{}.{l}.w_below", spec.cell.name()), &[m, spec.gru_sizes[l - 1], gates * units], &w);
+                format!("{}.{l}.w_below", spec.cell.name())
+            });
+            let state_rows = input..input + units;
+            // The GRU's candidate reads r * h: its state rows multiply separately.
+            let (state, state_c) = match spec.cell {
+                RecurrentCell::Gru => {
+                    let ur = stack(&|mm| gate_columns_of(&mm.gru[l].gates[..2], units, state_rows.clone()).0);
+                    let c = stack(&|mm| gate_columns_of(&mm.gru[l].gates[2..], units, state_rows.clone()).0);
+                    let (nu, nc) = (format!("gru.{l}.w_state_ur"), format!("gru.{l}.w_state_c"));
+                    self.g.f32(&nu, &[m, units, 2 * units], &ur).f32(&nc, &[m, units, units], &c);
+                    (nu, Some(nc))
+                }
+                RecurrentCell::Lstm => {
+                    let w = stack(&|mm| gate_columns(&mm.gru[l], units, state_rows.clone()).0);
+                    let n = format!("lstm.{l}.w_state");
+                    self.g.f32(&n, &[m, units, gates * units], &w);
+                    (n, None)
+                }
+            };
+            let day = spec.day_rows(l).is_some();
+            let bias = (!day).then(|| {
+                let b = stack(&|mm| gate_columns(&mm.gru[l], units, 0..0).1);
+                let n = format!("{}.{l}.b_window", spec.cell.name());
+                self.g.f32(&n, &[m, 1, gates * units], &b);
+                n
+            });
+            layers.push(Layer { below, state, state_c, bias, offset: day.then_some(offset) });
+            if day {
+                offset += gates * units;
+            }
+        }
+        // States (and LSTM cells) start at zeros [M, N, H], N read from the input at run time.
+        let shape = self.op("Shape", &["encodings"], vec![]);
+        let mn = self.ints(&[1, 2]);
+        let mn = self.op("Gather", &[&shape, &mn], vec![Attr::Int("axis", 0)]);
         let mut h: Vec<String> = Vec::new();
-        for (l, &units) in spec.gru_sizes.iter().enumerate() {
-            let units_name = format!("{}{}.{l}.units", self.prefix, spec.cell.name());
-            self.g.i64(&units_name, &[1], &[units as i64]);
-            let shape = self.op("Concat", &[&n, &units_name], vec![Attr::Int("axis", 0)]);
+        for &units in &spec.gru_sizes {
+            let u = self.ints(&[units as i64]);
+            let shape = self.op("Concat", &[&mn, &u], vec![Attr::Int("axis", 0)]);
             h.push(self.op("ConstantOfShape", &[&shape], vec![Attr::Tensor("value", f32_tensor("", &[1], &[0.0]))]));
         }
-        // The LSTM's cell states, zeros like h.
         let mut c: Vec<String> = if spec.cell == RecurrentCell::Lstm { h.clone() } else { Vec::new() };
-        for s in 0..self.window {
+        for s in 0..window {
             let idx = format!("step{s}");
-            let take = |w: &mut Writer, t: &str| w.op("Gather", &[t, &idx], vec![Attr::Int("axis", 0)]);
-            let x_s = spec.use_nodes.then(|| take(self, "nodes"));
-            let rel_s: Vec<String> = [&g_long, &g_short].into_iter().flatten().map(|t| take(self, t)).collect();
-            for (l, params) in gru.iter().enumerate() {
-                let below = if l == 0 { x_s.clone() } else { Some(h[l - 1].clone()) };
-                let parts: Vec<&str> = below.iter().chain(&rel_s).map(String::as_str).collect();
-                let inp = if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", 1)]) };
+            if self.consts.insert(idx.clone()) {
+                self.g.i64(&idx, &[], &[s as i64]);
+            }
+            let day = self.op("Gather", &["encodings", &idx], vec![Attr::Int("axis", 0)]); // [M, N, E]
+            for (l, layer) in layers.iter().enumerate() {
+                let (units, gates) = (spec.gru_sizes[l], spec.cell.gates().len());
+                let mut pre: Option<String> = layer.offset.map(|o| self.slice_last(&day, o, o + gates * units));
+                for extra in [layer.below.as_ref().map(|w| self.op("MatMul", &[&h[l - 1], w], vec![])), layer.bias.clone()].into_iter().flatten()
+                {
+                    pre = Some(match pre {
+                        None => extra,
+                        Some(p) => self.op("Add", &[&p, &extra], vec![]),
+                    });
+                }
+                let pre = pre.expect("a layer has day terms, a layer below or a bias");
                 match spec.cell {
-                    RecurrentCell::Gru => h[l] = self.gru_cell(params, &inp, &h[l]),
-                    RecurrentCell::Lstm => (h[l], c[l]) = self.lstm_cell(params, &inp, &h[l], &c[l]),
+                    RecurrentCell::Gru => {
+                        let pre_ur = self.slice_last(&pre, 0, 2 * units);
+                        let pre_c = self.slice_last(&pre, 2 * units, 3 * units);
+                        let hw = self.op("MatMul", &[&h[l], &layer.state], vec![]);
+                        let z = self.op("Add", &[&pre_ur, &hw], vec![]);
+                        let ur = self.op("Sigmoid", &[&z], vec![]);
+                        let u = self.slice_last(&ur, 0, units);
+                        let r = self.slice_last(&ur, units, 2 * units);
+                        let rh = self.op("Mul", &[&r, &h[l]], vec![]);
+                        let rhw = self.op("MatMul", &[&rh, layer.state_c.as_ref().expect("a GRU layer")], vec![]);
+                        let z = self.op("Add", &[&pre_c, &rhw], vec![]);
+                        let cand = self.op("Tanh", &[&z], vec![]);
+                        let uh = self.op("Mul", &[&u, &h[l]], vec![]);
+                        let one_minus_u = self.op("Sub", &["one", &u], vec![]);
+                        let uc = self.op("Mul", &[&one_minus_u, &cand], vec![]);
+                        h[l] = self.op("Add", &[&uh, &uc], vec![]);
+                    }
+                    RecurrentCell::Lstm => {
+                        let hw = self.op("MatMul", &[&h[l], &layer.state], vec![]);
+                        let z = self.op("Add", &[&pre, &hw], vec![]);
+                        let gate = |w: &mut Writer, k: usize, f: &str| {
+                            let g = w.slice_last(&z, k * units, (k + 1) * units);
+                            w.op(f, &[&g], vec![])
+                        };
+                        let (i, f, o, g) = (gate(self, 0, "Sigmoid"), gate(self, 1, "Sigmoid"), gate(self, 2, "Sigmoid"), gate(self, 3, "Tanh"));
+                        let fc = self.op("Mul", &[&f, &c[l]], vec![]);
+                        let ig = self.op("Mul", &[&i, &g], vec![]);
+                        c[l] = self.op("Add", &[&fc, &ig], vec![]);
+                        let tc = self.op("Tanh", &[&c[l]], vec![]);
+                        h[l] = self.op("Mul", &[&o, &tc], vec![]);
+                    }
                 }
             }
         }
         let mut x = h.pop().expect("at least one GRU layer");
         let hidden = *spec.gru_sizes.last().expect("checked");
-        for (k, (d, (i, o))) in model.head.iter().zip([(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]).enumerate() {
-            let wn = self.param(format!("head.{k}.w"), &[i, o], &d.w);
-            let bn = self.param(format!("head.{k}.b"), &[o], &d.b);
+        for (k, (i, o)) in [(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)].into_iter().enumerate() {
+            let w: Vec<f32> = members.iter().flat_map(|mm| mm.head[k].w.clone()).collect();
+            let b: Vec<f32> = members.iter().flat_map(|mm| mm.head[k].b.clone()).collect();
+            let (wn, bn) = (format!("head.{k}.w"), format!("head.{k}.b"));
+            self.g.f32(&wn, &[m, i, o], &w).f32(&bn, &[m, 1, o], &b);
             let z = self.affine(&x, &wn, &bn);
             x = self.op("Sigmoid", &[&z], vec![]);
         }
-        Ok(x)
+        x
     }
 
-    /// `scores` [N, 1] z-scored over the nodes: (s - mean) / population std.
+    /// `scores` [M, N, 1] z-scored over the nodes (axis 1): (s - mean) / population std.
     fn zscore(&mut self, scores: &str) -> String {
-        let reduce = |w: &mut Writer, x: &str| w.op("ReduceMean", &[x], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 1)]);
+        let reduce = |w: &mut Writer, x: &str| w.op("ReduceMean", &[x], vec![Attr::Ints("axes", &[1]), Attr::Int("keepdims", 1)]);
         let mean = reduce(self, scores);
         let centred = self.op("Sub", &[scores, &mean], vec![]);
         let square = self.op("Mul", &[&centred, &centred], vec![]);
@@ -497,6 +696,7 @@ impl Writer {
         let sd = self.op("Sqrt", &[&var], vec![]);
         self.op("Div", &[&centred, &sd], vec![])
     }
+
     /// Adds a node with one fresh output and returns the output's name.
     fn op(&mut self, op: &str, inputs: &[&str], attrs: Vec<Attr<'_>>) -> String {
         let out = format!("v{}", self.next);
@@ -571,53 +771,22 @@ impl Writer {
         }
         h
     }
+}
 
-    /// Adds recurrent layer `l`'s gate weights [I + H, H] and biases [H]; returns their names in
-    /// gate order.
-    fn recurrent_params(&mut self, spec: &LsrIgruSpec, l: usize, layer: &RecurrentLayer) -> Vec<(String, String)> {
-        let (i, units, cell) = (spec.gru_input(l), spec.gru_sizes[l], spec.cell.name());
-        let gates = spec.cell.gates().iter().zip(&layer.gates);
-        gates
-            .map(|(g, d)| {
-                let w = self.param(format!("{cell}.{l}.w_{g}"), &[i + units, units], &d.w);
-                (w, self.param(format!("{cell}.{l}.b_{g}"), &[units], &d.b))
-            })
-            .collect()
-    }
+/// Gate `g`'s rows `rows` of a recurrent layer's weights, the gates side by side: [rows, G x H]
+/// (row-major), and the gates' biases side by side [G x H].
+fn gate_columns(layer: &RecurrentLayer, units: usize, rows: std::ops::Range<usize>) -> (Vec<f32>, Vec<f32>) {
+    gate_columns_of(&layer.gates, units, rows)
+}
 
-    /// One improved-GRU step of a layer; returns the new state [N, H].
-    fn gru_cell(&mut self, params: &[(String, String)], inp: &str, h: &str) -> String {
-        let [(wu, bu), (wr, br), (wc, bc)] = params else { unreachable!("a GRU layer has three gates") };
-        let xh = self.op("Concat", &[inp, h], vec![Attr::Int("axis", 1)]);
-        let u = self.affine(&xh, wu, bu);
-        let u = self.op("Sigmoid", &[&u], vec![]);
-        let r = self.affine(&xh, wr, br);
-        let r = self.op("Sigmoid", &[&r], vec![]);
-        let rh = self.op("Mul", &[&r, h], vec![]);
-        let xrh = self.op("Concat", &[inp, &rh], vec![Attr::Int("axis", 1)]);
-        let c = self.affine(&xrh, wc, bc);
-        let c = self.op("Tanh", &[&c], vec![]);
-        let uh = self.op("Mul", &[&u, h], vec![]);
-        let one_minus_u = self.op("Sub", &["one", &u], vec![]);
-        let uc = self.op("Mul", &[&one_minus_u, &c], vec![]);
-        self.op("Add", &[&uh, &uc], vec![])
+fn gate_columns_of(gates: &[Dense], units: usize, rows: std::ops::Range<usize>) -> (Vec<f32>, Vec<f32>) {
+    let mut w = Vec::with_capacity(rows.len() * gates.len() * units);
+    for r in rows {
+        for d in gates {
+            w.extend_from_slice(&d.w[r * units..(r + 1) * units]);
+        }
     }
-
-    /// One LSTM step of a layer; returns the new state and cell [N, H].
-    fn lstm_cell(&mut self, params: &[(String, String)], inp: &str, h: &str, c: &str) -> (String, String) {
-        let [(wi, bi), (wf, bf), (wo, bo), (wc, bc)] = params else { unreachable!("an LSTM layer has four gates") };
-        let xh = self.op("Concat", &[inp, h], vec![Attr::Int("axis", 1)]);
-        let mut gate = |w: &str, b: &str, f: &str| {
-            let z = self.affine(&xh, w, b);
-            self.op(f, &[&z], vec![])
-        };
-        let (i, f, o, g) = (gate(wi, bi, "Sigmoid"), gate(wf, bf, "Sigmoid"), gate(wo, bo, "Sigmoid"), gate(wc, bc, "Tanh"));
-        let fc = self.op("Mul", &[&f, c], vec![]);
-        let ig = self.op("Mul", &[&i, &g], vec![]);
-        let c = self.op("Add", &[&fc, &ig], vec![]);
-        let tc = self.op("Tanh", &[&c], vec![]);
-        (self.op("Mul", &[&o, &tc], vec![]), c)
-    }
+    (w, gates.iter().flat_map(|d| d.b.iter().copied()).collect())
 }
 
 fn sigmoid(v: f64) -> f64 {

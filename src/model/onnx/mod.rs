@@ -9,7 +9,7 @@ mod ranking;
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{
     Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell,
-    RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread,
+    RankingGraphs, RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
 };
 pub use ranking::RankingProbe;
 
@@ -195,4 +195,22 @@ pub fn declared_io(m: &ModelProto) -> Result<(Vec<TensorSpec>, Vec<TensorSpec>)>
     let inputs = g.input.iter().filter(|v| !inits.contains(v.name.as_str())).map(spec).collect::<Result<_>>()?;
     let outputs = g.output.iter().map(spec).collect::<Result<_>>()?;
     Ok((inputs, outputs))
+}
+
+/// Float initializers of a graph by name.
+pub(crate) fn initializers(proto: &ModelProto) -> Result<std::collections::HashMap<&str, Vec<f32>>> {
+    let graph = proto.graph.as_ref().ok_or_else(|| Error::model("ONNX model without a graph"))?;
+    Ok(graph
+        .initializer
+        .iter()
+        .filter(|t| t.data_type == tract_onnx::pb::tensor_proto::DataType::Float as i32)
+        .map(|t| {
+            let v = if t.raw_data.is_empty() {
+                t.float_data.clone()
+            } else {
+                t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+            };
+            (t.name.as_str(), v)
+        })
+        .collect())
 }

@@ -1,11 +1,9 @@
 //! A small ranking-shaped graph with the ranking contract's inputs and output, for tests and
 //! benches of the ranking call path:
-//! scores = sigmoid(long_rel . mean_t(short_rel[t] . nodes[t]) . w + b).
+//! scores = sigmoid(mean_t(long_rel . short_rel[t] . nodes[t]) . w + b).
 
-use tract_onnx::pb::ModelProto;
-
-use super::{Attr, GraphBuilder};
-use crate::model::manifest::TensorSpec;
+use super::{Attr, GraphBuilder, RankingGraphs};
+use crate::model::manifest::{ranking_encoder_io, ranking_io};
 
 /// Weights of the probe: one per node feature, and a bias.
 #[derive(Debug, Clone)]
@@ -15,17 +13,27 @@ pub struct RankingProbe {
 }
 
 impl RankingProbe {
-    pub fn to_onnx(&self, inputs: &[TensorSpec], outputs: &[TensorSpec], metadata: &[(String, String)]) -> ModelProto {
+    /// The probe's two graphs: the encoder gives each day long_rel . short_rel[t] . nodes[t]
+    /// [days, 1, N, F]; the window graph averages the window's days and applies the weights.
+    pub fn to_onnx(&self, window: usize, metadata: &[(String, String)]) -> RankingGraphs {
         let f = self.weights.len();
         let mut g = GraphBuilder::new();
-        g.f32("w", &[f, 1], &self.weights).f32("b", &[1], &[self.bias]).i64("axis1", &[1], &[1]);
+        g.i64("axis1", &[1], &[1]);
         g.node("MatMul", &["short_rel", "nodes"], &["mixed"], vec![])
-            .node("ReduceMean", &["mixed"], &["pooled"], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 0)])
-            .node("MatMul", &["long_rel", "pooled"], &["grouped"], vec![])
-            .node("Gemm", &["grouped", "w", "b"], &["logit"], vec![])
+            .node("MatMul", &["long_rel", "mixed"], &["grouped"], vec![])
+            .node("Unsqueeze", &["grouped", "axis1"], &["encodings"], vec![]);
+        let (inputs, outputs) = ranking_encoder_io(1, f);
+        let encoder = g.finish("trendcast_ranking_probe_encoder", &inputs, &outputs, metadata);
+
+        let mut g = GraphBuilder::new();
+        g.f32("w", &[f, 1], &self.weights).f32("b", &[1], &[self.bias]).i64("axes02", &[2], &[0, 2]);
+        g.node("ReduceMean", &["encodings"], &["pooled"], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 0)])
+            .node("MatMul", &["pooled", "w"], &["weighted"], vec![])
+            .node("Add", &["weighted", "b"], &["logit"], vec![])
             .node("Sigmoid", &["logit"], &["score_col"], vec![])
-            .node("Squeeze", &["score_col", "axis1"], &["scores"], vec![]);
-        g.finish("trendcast_ranking_probe", inputs, outputs, metadata)
+            .node("Squeeze", &["score_col", "axes02"], &["scores"], vec![]);
+        let (inputs, outputs) = ranking_io(window, 1, f);
+        RankingGraphs { encoder, window: g.finish("trendcast_ranking_probe", &inputs, &outputs, metadata), members: 1, width: f }
     }
 
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, F], long [N, N],
