@@ -12,6 +12,7 @@ pub mod error;
 pub mod features;
 pub mod ffi;
 pub mod labels;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod predict;
@@ -19,6 +20,7 @@ pub mod relations;
 
 pub use date::Date;
 pub use error::{Error, Result};
+pub use live::{DayBar, LiveUniverse};
 pub use model::{BackendKind, Device, Model, ModelKind, OpenOptions};
 
 /// The library's version (from Cargo.toml).

@@ -6,7 +6,7 @@ use crate::date::Date;
 
 /// Tickers x trading days. Values are stored ticker-major (`[ticker * n_days + day]`), so one
 /// ticker's history is contiguous; `present` says which cells hold a bar.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Panel {
     pub tickers: Vec<String>,
     pub calendar: Vec<Date>,
@@ -76,6 +76,60 @@ impl Panel {
         })
     }
 
+    /// An empty panel of `tickers` (no days yet), to be grown by [`push_trailing`](Self::push_trailing).
+    pub fn empty(tickers: Vec<String>) -> Panel {
+        Panel { tickers, ..Default::default() }
+    }
+
+    /// Appends a day (`bars[t]`: ticker t's bar, or None where it has none), keeping the last
+    /// `keep` days only: what a universe that advances a day at a time holds to compute a day's
+    /// inputs with the same functions the whole-history calls use. The caller checks the bars.
+    pub fn push_trailing(&mut self, date: Date, bars: &[Option<Bar>], keep: usize) {
+        debug_assert_eq!(bars.len(), self.n_tickers());
+        let old = self.n_days();
+        let drop = usize::from(old >= keep);
+        let new = old + 1 - drop;
+        let grow = |col: &mut Vec<f64>, value: &dyn Fn(&Bar) -> f64| {
+            if drop == 0 {
+                col.resize(self.tickers.len() * new, f64::NAN);
+                // Move rows to their wider places, last ticker first.
+                for t in (0..self.tickers.len()).rev() {
+                    col.copy_within(t * old..(t + 1) * old, t * new);
+                }
+            } else {
+                for t in 0..self.tickers.len() {
+                    col.copy_within(t * old + 1..(t + 1) * old, t * new);
+                }
+            }
+            for (t, b) in bars.iter().enumerate() {
+                col[t * new + new - 1] = b.as_ref().map_or(f64::NAN, value);
+            }
+        };
+        grow(&mut self.open, &|b| b.open);
+        grow(&mut self.high, &|b| b.high);
+        grow(&mut self.low, &|b| b.low);
+        grow(&mut self.close, &|b| b.close);
+        grow(&mut self.volume, &|b| b.volume);
+        let present = &mut self.present;
+        if drop == 0 {
+            present.resize(self.tickers.len() * new, false);
+            for t in (0..self.tickers.len()).rev() {
+                present.copy_within(t * old..(t + 1) * old, t * new);
+            }
+        } else {
+            for t in 0..self.tickers.len() {
+                present.copy_within(t * old + 1..(t + 1) * old, t * new);
+            }
+        }
+        for (t, b) in bars.iter().enumerate() {
+            present[t * new + new - 1] = b.is_some();
+        }
+        if drop == 1 {
+            self.calendar.remove(0);
+        }
+        self.calendar.push(date);
+    }
+
     /// Index of a trading day in the calendar.
     pub fn day_index(&self, date: Date) -> Option<usize> {
         self.calendar.binary_search(&date).ok()
@@ -111,5 +165,25 @@ mod tests {
         assert_eq!(p.bar(1, 2).unwrap().close, 1.5);
         assert!(p.close_of(0)[1].is_nan());
         assert_eq!(p.day_index(d("2020-01-06")), Some(2));
+    }
+
+    /// A panel grown a day at a time, keeping the last two days, holds what the whole panel holds
+    /// on those days.
+    #[test]
+    fn a_trailing_panel_is_the_tail_of_the_whole_one() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let bar = |date: &str, c: f64| Some(Bar { date: d(date), open: c, high: c + 1.0, low: c - 0.5, close: c, volume: 10.0 * c });
+        let days = [("2020-01-02", [bar("2020-01-02", 1.0), None]), ("2020-01-03", [bar("2020-01-03", 2.0), bar("2020-01-03", 5.0)]),
+            ("2020-01-06", [None, bar("2020-01-06", 6.0)])];
+        let mut p = Panel::empty(vec!["A".into(), "B".into()]);
+        for (k, (date, bars)) in days.iter().enumerate() {
+            p.push_trailing(d(date), bars, 2);
+            assert_eq!(p.n_days(), (k + 1).min(2));
+        }
+        assert_eq!(p.calendar, [d("2020-01-03"), d("2020-01-06")]);
+        assert_eq!(p.bar(0, 0).unwrap().close, 2.0);
+        assert!(p.bar(0, 1).is_none());
+        assert_eq!(p.bar(1, 0).unwrap().volume, 50.0);
+        assert_eq!(p.bar(1, 1).unwrap().high, 7.0);
     }
 }

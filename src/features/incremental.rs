@@ -7,7 +7,7 @@ use crate::error::{Location, Result};
 
 /// Trailing closes and returns of one stock; `push` costs the same whatever the history length
 /// (a shift of at most 21 + 20 numbers) and allocates nothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FeatureState {
     closes: [f64; CLOSE_LOOKBACK],
     n_closes: usize,
@@ -44,6 +44,11 @@ impl FeatureState {
             prev_volume: f64::NAN,
             last_date: None,
         }
+    }
+
+    /// The date of the last bar taken.
+    pub fn last_date(&self) -> Option<Date> {
+        self.last_date
     }
 
     /// Bars seen so far (saturating at what the features need: the rest is not kept).

@@ -4,7 +4,7 @@
 use crate::bars::Industries;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeSet {
     pub n_stocks: usize,
     /// Names of the sub-industry nodes, then of the sector nodes.

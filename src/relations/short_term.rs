@@ -37,7 +37,7 @@ pub struct RelationMap {
 }
 
 /// The Gram matrix of a sliding window of overnight-return vectors, and the relation matrix of it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ShortTermRelations {
     n: usize,
     gram: Vec<f64>,
@@ -45,6 +45,10 @@ pub struct ShortTermRelations {
     /// the relation matrix's degrees.
     inv_norms: Vec<f64>,
     degrees: Vec<f64>,
+    /// Per node, the days of the window with a nonzero return. A node whose days all left the
+    /// window has an undefined cosine, whatever rounding its Gram entries kept from the additions
+    /// and removals; its row and column are then reset to exact zeros, as a fresh window has them.
+    support: Vec<u32>,
 }
 
 impl ShortTermRelations {
@@ -54,6 +58,21 @@ impl ShortTermRelations {
         r
     }
 
+    /// Becomes a copy of `other`, reusing this one's buffers (a derived `clone_from` would allocate).
+    pub fn copy_from(&mut self, other: &ShortTermRelations) {
+        self.n = other.n;
+        self.gram.clone_from(&other.gram);
+        self.inv_norms.clone_from(&other.inv_norms);
+        self.degrees.clone_from(&other.degrees);
+        self.support.clone_from(&other.support);
+    }
+
+    /// Whether the buffers have the sizes of `n_nodes` nodes (a decoded state could hold anything).
+    pub fn is_consistent(&self, n_nodes: usize) -> bool {
+        self.n == n_nodes && self.gram.len() == n_nodes * n_nodes && self.inv_norms.len() == n_nodes && self.degrees.len() == n_nodes
+            && self.support.len() == n_nodes
+    }
+
     /// An empty window of `n_nodes` nodes, reusing the buffers.
     pub fn reset(&mut self, n_nodes: usize) {
         self.n = n_nodes;
@@ -61,6 +80,8 @@ impl ShortTermRelations {
         self.gram.resize(n_nodes * n_nodes, 0.0);
         self.inv_norms.resize(n_nodes, 0.0);
         self.degrees.resize(n_nodes, 0.0);
+        self.support.clear();
+        self.support.resize(n_nodes, 0);
     }
 
     /// gram += sign_k * r_k r_k^T for each (r_k, sign_k) in order, upper triangle only (the matrix
@@ -105,16 +126,20 @@ impl ShortTermRelations {
         let n = self.n;
         // Row i's map needs the norms of the rows below it, which this pass has not updated yet:
         // the new diagonal first, by the row update's own operations.
-        for (j, inv) in self.inv_norms.iter_mut().enumerate() {
+        let mut emptied = false;
+        for (j, (inv, support)) in self.inv_norms.iter_mut().zip(&mut self.support).enumerate() {
             let mut g = self.gram[j * n + j];
             for &(r, sign) in days {
                 let rj = sign * r[j];
                 if rj != 0.0 {
                     g += rj * r[j];
+                    // Counts only move with nonzero returns, so a removal always meets its addition.
+                    *support = if sign > 0.0 { *support + 1 } else { support.saturating_sub(1) };
+                    emptied |= *support == 0;
                 }
             }
             // 1 / norm, 0 for a node without returns in the window: the map multiplies.
-            *inv = if g > 0.0 { 1.0 / g.sqrt() } else { 0.0 };
+            *inv = if *support > 0 && g > 0.0 { 1.0 / g.sqrt() } else { 0.0 };
         }
         let mut map = map;
         self.degrees.fill(0.0);
@@ -143,6 +168,9 @@ impl ShortTermRelations {
                 }
             }
         }
+        if emptied {
+            self.clear_empty_nodes();
+        }
         if let Some((m, out)) = map {
             if m.normalize {
                 // Each degree becomes its node's scale, 1 / sqrt(degree).
@@ -151,6 +179,18 @@ impl ShortTermRelations {
                 }
             }
             mirror(out, n, m.normalize.then_some(&self.degrees[..]));
+        }
+    }
+
+    /// Exact zeros in the Gram rows and columns (upper triangle) of the nodes without a nonzero
+    /// return in the window.
+    fn clear_empty_nodes(&mut self) {
+        let n = self.n;
+        for j in (0..n).filter(|&j| self.support[j] == 0) {
+            for i in 0..=j {
+                self.gram[i * n + j] = 0.0;
+            }
+            self.gram[j * n + j..(j + 1) * n].fill(0.0);
         }
     }
 

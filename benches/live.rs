@@ -1,0 +1,98 @@
+//! The live universe on the shared S&P 500 data (503 stocks), ONNX Runtime, the shipped models
+//! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-h64`): a day's push, the
+//! ranking and direction answers after it, and their parts (the ranking encoder on one day, the
+//! window graph alone, the direction engine alone on the same input), beside the stateless
+//! `Model::rank` on the same day. Bootstrapped from 2010 to the last day but one of 2024; every
+//! push is of the last day, on a fresh copy of that universe. Figures in benches/README.md.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use trendcast::bars::{BarSeries, LoadOptions, Panel, load_dataset_dir};
+use trendcast::model::TensorIn;
+use trendcast::{BackendKind, DayBar, LiveUniverse, Model, OpenOptions};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn live(c: &mut Criterion) {
+    let data = root().join("../shared/data/sp500");
+    let Ok(u) = load_dataset_dir(&data, &LoadOptions::default()) else {
+        eprintln!("SKIPPED live benches: no shared data at {}", data.display());
+        return;
+    };
+    let ort = OpenOptions { backend: BackendKind::Ort, ..Default::default() };
+    let open = |name: &str| Model::open(root().join("models").join(name), &ort).map(Arc::new);
+    let (Ok(rank_model), Ok(dir_default), Ok(dir_h64)) = (open("lsr-igru"), open("direction-gru"), open("direction-gru-h64")) else {
+        eprintln!("SKIPPED live benches: ONNX Runtime unavailable (run scripts/setup-deps.sh)");
+        return;
+    };
+    let panel = Panel::from_series(&u.series);
+    let last = panel.n_days() - 1;
+    let cut = panel.calendar[last];
+    let history: Vec<BarSeries> = u.series.iter().map(|s| prefix(s, cut)).collect();
+    let day: Vec<DayBar> = (0..panel.n_tickers()).filter_map(|k| panel.bar(k, last).map(|bar| DayBar { stock: k, bar })).collect();
+
+    let mut g = c.benchmark_group("live");
+    g.sample_size(20);
+    for (name, models) in [
+        ("ranking+direction-gru", vec![rank_model.clone(), dir_default.clone()]),
+        ("ranking", vec![rank_model.clone()]),
+        ("direction-gru", vec![dir_default.clone()]),
+        ("direction-gru-h64", vec![dir_h64.clone()]),
+    ] {
+        let before = LiveUniverse::from_history(models, u.industries.clone(), &history).unwrap();
+        g.bench_function(format!("push_day/{name}"), |b| {
+            b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
+        });
+    }
+    let mut after = LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()], u.industries.clone(), &history).unwrap();
+    after.push_day(cut, &day).unwrap();
+    g.bench_function("rank", |b| b.iter(|| black_box(&after).rank().unwrap()));
+    let n_stocks = panel.n_tickers();
+    let mut out = vec![0f32; 3 * n_stocks];
+    for (i, name) in [(1, "direction-gru"), (2, "direction-gru-h64")] {
+        g.bench_function(format!("direction/{name}"), |b| b.iter(|| black_box(&after).direction_into(i, None, &mut out).unwrap()));
+    }
+
+    // The parts: the encoder on one day's inputs, the window graph on the window's encodings, the
+    // direction engine on the direction call's input.
+    let rel = rank_model.manifest().relations.unwrap();
+    let inputs = trendcast::relations::ranking_inputs(&panel, &u.industries, last, 1, &rel).unwrap();
+    let mut encodings = Vec::new();
+    g.bench_function("parts/encoder_one_day", |b| b.iter(|| rank_model.encode_window(black_box(&inputs), &mut encodings).unwrap()));
+    let window = trendcast::relations::ranking_inputs(&panel, &u.industries, last, rank_model.manifest().window, &rel).unwrap();
+    rank_model.encode_window(&window, &mut encodings).unwrap();
+    let mut scores = vec![0f32; window.n_nodes];
+    g.bench_function("parts/window_graph", |b| {
+        b.iter(|| rank_model.score_encodings(black_box(&encodings), window.n_nodes, &mut scores).unwrap())
+    });
+    g.bench_function("stateless/rank", |b| b.iter(|| rank_model.rank(black_box(&panel), &u.industries, cut).unwrap()));
+    for model in [&dir_default, &dir_h64] {
+        let w = model.manifest().window;
+        let batch = day.len();
+        let x = vec![0.1f32; batch * w * 13];
+        let mut probs = vec![0f32; 3 * batch];
+        g.bench_function(format!("parts/direction_engine/{}", model.manifest().name), |b| {
+            b.iter(|| model.run(&[TensorIn { shape: &[batch, w, 13], data: black_box(&x) }], &mut probs).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// The bars of `s` before `date`.
+fn prefix(s: &BarSeries, date: trendcast::Date) -> BarSeries {
+    let k = s.dates.partition_point(|&d| d < date);
+    let mut out = BarSeries::empty(s.ticker.clone());
+    for i in 0..k {
+        out.push(trendcast::bars::Bar { date: s.dates[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] })
+            .unwrap();
+    }
+    out
+}
+
+criterion_group!(benches, live);
+criterion_main!(benches);
