@@ -177,6 +177,16 @@ typedef uint32_t trendcast_kind;
 typedef struct trendcast_model trendcast_model;
 
 /**
+ * A universe of stocks advanced one day at a time (opaque).
+ *
+ * Threading: trendcast_universe_direction, trendcast_universe_rank, trendcast_universe_save and
+ * the getters read it (`const trendcast_universe*`) and may run concurrently with each other on
+ * one universe. trendcast_universe_push_day and trendcast_universe_free change it: no other call
+ * on the same universe may run at the same time (the caller serialises, e.g. with a mutex).
+ */
+typedef struct trendcast_universe trendcast_universe;
+
+/**
  * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
  * fields you need: new fields are only ever appended, and `struct_size` tells the library which
  * fields your build of the header knows.
@@ -350,6 +360,103 @@ trendcast_status trendcast_rank(const struct trendcast_model *model,
                                 float *out_scores,
                                 size_t *out_order,
                                 int32_t *out_date);
+
+/**
+ * Creates a universe of `n_stocks` stocks answered about by `models` (direction and ranking
+ * models in any order; `model_index` in the calls below is a position in this array).
+ *
+ * - `models`: `n_models` model handles. The universe keeps its own reference to each: the caller
+ *   may free the handles afterwards.
+ * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each, as for
+ *   trendcast_rank. Stock i of every later call is the stock at i here.
+ * - `history`: NULL for an empty universe, or `n_stocks` bar sets (see trendcast_bars; a stock
+ *   that lists later has `len` 0): every day of their union calendar is pushed in order, the
+ *   ranking state built at the last day as trendcast_rank builds it. Borrowed for the call.
+ * - `out_universe`: receives the handle on success; free it with trendcast_universe_free.
+ */
+trendcast_status trendcast_universe_create(const struct trendcast_model *const *models,
+                                           size_t n_models,
+                                           const int32_t *sector_ids,
+                                           const int32_t *sub_industry_ids,
+                                           size_t n_stocks,
+                                           const struct trendcast_bars *history,
+                                           struct trendcast_universe **out_universe);
+
+/**
+ * Advances the universe to `date` (YYYYMMDD, after the last pushed day) with the bars of the
+ * stocks that traded that day: bar i is stock `stock_ids[i]`'s, from the six arrays of `n_bars`
+ * values each (borrowed for the call). A stock not given did not trade that day.
+ *
+ * Refused, leaving the universe exactly as it was: a date not after the last pushed day, no bars
+ * (a holiday), a stock id outside the universe, a stock given twice, a bar that fails validation
+ * (the error names the stock and the date). Not concurrently with any other call on `universe`.
+ */
+trendcast_status trendcast_universe_push_day(struct trendcast_universe *universe,
+                                             int32_t date,
+                                             const size_t *stock_ids,
+                                             const double *open,
+                                             const double *high,
+                                             const double *low,
+                                             const double *close,
+                                             const double *volume,
+                                             size_t n_bars);
+
+/**
+ * Direction probabilities of every stock for the latest pushed day, from model `model_index` (a
+ * direction model): stock i's down, flat and up at 3i, 3i+1, 3i+2 of `out_probs` (caller-owned,
+ * `out_len` = 3 x the universe's stocks). NaN for a stock that cannot be answered that day (no
+ * bar that day, a feature of its bar undefined, or too little history). Written only on success.
+ */
+trendcast_status trendcast_universe_direction(const struct trendcast_universe *universe,
+                                              size_t model_index,
+                                              float *out_probs,
+                                              size_t out_len);
+
+/**
+ * Scores of every stock for the latest pushed day, from model `model_index` (a ranking model), as
+ * trendcast_rank writes them: `out_scores` (`n_stocks` floats, NaN for a stock without a bar that
+ * day or too young), `out_order` (`n_stocks` indices, best first, then SIZE_MAX), `out_date`
+ * (YYYYMMDD; may be NULL). `n_stocks` must be the universe's. Written only on success.
+ */
+trendcast_status trendcast_universe_rank(const struct trendcast_universe *universe,
+                                         size_t model_index,
+                                         float *out_scores,
+                                         size_t *out_order,
+                                         size_t n_stocks,
+                                         int32_t *out_date);
+
+/**
+ * The latest pushed day as YYYYMMDD (0 before the first push) and the number of days pushed.
+ * Either output may be NULL.
+ */
+trendcast_status trendcast_universe_last_day(const struct trendcast_universe *universe,
+                                             int32_t *out_date,
+                                             size_t *out_days);
+
+/**
+ * Writes the universe's state to the file `path` (NUL-terminated UTF-8), replacing it atomically.
+ */
+trendcast_status trendcast_universe_save(const struct trendcast_universe *universe,
+                                         const char *path);
+
+/**
+ * Restores a universe saved by trendcast_universe_save, for the same models (same bundles, in the
+ * same order) and the same stocks with the same industry ids; anything else is refused by name
+ * (TRENDCAST_STATUS_CONTRACT), as is a file of another format. `out_universe` as for
+ * trendcast_universe_create.
+ */
+trendcast_status trendcast_universe_restore(const struct trendcast_model *const *models,
+                                            size_t n_models,
+                                            const int32_t *sector_ids,
+                                            const int32_t *sub_industry_ids,
+                                            size_t n_stocks,
+                                            const char *path,
+                                            struct trendcast_universe **out_universe);
+
+/**
+ * Releases a universe. NULL is accepted and ignored. No other call may be using it.
+ */
+void trendcast_universe_free(struct trendcast_universe *universe);
 
 /**
  * The library's version as "major.minor.patch". Static storage: never freed, never NULL.

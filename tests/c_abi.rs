@@ -139,3 +139,69 @@ fn c11_ranking_program_gets_the_rust_ranking() {
         assert!(out.contains(&format!("date {}", want.date.to_string().replace('-', ""))));
     }
 }
+
+/// A direction and a ranking bundle in `dir/model/{direction,ranking}` and a bars file; returns
+/// the stateless Rust answers for the last day (every synthetic stock trades on it).
+fn universe_fixtures(dir: &Path) -> (Vec<[f32; 3]>, trendcast::predict::Ranking) {
+    use trendcast::model::export::{DirectionExport, write_ranking_probe};
+    use trendcast::model::manifest::RelationSpec;
+    use trendcast::model::onnx::RankingProbe;
+    let models = dir.join("model");
+    common::models::direction_bundle(&models.join("direction"), 16, 30);
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    write_ranking_probe(&models.join("ranking"), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    let u = generate(&SyntheticSpec { days: 100, late_listing_every: 9, ..Default::default() });
+    common::native::write_bars_csv(&dir.join("bars.csv"), &u);
+    let tract = OpenOptions { backend: BackendKind::Tract, ..Default::default() };
+    let d = Model::open(models.join("direction"), &tract).unwrap();
+    let r = Model::open(models.join("ranking"), &tract).unwrap();
+    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
+    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    (d.direction(&u.series).unwrap(), trendcast::predict::rank_with_ids(&r, &u.series, &sectors, &subs).unwrap())
+}
+
+#[test]
+fn c11_universe_program_gets_the_rust_answers_on_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (want_probs, want) = universe_fixtures(dir.path());
+    let exe = dir.path().join("universe_c");
+    compile("cc", "-std=c11", "universe.c", &exe, &[]);
+    let mut backends = vec!["tract"];
+    if common::models::ort_available() {
+        backends.push("ort");
+    }
+    for backend in backends {
+        let out = run(&exe, dir.path(), backend, &[], &[]);
+        let got = parse_probs(&out);
+        assert_eq!(got.len(), want_probs.len());
+        for (g, w) in got.iter().zip(&want_probs) {
+            assert!(g.iter().zip(w).all(|(a, b)| (a - b).abs() < 1e-5), "{backend}: {g:?} vs {w:?}");
+        }
+        let field = |prefix: &str| -> Vec<String> {
+            out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').nth(1).unwrap().to_string()).collect()
+        };
+        let scores: Vec<f32> = field("score ").iter().map(|s| s.parse().unwrap()).collect();
+        for (g, w) in scores.iter().zip(&want.scores) {
+            assert!(g.is_nan() == w.is_nan() && (g.is_nan() || (g - w).abs() < 1e-5), "{backend}: {g} vs {w}");
+        }
+        let order: Vec<usize> = field("order ").iter().map(|s| s.parse().unwrap()).collect();
+        assert_eq!(&order[..want.order.len()], &want.order[..], "{backend}");
+    }
+}
+
+#[test]
+fn c_universe_program_is_clean_under_sanitizers_and_valgrind() {
+    let dir = tempfile::tempdir().unwrap();
+    universe_fixtures(dir.path());
+    let exe = dir.path().join("universe_asan");
+    compile("cc", "-std=c11", "universe.c", &exe, &["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
+    run(&exe, dir.path(), "tract", &[], &[("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"), ("UBSAN_OPTIONS", "halt_on_error=1")]);
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        assert!(std::env::var_os("TRENDCAST_REQUIRE_VALGRIND").is_none(), "TRENDCAST_REQUIRE_VALGRIND is set but valgrind is not installed");
+        eprintln!("SKIPPED: valgrind is not installed");
+        return;
+    }
+    let exe = dir.path().join("universe_vg");
+    compile("cc", "-std=c11", "universe.c", &exe, &[]);
+    run(&exe, dir.path(), "tract", &["valgrind", "--error-exitcode=3", "--errors-for-leak-kinds=definite", "--leak-check=full", "-q"], &[]);
+}

@@ -3,6 +3,8 @@
  *
  * - trendcast::Model owns one trendcast_model handle (RAII, move-only). A const Model may be used
  *   from many threads at once, as the C handle may.
+ * - trendcast::Universe owns one trendcast_universe: stocks advanced one day at a time, answering
+ *   direction and rank from the state it keeps (RAII, move-only).
  * - Bars are views over caller-owned memory, never copied: trendcast::BarsView is the C struct
  *   trendcast_bars itself (six pointers and a length), trendcast::Span<T> a pointer and a size.
  * - Failures are reported two ways:
@@ -348,6 +350,139 @@ private:
     static std::string_view text(const char *s) noexcept { return s ? std::string_view(s) : std::string_view(); }
 
     trendcast_model *handle_ = nullptr;
+};
+
+/// A universe of stocks advanced one day at a time (trendcast_universe): the state of the features,
+/// the direction windows, the relation inputs and the day encodings is kept, so that a day's push
+/// computes only that day and the answers come from the state. RAII, move-only.
+///
+/// Threading: the const calls (direction, rank, save, getters) may run concurrently on one
+/// universe; push_day may not run concurrently with any other call on it.
+class Universe {
+public:
+    /// A universe of sector_ids.size() stocks (stock i of every call is stock i here), answered
+    /// about by `models` (a model's position in it is its model_index below). With `history`
+    /// (one BarsView per stock, a not-yet-listed stock with len 0) every day of it is pushed.
+    /// The universe keeps its own reference to each model. Throws Error.
+    Universe(Span<const Model *const> models, Span<const int32_t> sector_ids, Span<const int32_t> sub_industry_ids,
+             Span<const BarsView> history = {}) {
+        create_into(models, sector_ids, sub_industry_ids, history).throw_if_error();
+    }
+    /// As the constructor, without throwing.
+    static Result<Universe> create(Span<const Model *const> models, Span<const int32_t> sector_ids,
+                                   Span<const int32_t> sub_industry_ids, Span<const BarsView> history = {}) {
+        Universe u;
+        const Status s = u.create_into(models, sector_ids, sub_industry_ids, history);
+        if (!s) return Result<Universe>(s.code(), s.message());
+        return Result<Universe>(std::move(u));
+    }
+    /// A universe saved by save(), for the same models and stocks; throws Error.
+    static Universe restore(Span<const Model *const> models, Span<const int32_t> sector_ids,
+                            Span<const int32_t> sub_industry_ids, const char *path) {
+        Universe u;
+        std::vector<const trendcast_model *> handles;
+        for (const Model *m : models) handles.push_back(m ? m->get() : nullptr);
+        if (sector_ids.size() != sub_industry_ids.size())
+            throw Error(StatusCode::Shape, "restore: one sector id and one sub-industry id per stock");
+        Status::from_c(trendcast_universe_restore(handles.data(), handles.size(), sector_ids.data(),
+                                                  sub_industry_ids.data(), sector_ids.size(), path, &u.handle_))
+            .throw_if_error();
+        u.size_ = sector_ids.size();
+        return u;
+    }
+
+    Universe(Universe &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Universe &operator=(Universe &&other) noexcept {
+        if (this != &other) {
+            trendcast_universe_free(handle_);
+            handle_ = std::exchange(other.handle_, nullptr);
+        }
+        return *this;
+    }
+    Universe(const Universe &) = delete;
+    Universe &operator=(const Universe &) = delete;
+    ~Universe() { trendcast_universe_free(handle_); }
+
+    const trendcast_universe *get() const noexcept { return handle_; }
+
+    /// Advances to `date` (YYYYMMDD) with the bars of the stocks that traded: bar i belongs to stock
+    /// stock_ids[i]. A refused day changes nothing. Neither throws nor allocates.
+    Status try_push_day(int32_t date, Span<const std::size_t> stock_ids, Span<const double> open,
+                        Span<const double> high, Span<const double> low, Span<const double> close,
+                        Span<const double> volume) noexcept {
+        const std::size_t n = stock_ids.size();
+        if (open.size() != n || high.size() != n || low.size() != n || close.size() != n || volume.size() != n)
+            return Status(StatusCode::Shape, "push_day: one value per bar in each array");
+        return Status::from_c(trendcast_universe_push_day(handle_, date, stock_ids.data(), open.data(), high.data(),
+                                                          low.data(), close.data(), volume.data(), n));
+    }
+    /// As try_push_day, throwing Error.
+    void push_day(int32_t date, Span<const std::size_t> stock_ids, Span<const double> open, Span<const double> high,
+                  Span<const double> low, Span<const double> close, Span<const double> volume) {
+        try_push_day(date, stock_ids, open, high, low, close, volume).throw_if_error();
+    }
+
+    /// Every stock's probabilities for the latest day from model `model_index`, stock i at
+    /// out[3i..3i+3] (3 * size() floats); NaN where a stock has no answer that day. Neither throws
+    /// nor allocates.
+    Status try_direction(std::size_t model_index, Span<float> out) const noexcept {
+        return Status::from_c(trendcast_universe_direction(handle_, model_index, out.data(), out.size()));
+    }
+    /// The probabilities in a new vector, one {down, flat, up} per stock; throws Error.
+    std::vector<std::array<float, 3>> direction(std::size_t model_index) const {
+        std::vector<std::array<float, 3>> out(size());
+        try_direction(model_index, Span<float>(out.empty() ? nullptr : out.front().data(), 3 * out.size())).throw_if_error();
+        return out;
+    }
+
+    /// The latest day's scores from model `model_index` into buffers of size() values, as
+    /// Model::try_rank writes them. Neither throws nor allocates.
+    Status try_rank(std::size_t model_index, Span<float> scores, Span<std::size_t> order, int32_t *date = nullptr) const noexcept {
+        if (scores.size() != order.size())
+            return Status(StatusCode::Shape, "rank: scores and order need one value per stock");
+        return Status::from_c(trendcast_universe_rank(handle_, model_index, scores.data(), order.data(), scores.size(), date));
+    }
+    /// The ranking in new vectors (order holds only the scored stocks); throws Error.
+    Ranking rank(std::size_t model_index) const {
+        Ranking r;
+        r.scores.resize(size());
+        r.order.resize(size());
+        try_rank(model_index, r.scores, r.order, &r.date).throw_if_error();
+        std::size_t scored = 0;
+        while (scored < r.order.size() && r.order[scored] != SIZE_MAX) scored++;
+        r.order.resize(scored);
+        return r;
+    }
+
+    /// Writes the state to `path` (replaced atomically); throws Error.
+    void save(const char *path) const { Status::from_c(trendcast_universe_save(handle_, path)).throw_if_error(); }
+
+    std::size_t size() const noexcept { return size_; }
+    /// The latest pushed day as YYYYMMDD, 0 before the first push.
+    int32_t last_date() const {
+        int32_t d = 0;
+        Status::from_c(trendcast_universe_last_day(handle_, &d, nullptr)).throw_if_error();
+        return d;
+    }
+
+private:
+    Universe() noexcept = default;
+
+    Status create_into(Span<const Model *const> models, Span<const int32_t> sector_ids,
+                       Span<const int32_t> sub_industry_ids, Span<const BarsView> history) {
+        if (sector_ids.size() != sub_industry_ids.size() || (!history.empty() && history.size() != sector_ids.size()))
+            return Status(StatusCode::Shape, "universe: one sector id, one sub-industry id (and one history) per stock");
+        std::vector<const trendcast_model *> handles;
+        for (const Model *m : models) handles.push_back(m ? m->get() : nullptr);
+        const Status s = Status::from_c(trendcast_universe_create(handles.data(), handles.size(), sector_ids.data(),
+                                                                  sub_industry_ids.data(), sector_ids.size(),
+                                                                  history.empty() ? nullptr : history.data(), &handle_));
+        if (s) size_ = sector_ids.size();
+        return s;
+    }
+
+    trendcast_universe *handle_ = nullptr;
+    std::size_t size_ = 0;
 };
 
 }  // namespace trendcast

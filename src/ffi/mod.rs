@@ -11,10 +11,12 @@ mod bars;
 mod guard;
 mod model;
 mod status;
+mod universe;
 mod version;
 
 pub use bars::*;
 pub use guard::trendcast_last_error;
 pub use model::*;
 pub use status::trendcast_status;
+pub use universe::*;
 pub use version::*;

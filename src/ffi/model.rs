@@ -64,7 +64,8 @@ pub extern "C" fn trendcast_open_options_default() -> trendcast_open_options {
 /// A loaded model (opaque). Immutable once opened: a `const trendcast_model*` may be used by many
 /// threads at once.
 pub struct trendcast_model {
-    model: Model,
+    /// Shared with the universes made from this handle, which keep the model alive.
+    pub(super) model: std::sync::Arc<Model>,
     name: CString,
     backend: CString,
     provider: CString,
@@ -72,7 +73,7 @@ pub struct trendcast_model {
     manifest_json: CString,
 }
 
-fn c_string(s: &str) -> CString {
+pub(super) fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', " ")).expect("NULs were replaced")
 }
 
@@ -138,7 +139,7 @@ pub extern "C" fn trendcast_model_open(
             provider: c_string(model.execution_provider()),
             fallback: model.fallback_reason().map(c_string),
             manifest_json: c_string(&serde_json::to_string(model.manifest()).expect("manifests serialise")),
-            model,
+            model: std::sync::Arc::new(model),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out_model = Box::into_raw(handle) };
@@ -310,12 +311,15 @@ pub extern "C" fn trendcast_rank(
         order.fill(usize::MAX);
         order[..ranking.order.len()].copy_from_slice(&ranking.order);
         if !out_date.is_null() {
-            let d = ranking.date.naive();
             // SAFETY: checked non-NULL.
-            unsafe {
-                *out_date = chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32
-            };
+            unsafe { *out_date = yyyymmdd(ranking.date) };
         }
         Ok(())
     })
+}
+
+/// A date as the C ABI writes it: YYYYMMDD.
+pub(super) fn yyyymmdd(date: crate::Date) -> i32 {
+    let d = date.naive();
+    chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32
 }

@@ -7,4 +7,4 @@ mod ranking;
 
 pub use crate::relations::RankingInputs;
 pub use bars_ref::{AsBars, BarsRef, Dates};
-pub use ranking::{Ranking, rank_with_ids, stock_scores};
+pub use ranking::{Ranking, industries_from_ids, rank_with_ids, series_of, stock_scores};

@@ -1,19 +1,20 @@
-// An execution system's daily loop on trendcast.hpp.
+// An execution system's daily loop on trendcast.hpp, on a trendcast::Universe.
 //
-// The models are opened once, at start-up. Every day a new bar arrives for each stock; the loop
-// appends it to that stock's own arrays (structure of arrays, as the library reads them), then asks
-// for the direction of every stock with enough history (one call for all of them) and, given a
-// ranking model, for the ranking of the universe. Calls take views of the arrays: no bar is
-// copied into the library, and the calls in the loop do not throw (try_ variants, writing into
-// buffers reused from day to day). Each stock keeps a bounded trailing history: the library reads
-// only the trailing bars a model needs (Model::min_bars), so older ones can go.
+// The models are opened once, at start-up, and a universe of the stocks the system trades is made
+// from them. Every day a new bar arrives for each stock that traded; the loop pushes the day's bars
+// into the universe (one call: the features, the direction windows, the relation inputs and the
+// ranking encoder advance by that day only), then asks for the direction of every stock and, given
+// a ranking model, for the ranking of the universe: both answer from the universe's state. The
+// calls in the loop do not throw (try_ variants, writing into buffers reused from day to day), and
+// no history is kept outside the library.
 //
 // The "market feed" here replays a long-format CSV (date,ticker,open,high,low,close[,adj_close],
 // volume; dates YYYY-MM-DD; no quoted fields) one date at a time; a real system would receive the
 // day's bars from its data vendor instead.
 //
 // Usage: execution_loop DIRECTION_MODEL BARS_CSV [INDUSTRIES_CSV RANKING_MODEL]
-//   INDUSTRIES_CSV: ticker,sector,sub_industry (names; they become integer ids here).
+//   INDUSTRIES_CSV: ticker,sector,sub_industry (names; they become integer ids here). The universe
+//   is its tickers (without it: the feed's tickers).
 //   TRENDCAST_EXAMPLE_BACKEND=auto|ort|tract picks the backend (default auto).
 #include <algorithm>
 #include <cstdio>
@@ -35,31 +36,6 @@ struct Bar {
     int32_t date;  // YYYYMMDD
     std::string ticker;
     double open, high, low, close, volume;
-};
-
-// A stock's history, oldest first, one array per field: what trendcast::BarsView points into.
-struct StockHistory {
-    std::vector<int32_t> dates;
-    std::vector<double> open, high, low, close, volume;
-
-    void append(const Bar &b) {
-        dates.push_back(b.date);
-        open.push_back(b.open);
-        high.push_back(b.high);
-        low.push_back(b.low);
-        close.push_back(b.close);
-        volume.push_back(b.volume);
-    }
-    // Keeps the last `n` bars (amortised: called when the history has grown to twice that).
-    void keep_last(size_t n) {
-        if (dates.size() <= n) return;
-        const auto drop = static_cast<std::ptrdiff_t>(dates.size() - n);
-        dates.erase(dates.begin(), dates.begin() + drop);
-        for (auto *v : {&open, &high, &low, &close, &volume}) v->erase(v->begin(), v->begin() + drop);
-    }
-    size_t size() const { return dates.size(); }
-    // A view, valid until the next append (which may reallocate): rebuilt every day.
-    trendcast::BarsView view() const { return trendcast::bars_view(dates, open, high, low, close, volume); }
 };
 
 std::vector<std::string> split(const std::string &line) {
@@ -161,99 +137,91 @@ int main(int argc, char **argv) try {
         industries = read_industries(argv[3]);
         ranking.emplace(argv[4], options);
     }
-    std::printf("direction model %s on %s (%s), needs %zu bars\n", std::string(direction.name()).c_str(),
-                std::string(direction.backend()).c_str(), std::string(direction.execution_provider()).c_str(),
-                direction.min_bars());
-    // Bars kept per stock: what the models need; a history is cut back to that once it is twice as long.
-    const size_t keep = std::max(direction.min_bars(), ranking ? ranking->min_bars() : 0);
-
+    std::printf("direction model %s on %s (%s)\n", std::string(direction.name()).c_str(),
+                std::string(direction.backend()).c_str(), std::string(direction.execution_provider()).c_str());
     const std::vector<Bar> feed = read_feed(argv[2]);
-    std::map<std::string, size_t> index;  // ticker -> slot in `stocks`
+
+    // The universe: the industry table's tickers (or the feed's), numbered in that order.
+    std::map<std::string, size_t> index;
     std::vector<std::string> tickers;
-    std::vector<StockHistory> stocks;
-    std::vector<int32_t> last_date;  // per stock: the date of its newest bar
+    std::vector<int32_t> sector_ids, sub_ids;
+    auto add = [&](const std::string &t, std::pair<int32_t, int32_t> ids) {
+        if (index.emplace(t, tickers.size()).second) {
+            tickers.push_back(t);
+            sector_ids.push_back(ids.first);
+            sub_ids.push_back(ids.second);
+        }
+    };
+    if (ranking) {
+        for (const auto &[t, ids] : industries) add(t, ids);
+    } else {
+        for (const Bar &b : feed) add(b.ticker, {0, 0});
+    }
+    std::vector<const trendcast::Model *> models{&direction};
+    if (ranking) models.push_back(&*ranking);
+    trendcast::Universe universe(models, sector_ids, sub_ids);
+    const size_t direction_model = 0, ranking_model = 1;
 
     // Buffers reused every day.
-    std::vector<trendcast::BarsView> views;
-    std::vector<size_t> who;
-    std::vector<float> probs, scores;
-    std::vector<size_t> order, members;  // members: the stock behind each ranking view
-    std::vector<int32_t> sector_ids, sub_ids;
+    std::vector<size_t> ids;
+    std::vector<double> open, high, low, close, volume;
+    std::vector<float> probs(3 * tickers.size()), scores(tickers.size());
+    std::vector<size_t> order(tickers.size());
 
     for (size_t at = 0; at < feed.size();) {
-        // 1. The day's bars arrive: append each to its stock's arrays.
+        // 1. The day's bars arrive: one push for all of them.
         const int32_t today = feed[at].date;
+        ids.clear();
+        for (auto *v : {&open, &high, &low, &close, &volume}) v->clear();
         for (; at < feed.size() && feed[at].date == today; at++) {
             const Bar &b = feed[at];
-            auto [it, fresh] = index.emplace(b.ticker, stocks.size());
-            if (fresh) {
-                tickers.push_back(b.ticker);
-                stocks.emplace_back();
-                last_date.push_back(0);
-            }
-            StockHistory &s = stocks[it->second];
-            s.append(b);
-            if (s.size() >= 2 * keep) s.keep_last(keep);
-            last_date[it->second] = today;
+            const auto k = index.find(b.ticker);
+            if (k == index.end()) continue;  // not in the universe
+            ids.push_back(k->second);
+            open.push_back(b.open);
+            high.push_back(b.high);
+            low.push_back(b.low);
+            close.push_back(b.close);
+            volume.push_back(b.volume);
+        }
+        const trendcast::Status pushed = universe.try_push_day(today, ids, open, high, low, close, volume);
+        if (!pushed) {  // a bad bar from the feed: the day is refused as a whole; log it and go on
+            std::printf("day %s: refused: %s (%s)\n", show_date(today).c_str(), pushed.message(),
+                        trendcast::status_name(pushed.code()));
+            continue;
         }
 
-        // 2. Direction for every stock that traded today and has enough history: one call.
-        views.clear();
-        who.clear();
-        for (size_t k = 0; k < stocks.size(); k++) {
-            if (last_date[k] == today && stocks[k].size() >= direction.min_bars()) {
-                views.push_back(stocks[k].view());
-                who.push_back(k);
-            }
-        }
+        // 2. Direction for every stock (NaN for one without an answer today).
         int up = 0, flat = 0, down = 0;
+        size_t answered = 0;
         std::string best = "-";
-        probs.resize(3 * views.size());
-        if (!views.empty()) {
-            const trendcast::Status st = direction.try_direction(views, probs);
-            if (!st) {  // a bad bar from the feed: log it and go on with the next day
-                std::printf("day %s: direction failed: %s (%s)\n", show_date(today).c_str(), st.message(),
-                            trendcast::status_name(st.code()));
-                continue;
-            }
-            float best_up = -1.0f;
-            for (size_t i = 0; i < who.size(); i++) {
-                const float *p = &probs[3 * i];
-                const int cls = p[2] >= p[1] && p[2] >= p[0] ? 2 : p[1] >= p[0] ? 1 : 0;
-                (cls == 2 ? up : cls == 1 ? flat : down)++;
-                if (p[2] > best_up) best_up = p[2], best = tickers[who[i]];
-            }
+        const trendcast::Status st = universe.try_direction(direction_model, probs);
+        if (!st) {
+            std::printf("day %s: direction failed: %s\n", show_date(today).c_str(), st.message());
+            continue;
+        }
+        float best_up = -1.0f;
+        for (size_t k = 0; k < tickers.size(); k++) {
+            const float *p = &probs[3 * k];
+            if (!(p[0] == p[0])) continue;  // NaN: no answer today
+            answered++;
+            const int cls = p[2] >= p[1] && p[2] >= p[0] ? 2 : p[1] >= p[0] ? 1 : 0;
+            (cls == 2 ? up : cls == 1 ? flat : down)++;
+            if (p[2] > best_up) best_up = p[2], best = tickers[k];
         }
         std::printf("day %s: %zu directions (up %d, flat %d, down %d; most likely up: %s)", show_date(today).c_str(),
-                    who.size(), up, flat, down, best.c_str());
+                    answered, up, flat, down, best.c_str());
 
-        // 3. The ranking of the universe (every stock with a bar so far), once history suffices.
-        auto ranking_views = [&] {
-            views.clear();
-            sector_ids.clear();
-            sub_ids.clear();
-            members.clear();
-            for (size_t k = 0; k < stocks.size(); k++) {
-                const auto ids = industries.find(tickers[k]);
-                if (ids == industries.end()) continue;  // not in the industry table: not ranked
-                views.push_back(stocks[k].view());
-                sector_ids.push_back(ids->second.first);
-                sub_ids.push_back(ids->second.second);
-                members.push_back(k);
-            }
-        };
+        // 3. The ranking of the universe, once history suffices.
         if (ranking) {
-            ranking_views();
-            scores.resize(views.size());
-            order.resize(views.size());
             int32_t date = 0;
-            const trendcast::Status st = ranking->try_rank(views, sector_ids, sub_ids, scores, order, &date);
-            if (st.code() == trendcast::StatusCode::TooLittleHistory) {
+            const trendcast::Status r = universe.try_rank(ranking_model, scores, order, &date);
+            if (r.code() == trendcast::StatusCode::TooLittleHistory) {
                 std::printf("; ranking: warming up\n");
-            } else if (!st) {
-                std::printf("; ranking failed: %s\n", st.message());
+            } else if (!r) {
+                std::printf("; ranking failed: %s\n", r.message());
             } else {
-                std::printf("; ranking: %s first of %zu\n", tickers[members[order[0]]].c_str(), views.size());
+                std::printf("; ranking: %s first of %zu\n", tickers[order[0]].c_str(), tickers.size());
             }
         } else {
             std::printf("\n");
@@ -262,18 +230,14 @@ int main(int argc, char **argv) try {
         // 4. On the last day, the full answers (what the test compares with the Rust API), with
         //    the throwing calls: a failure here ends the program.
         if (at == feed.size()) {
-            views.clear();
-            for (const StockHistory &s : stocks) views.push_back(s.view());
-            std::vector<float> all(3 * views.size());
-            direction.direction(views, all);
-            for (size_t k = 0; k < stocks.size(); k++)
-                std::printf("final direction %s %.9g %.9g %.9g\n", tickers[k].c_str(), static_cast<double>(all[3 * k]),
-                            static_cast<double>(all[3 * k + 1]), static_cast<double>(all[3 * k + 2]));
+            const auto all = universe.direction(direction_model);
+            for (size_t k = 0; k < tickers.size(); k++)
+                std::printf("final direction %s %.9g %.9g %.9g\n", tickers[k].c_str(), static_cast<double>(all[k][0]),
+                            static_cast<double>(all[k][1]), static_cast<double>(all[k][2]));
             if (ranking) {
-                ranking_views();
-                const trendcast::Ranking r = ranking->rank(views, sector_ids, sub_ids);
+                const trendcast::Ranking r = universe.rank(ranking_model);
                 for (size_t i : r.order)
-                    std::printf("final rank %s %.9g\n", tickers[members[i]].c_str(), static_cast<double>(r.scores[i]));
+                    std::printf("final rank %s %.9g\n", tickers[i].c_str(), static_cast<double>(r.scores[i]));
             }
         }
     }

@@ -28,6 +28,7 @@ from ._errors import (
 )
 from ._model import Model, Ranking, split_frame, version
 from ._native import LibraryNotFoundError, library_path
+from ._universe import Universe
 
 __version__ = "0.1.0"
 
@@ -48,6 +49,7 @@ __all__ = [
     "Status",
     "TooLittleHistoryError",
     "TrendcastError",
+    "Universe",
     "UnsortedError",
     "WrongKindError",
     "library_path",

@@ -66,6 +66,13 @@ class trendcast_model(Structure):
 
 
 model_p = POINTER(trendcast_model)
+
+
+class trendcast_universe(Structure):
+    """Opaque handle."""
+
+
+universe_p = POINTER(trendcast_universe)
 status_t = c_int32  # enum trendcast_status : int32_t
 
 BACKENDS = {"auto": 0, "ort": 1, "tract": 2}  # enum trendcast_backend
@@ -99,6 +106,42 @@ def _declare(lib: ctypes.CDLL) -> None:
         POINTER(c_size_t),
         POINTER(c_int32),
     )
+    f(
+        "trendcast_universe_create",
+        status_t,
+        POINTER(model_p),
+        c_size_t,
+        POINTER(c_int32),
+        POINTER(c_int32),
+        c_size_t,
+        POINTER(trendcast_bars),
+        POINTER(universe_p),
+    )
+    f(
+        "trendcast_universe_push_day",
+        status_t,
+        universe_p,
+        c_int32,
+        POINTER(c_size_t),
+        *([POINTER(c_double)] * 5),
+        c_size_t,
+    )
+    f("trendcast_universe_direction", status_t, universe_p, c_size_t, POINTER(c_float), c_size_t)
+    f("trendcast_universe_rank", status_t, universe_p, c_size_t, POINTER(c_float), POINTER(c_size_t), c_size_t, POINTER(c_int32))
+    f("trendcast_universe_last_day", status_t, universe_p, POINTER(c_int32), POINTER(c_size_t))
+    f("trendcast_universe_save", status_t, universe_p, c_char_p)
+    f(
+        "trendcast_universe_restore",
+        status_t,
+        POINTER(model_p),
+        c_size_t,
+        POINTER(c_int32),
+        POINTER(c_int32),
+        c_size_t,
+        c_char_p,
+        POINTER(universe_p),
+    )
+    f("trendcast_universe_free", None, universe_p)
     f("trendcast_version", c_char_p)
     f("trendcast_version_number", c_uint32)
 

@@ -1,0 +1,257 @@
+//! The live universe handle: create (empty or from history), push a day, direction, rank, save,
+//! restore, free.
+
+use std::ffi::{CStr, c_char};
+use std::path::Path;
+use std::sync::Arc;
+
+use super::bars::trendcast_bars;
+use super::guard::{guard, non_null};
+use super::model::{trendcast_model, yyyymmdd};
+use super::status::trendcast_status;
+use crate::bars::Bar;
+use crate::error::{Error, Result};
+use crate::live::{DayBar, LiveUniverse};
+use crate::model::Model;
+use crate::predict::{industries_from_ids, series_of};
+
+/// A universe of stocks advanced one day at a time (opaque).
+///
+/// Threading: trendcast_universe_direction, trendcast_universe_rank, trendcast_universe_save and
+/// the getters read it (`const trendcast_universe*`) and may run concurrently with each other on
+/// one universe. trendcast_universe_push_day and trendcast_universe_free change it: no other call
+/// on the same universe may run at the same time (the caller serialises, e.g. with a mutex).
+pub struct trendcast_universe {
+    universe: LiveUniverse,
+}
+
+/// The models of `models[..n]` (each handle keeps a shared reference: the universe keeps the
+/// models alive after trendcast_model_free).
+fn models_of(models: *const *const trendcast_model, n_models: usize) -> Result<Vec<Arc<Model>>> {
+    non_null(models, "models")?;
+    if n_models == 0 {
+        return Err(Error::InvalidArgument { what: "a universe needs at least one model".into() });
+    }
+    // SAFETY: a non-NULL array of n_models handles (contract).
+    let handles = unsafe { std::slice::from_raw_parts(models, n_models) };
+    handles.iter().enumerate().map(|(i, &h)| non_null(h, &format!("models[{i}]")).map(|m| m.model.clone())).collect()
+}
+
+/// The industry ids of `n_stocks` stocks as slices.
+fn ids<'a>(sector_ids: *const i32, sub_industry_ids: *const i32, n_stocks: usize) -> Result<(&'a [i32], &'a [i32])> {
+    non_null(sector_ids, "sector_ids")?;
+    non_null(sub_industry_ids, "sub_industry_ids")?;
+    if n_stocks == 0 {
+        return Err(Error::Shape { what: "no stocks given".into() });
+    }
+    // SAFETY: non-NULL arrays of n_stocks values (contract).
+    Ok(unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) })
+}
+
+fn path_of<'a>(path: *const c_char) -> Result<&'a Path> {
+    non_null(path, "path")?;
+    // SAFETY: non-NULL and NUL-terminated (contract).
+    let s = unsafe { CStr::from_ptr(path) }.to_str().map_err(|_| Error::InvalidArgument { what: "path is not UTF-8".into() })?;
+    Ok(Path::new(s))
+}
+
+fn put(out: *mut *mut trendcast_universe, universe: LiveUniverse) {
+    // SAFETY: checked non-NULL by the callers.
+    unsafe { *out = Box::into_raw(Box::new(trendcast_universe { universe })) };
+}
+
+/// Creates a universe of `n_stocks` stocks answered about by `models` (direction and ranking
+/// models in any order; `model_index` in the calls below is a position in this array).
+///
+/// - `models`: `n_models` model handles. The universe keeps its own reference to each: the caller
+///   may free the handles afterwards.
+/// - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each, as for
+///   trendcast_rank. Stock i of every later call is the stock at i here.
+/// - `history`: NULL for an empty universe, or `n_stocks` bar sets (see trendcast_bars; a stock
+///   that lists later has `len` 0): every day of their union calendar is pushed in order, the
+///   ranking state built at the last day as trendcast_rank builds it. Borrowed for the call.
+/// - `out_universe`: receives the handle on success; free it with trendcast_universe_free.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_create(
+    models: *const *const trendcast_model,
+    n_models: usize,
+    sector_ids: *const i32,
+    sub_industry_ids: *const i32,
+    n_stocks: usize,
+    history: *const trendcast_bars,
+    out_universe: *mut *mut trendcast_universe,
+) -> trendcast_status {
+    guard(|| {
+        non_null(out_universe, "out_universe")?;
+        let models = models_of(models, n_models)?;
+        let (sectors, subs) = ids(sector_ids, sub_industry_ids, n_stocks)?;
+        let (names, industries) = industries_from_ids(sectors, subs)?;
+        let universe = if history.is_null() {
+            LiveUniverse::new(models, industries, names)?
+        } else {
+            // SAFETY: a non-NULL array of n_stocks bar sets (contract).
+            let stocks = unsafe { std::slice::from_raw_parts(history, n_stocks) };
+            LiveUniverse::from_history(models, industries, &series_of(stocks, &names)?)?
+        };
+        put(out_universe, universe);
+        Ok(())
+    })
+}
+
+/// Advances the universe to `date` (YYYYMMDD, after the last pushed day) with the bars of the
+/// stocks that traded that day: bar i is stock `stock_ids[i]`'s, from the six arrays of `n_bars`
+/// values each (borrowed for the call). A stock not given did not trade that day.
+///
+/// Refused, leaving the universe exactly as it was: a date not after the last pushed day, no bars
+/// (a holiday), a stock id outside the universe, a stock given twice, a bar that fails validation
+/// (the error names the stock and the date). Not concurrently with any other call on `universe`.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_push_day(
+    universe: *mut trendcast_universe,
+    date: i32,
+    stock_ids: *const usize,
+    open: *const f64,
+    high: *const f64,
+    low: *const f64,
+    close: *const f64,
+    volume: *const f64,
+    n_bars: usize,
+) -> trendcast_status {
+    guard(|| {
+        // SAFETY: NULL or a live handle used by this thread alone (contract).
+        let u = unsafe { universe.as_mut() }.ok_or_else(|| Error::NullPointer { what: "universe is NULL".into() })?;
+        let date_of = crate::predict::Dates::Yyyymmdd(std::slice::from_ref(&date));
+        let date = date_of.get(0)?;
+        let mut bars = Vec::with_capacity(n_bars);
+        if n_bars > 0 {
+            for (p, name) in [(open, "open"), (high, "high"), (low, "low"), (close, "close"), (volume, "volume")] {
+                non_null(p, name)?;
+            }
+            non_null(stock_ids, "stock_ids")?;
+            // SAFETY: non-NULL arrays of n_bars values (contract).
+            let col = |p: *const f64| unsafe { std::slice::from_raw_parts(p, n_bars) };
+            let ids = unsafe { std::slice::from_raw_parts(stock_ids, n_bars) };
+            let (o, h, l, c, v) = (col(open), col(high), col(low), col(close), col(volume));
+            for i in 0..n_bars {
+                bars.push(DayBar { stock: ids[i], bar: Bar { date, open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i] } });
+            }
+        }
+        u.universe.push_day(date, &bars)
+    })
+}
+
+/// Direction probabilities of every stock for the latest pushed day, from model `model_index` (a
+/// direction model): stock i's down, flat and up at 3i, 3i+1, 3i+2 of `out_probs` (caller-owned,
+/// `out_len` = 3 x the universe's stocks). NaN for a stock that cannot be answered that day (no
+/// bar that day, a feature of its bar undefined, or too little history). Written only on success.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_direction(
+    universe: *const trendcast_universe,
+    model_index: usize,
+    out_probs: *mut f32,
+    out_len: usize,
+) -> trendcast_status {
+    guard(|| {
+        let u = non_null(universe, "universe")?;
+        non_null(out_probs, "out_probs")?;
+        // SAFETY: a caller-owned array of out_len floats (contract).
+        let out = unsafe { std::slice::from_raw_parts_mut(out_probs, out_len) };
+        u.universe.direction_into(model_index, None, out)
+    })
+}
+
+/// Scores of every stock for the latest pushed day, from model `model_index` (a ranking model), as
+/// trendcast_rank writes them: `out_scores` (`n_stocks` floats, NaN for a stock without a bar that
+/// day or too young), `out_order` (`n_stocks` indices, best first, then SIZE_MAX), `out_date`
+/// (YYYYMMDD; may be NULL). `n_stocks` must be the universe's. Written only on success.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_rank(
+    universe: *const trendcast_universe,
+    model_index: usize,
+    out_scores: *mut f32,
+    out_order: *mut usize,
+    n_stocks: usize,
+    out_date: *mut i32,
+) -> trendcast_status {
+    guard(|| {
+        let u = non_null(universe, "universe")?;
+        non_null(out_scores, "out_scores")?;
+        non_null(out_order, "out_order")?;
+        let n = u.universe.tickers().len();
+        if n_stocks != n {
+            return Err(Error::Shape { what: format!("n_stocks is {n_stocks}, the universe has {n}") });
+        }
+        let ranking = u.universe.rank_with(model_index)?;
+        // SAFETY: caller-owned arrays of n_stocks values (contract).
+        let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n), std::slice::from_raw_parts_mut(out_order, n)) };
+        scores.copy_from_slice(&ranking.scores);
+        order.fill(usize::MAX);
+        order[..ranking.order.len()].copy_from_slice(&ranking.order);
+        if !out_date.is_null() {
+            // SAFETY: checked non-NULL.
+            unsafe { *out_date = yyyymmdd(ranking.date) };
+        }
+        Ok(())
+    })
+}
+
+/// The latest pushed day as YYYYMMDD (0 before the first push) and the number of days pushed.
+/// Either output may be NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_last_day(universe: *const trendcast_universe, out_date: *mut i32, out_days: *mut usize) -> trendcast_status {
+    guard(|| {
+        let u = non_null(universe, "universe")?;
+        if !out_date.is_null() {
+            // SAFETY: checked non-NULL.
+            unsafe { *out_date = u.universe.last_date().map_or(0, yyyymmdd) };
+        }
+        if !out_days.is_null() {
+            // SAFETY: checked non-NULL.
+            unsafe { *out_days = u.universe.days() };
+        }
+        Ok(())
+    })
+}
+
+/// Writes the universe's state to the file `path` (NUL-terminated UTF-8), replacing it atomically.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_save(universe: *const trendcast_universe, path: *const c_char) -> trendcast_status {
+    guard(|| non_null(universe, "universe")?.universe.save(path_of(path)?))
+}
+
+/// Restores a universe saved by trendcast_universe_save, for the same models (same bundles, in the
+/// same order) and the same stocks with the same industry ids; anything else is refused by name
+/// (TRENDCAST_STATUS_CONTRACT), as is a file of another format. `out_universe` as for
+/// trendcast_universe_create.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_restore(
+    models: *const *const trendcast_model,
+    n_models: usize,
+    sector_ids: *const i32,
+    sub_industry_ids: *const i32,
+    n_stocks: usize,
+    path: *const c_char,
+    out_universe: *mut *mut trendcast_universe,
+) -> trendcast_status {
+    guard(|| {
+        non_null(out_universe, "out_universe")?;
+        let models = models_of(models, n_models)?;
+        let (sectors, subs) = ids(sector_ids, sub_industry_ids, n_stocks)?;
+        let (_, industries) = industries_from_ids(sectors, subs)?;
+        let universe = LiveUniverse::restore(models, industries, path_of(path)?)?;
+        if universe.tickers().len() != n_stocks {
+            return Err(Error::Contract { what: format!("the state holds {} stocks, {n_stocks} given", universe.tickers().len()) });
+        }
+        put(out_universe, universe);
+        Ok(())
+    })
+}
+
+/// Releases a universe. NULL is accepted and ignored. No other call may be using it.
+#[unsafe(no_mangle)]
+pub extern "C" fn trendcast_universe_free(universe: *mut trendcast_universe) {
+    if !universe.is_null() {
+        // SAFETY: the pointer came from Box::into_raw in this module and is freed once.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(universe) })));
+    }
+}
