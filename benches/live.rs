@@ -71,6 +71,23 @@ fn live(c: &mut Criterion) {
         b.iter(|| rank_model.score_encodings(black_box(&encodings), window.n_nodes, &mut scores).unwrap())
     });
     g.bench_function("stateless/rank", |b| b.iter(|| rank_model.rank(black_box(&panel), &u.industries, cut).unwrap()));
+
+    // One member of the shipped ensemble's shape (seeded weights, the same relation settings): what
+    // a single-model bundle costs, and the ensemble's cost per member.
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = trendcast::model::export::RankingExport::new("one-member");
+    e.relations = rel;
+    let member = trendcast::model::onnx::LsrIgru::seeded(trendcast::model::onnx::LsrIgruSpec::code(), 1).unwrap();
+    trendcast::model::export::write_ranking(dir.path(), &member, &e).unwrap();
+    let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
+    let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();
+    g.bench_function("one_member/push_day", |b| {
+        b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
+    });
+    let mut one = before.clone();
+    one.push_day(cut, &day).unwrap();
+    g.bench_function("one_member/rank", |b| b.iter(|| black_box(&one).rank().unwrap()));
+    g.bench_function("one_member/stateless_rank", |b| b.iter(|| single.rank(black_box(&panel), &u.industries, cut).unwrap()));
     for model in [&dir_default, &dir_h64] {
         let w = model.manifest().window;
         let batch = day.len();

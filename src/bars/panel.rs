@@ -86,45 +86,16 @@ impl Panel {
     /// inputs with the same functions the whole-history calls use. The caller checks the bars.
     pub fn push_trailing(&mut self, date: Date, bars: &[Option<Bar>], keep: usize) {
         debug_assert_eq!(bars.len(), self.n_tickers());
-        let old = self.n_days();
-        let drop = usize::from(old >= keep);
-        let new = old + 1 - drop;
-        let grow = |col: &mut Vec<f64>, value: &dyn Fn(&Bar) -> f64| {
-            if drop == 0 {
-                col.resize(self.tickers.len() * new, f64::NAN);
-                // Move rows to their wider places, last ticker first.
-                for t in (0..self.tickers.len()).rev() {
-                    col.copy_within(t * old..(t + 1) * old, t * new);
-                }
-            } else {
-                for t in 0..self.tickers.len() {
-                    col.copy_within(t * old + 1..(t + 1) * old, t * new);
-                }
-            }
-            for (t, b) in bars.iter().enumerate() {
-                col[t * new + new - 1] = b.as_ref().map_or(f64::NAN, value);
-            }
-        };
-        grow(&mut self.open, &|b| b.open);
-        grow(&mut self.high, &|b| b.high);
-        grow(&mut self.low, &|b| b.low);
-        grow(&mut self.close, &|b| b.close);
-        grow(&mut self.volume, &|b| b.volume);
-        let present = &mut self.present;
-        if drop == 0 {
-            present.resize(self.tickers.len() * new, false);
-            for t in (0..self.tickers.len()).rev() {
-                present.copy_within(t * old..(t + 1) * old, t * new);
-            }
-        } else {
-            for t in 0..self.tickers.len() {
-                present.copy_within(t * old + 1..(t + 1) * old, t * new);
-            }
-        }
-        for (t, b) in bars.iter().enumerate() {
-            present[t * new + new - 1] = b.is_some();
-        }
-        if drop == 1 {
+        let (n, old) = (self.tickers.len(), self.n_days());
+        let drop = old >= keep;
+        let value = |f: fn(&Bar) -> f64| move |t: usize| bars[t].as_ref().map_or(f64::NAN, f);
+        roll(&mut self.open, n, old, drop, value(|b| b.open));
+        roll(&mut self.high, n, old, drop, value(|b| b.high));
+        roll(&mut self.low, n, old, drop, value(|b| b.low));
+        roll(&mut self.close, n, old, drop, value(|b| b.close));
+        roll(&mut self.volume, n, old, drop, value(|b| b.volume));
+        roll(&mut self.present, n, old, drop, |t| bars[t].is_some());
+        if drop {
             self.calendar.remove(0);
         }
         self.calendar.push(date);
@@ -143,6 +114,26 @@ impl Panel {
     /// One ticker's opens over the whole calendar (NaN where missing).
     pub fn open_of(&self, t: usize) -> &[f64] {
         &self.open[t * self.n_days()..(t + 1) * self.n_days()]
+    }
+}
+
+/// One ticker-major column of `n` tickers x `old` days gains a day (`day(t)` for ticker t): the
+/// oldest day dropped when `drop`, else every row widened by one.
+fn roll<T: Copy + Default>(col: &mut Vec<T>, n: usize, old: usize, drop: bool, day: impl Fn(usize) -> T) {
+    let new = if drop { old } else { old + 1 };
+    if drop {
+        for t in 0..n {
+            col.copy_within(t * old + 1..(t + 1) * old, t * new);
+        }
+    } else {
+        col.resize(n * new, T::default());
+        // Rows move to their wider places, the last ticker first.
+        for t in (0..n).rev() {
+            col.copy_within(t * old..(t + 1) * old, t * new);
+        }
+    }
+    for t in 0..n {
+        col[t * new + new - 1] = day(t);
     }
 }
 

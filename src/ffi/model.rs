@@ -304,18 +304,24 @@ pub extern "C" fn trendcast_rank(
             )
         };
         let ranking = crate::predict::rank_with_ids(&m.model, stocks, sectors, subs)?;
-        // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
-        let (scores, order) =
-            unsafe { (std::slice::from_raw_parts_mut(out_scores, n_stocks), std::slice::from_raw_parts_mut(out_order, n_stocks)) };
-        scores.copy_from_slice(&ranking.scores);
-        order.fill(usize::MAX);
-        order[..ranking.order.len()].copy_from_slice(&ranking.order);
-        if !out_date.is_null() {
-            // SAFETY: checked non-NULL.
-            unsafe { *out_date = yyyymmdd(ranking.date) };
-        }
+        write_ranking(&ranking, out_scores, out_order, out_date);
         Ok(())
     })
+}
+
+/// Writes a ranking of n stocks as the C calls return it: the scores, the order best first then
+/// SIZE_MAX per unscored stock, the date (if `out_date` is not NULL). The arrays hold n values.
+pub(super) fn write_ranking(ranking: &crate::predict::Ranking, out_scores: *mut f32, out_order: *mut usize, out_date: *mut i32) {
+    let n = ranking.scores.len();
+    // SAFETY: caller-owned arrays of n values, checked non-NULL by the entry point (the C contract).
+    let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n), std::slice::from_raw_parts_mut(out_order, n)) };
+    scores.copy_from_slice(&ranking.scores);
+    order.fill(usize::MAX);
+    order[..ranking.order.len()].copy_from_slice(&ranking.order);
+    if !out_date.is_null() {
+        // SAFETY: checked non-NULL.
+        unsafe { *out_date = yyyymmdd(ranking.date) };
+    }
 }
 
 /// A date as the C ABI writes it: YYYYMMDD.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::bars::trendcast_bars;
 use super::guard::{guard, non_null};
-use super::model::{trendcast_model, yyyymmdd};
+use super::model::{trendcast_model, write_ranking, yyyymmdd};
 use super::status::trendcast_status;
 use crate::bars::Bar;
 use crate::error::{Error, Result};
@@ -37,15 +37,27 @@ fn models_of(models: *const *const trendcast_model, n_models: usize) -> Result<V
     handles.iter().enumerate().map(|(i, &h)| non_null(h, &format!("models[{i}]")).map(|m| m.model.clone())).collect()
 }
 
-/// The industry ids of `n_stocks` stocks as slices.
-fn ids<'a>(sector_ids: *const i32, sub_industry_ids: *const i32, n_stocks: usize) -> Result<(&'a [i32], &'a [i32])> {
+/// What creating and restoring share: the output pointer checked, the models, and the stocks'
+/// names and industry table from their ids.
+fn setup(
+    models: *const *const trendcast_model,
+    n_models: usize,
+    sector_ids: *const i32,
+    sub_industry_ids: *const i32,
+    n_stocks: usize,
+    out_universe: *mut *mut trendcast_universe,
+) -> Result<(Vec<Arc<Model>>, Vec<String>, crate::bars::Industries)> {
+    non_null(out_universe, "out_universe")?;
+    let models = models_of(models, n_models)?;
     non_null(sector_ids, "sector_ids")?;
     non_null(sub_industry_ids, "sub_industry_ids")?;
     if n_stocks == 0 {
         return Err(Error::Shape { what: "no stocks given".into() });
     }
     // SAFETY: non-NULL arrays of n_stocks values (contract).
-    Ok(unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) })
+    let (sectors, subs) = unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) };
+    let (names, industries) = industries_from_ids(sectors, subs)?;
+    Ok((models, names, industries))
 }
 
 fn path_of<'a>(path: *const c_char) -> Result<&'a Path> {
@@ -82,10 +94,7 @@ pub extern "C" fn trendcast_universe_create(
     out_universe: *mut *mut trendcast_universe,
 ) -> trendcast_status {
     guard(|| {
-        non_null(out_universe, "out_universe")?;
-        let models = models_of(models, n_models)?;
-        let (sectors, subs) = ids(sector_ids, sub_industry_ids, n_stocks)?;
-        let (names, industries) = industries_from_ids(sectors, subs)?;
+        let (models, names, industries) = setup(models, n_models, sector_ids, sub_industry_ids, n_stocks, out_universe)?;
         let universe = if history.is_null() {
             LiveUniverse::new(models, industries, names)?
         } else {
@@ -181,16 +190,7 @@ pub extern "C" fn trendcast_universe_rank(
         if n_stocks != n {
             return Err(Error::Shape { what: format!("n_stocks is {n_stocks}, the universe has {n}") });
         }
-        let ranking = u.universe.rank_with(model_index)?;
-        // SAFETY: caller-owned arrays of n_stocks values (contract).
-        let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n), std::slice::from_raw_parts_mut(out_order, n)) };
-        scores.copy_from_slice(&ranking.scores);
-        order.fill(usize::MAX);
-        order[..ranking.order.len()].copy_from_slice(&ranking.order);
-        if !out_date.is_null() {
-            // SAFETY: checked non-NULL.
-            unsafe { *out_date = yyyymmdd(ranking.date) };
-        }
+        write_ranking(&u.universe.rank_with(model_index)?, out_scores, out_order, out_date);
         Ok(())
     })
 }
@@ -234,10 +234,7 @@ pub extern "C" fn trendcast_universe_restore(
     out_universe: *mut *mut trendcast_universe,
 ) -> trendcast_status {
     guard(|| {
-        non_null(out_universe, "out_universe")?;
-        let models = models_of(models, n_models)?;
-        let (sectors, subs) = ids(sector_ids, sub_industry_ids, n_stocks)?;
-        let (_, industries) = industries_from_ids(sectors, subs)?;
+        let (models, _, industries) = setup(models, n_models, sector_ids, sub_industry_ids, n_stocks, out_universe)?;
         let universe = LiveUniverse::restore(models, industries, path_of(path)?)?;
         if universe.tickers().len() != n_stocks {
             return Err(Error::Contract { what: format!("the state holds {} stocks, {n_stocks} given", universe.tickers().len()) });

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from contextlib import contextmanager
 from ctypes import POINTER, byref, c_double, c_float, c_int32, c_size_t, c_uint32
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
 from . import _native
 from ._bars import Columns, ids, many
-from ._errors import InvalidArgumentError, NullPointerError, ShapeError, error_for
+from ._errors import InvalidArgumentError, ShapeError, error_for
+from ._handle import Handle
 
 PathLike = Union[str, "os.PathLike[str]"]
 _SIZE_MAX = np.iinfo(np.uintp).max
@@ -72,7 +71,7 @@ class Ranking(tuple):  # type: ignore[type-arg]
         return self[1]
 
 
-class Model:
+class Model(Handle):
     """A model bundle (a directory with manifest.json and the ONNX file it names), loaded once.
 
     ``backend``: ``"auto"`` (ONNX Runtime when its library loads, tract otherwise), ``"ort"`` or
@@ -93,10 +92,7 @@ class Model:
         cuda_device: Optional[int] = None,
         ort_library: Optional[PathLike] = None,
     ) -> None:
-        self._handle = None
-        # Guards the handle: calls count themselves in, close waits until none is in flight.
-        self._calls = threading.Condition()
-        self._in_flight = 0
+        super().__init__()
         lib = _native.lib()
         if backend not in _native.BACKENDS:
             raise InvalidArgumentError(f"backend must be one of {', '.join(_native.BACKENDS)}, not {backend!r}")
@@ -127,48 +123,10 @@ class Model:
         self._fallback = fallback.decode("utf-8") if fallback else None
         self._manifest: Optional[Dict[str, Any]] = None
 
-    # --- lifetime ---
+    _what = "model"
 
-    def close(self) -> None:
-        """Frees the model once the calls in flight on other threads have returned; later calls
-        raise :class:`NullPointerError`. Closing twice is fine."""
-        calls = getattr(self, "_calls", None)
-        if calls is None:  # __init__ failed before the handle existed
-            return
-        with calls:
-            handle, self._handle = self._handle, None
-            while self._in_flight:
-                calls.wait()
-        if handle:
-            self._lib.trendcast_model_free(handle)
-
-    def __enter__(self) -> "Model":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    @contextmanager
-    def _live(self) -> Iterator[Any]:
-        """The handle, held open (a close waits) until the block ends."""
-        with self._calls:
-            handle = self._handle
-            if not handle:
-                raise NullPointerError("the model is closed")
-            self._in_flight += 1
-        try:
-            yield handle
-        finally:
-            with self._calls:
-                self._in_flight -= 1
-                if not self._in_flight:
-                    self._calls.notify_all()
+    def _free(self, handle: Any) -> None:
+        self._lib.trendcast_model_free(handle)
 
     # --- what it is ---
 

@@ -106,17 +106,9 @@ def _declare(lib: ctypes.CDLL) -> None:
         POINTER(c_size_t),
         POINTER(c_int32),
     )
-    f(
-        "trendcast_universe_create",
-        status_t,
-        POINTER(model_p),
-        c_size_t,
-        POINTER(c_int32),
-        POINTER(c_int32),
-        c_size_t,
-        POINTER(trendcast_bars),
-        POINTER(universe_p),
-    )
+    # models, n_models, sector_ids, sub_industry_ids, n_stocks: what create and restore begin with.
+    universe_of = (POINTER(model_p), c_size_t, POINTER(c_int32), POINTER(c_int32), c_size_t)
+    f("trendcast_universe_create", status_t, *universe_of, POINTER(trendcast_bars), POINTER(universe_p))
     f(
         "trendcast_universe_push_day",
         status_t,
@@ -130,17 +122,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     f("trendcast_universe_rank", status_t, universe_p, c_size_t, POINTER(c_float), POINTER(c_size_t), c_size_t, POINTER(c_int32))
     f("trendcast_universe_last_day", status_t, universe_p, POINTER(c_int32), POINTER(c_size_t))
     f("trendcast_universe_save", status_t, universe_p, c_char_p)
-    f(
-        "trendcast_universe_restore",
-        status_t,
-        POINTER(model_p),
-        c_size_t,
-        POINTER(c_int32),
-        POINTER(c_int32),
-        c_size_t,
-        c_char_p,
-        POINTER(universe_p),
-    )
+    f("trendcast_universe_restore", status_t, *universe_of, c_char_p, POINTER(universe_p))
     f("trendcast_universe_free", None, universe_p)
     f("trendcast_version", c_char_p)
     f("trendcast_version_number", c_uint32)

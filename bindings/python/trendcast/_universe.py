@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import threading
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from ctypes import POINTER, byref, c_double, c_float, c_int32, c_size_t
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
 from . import _native
 from ._bars import is_frame, many, split_frame
-from ._errors import InvalidArgumentError, NullPointerError, ShapeError
+from ._errors import InvalidArgumentError, ShapeError
+from ._handle import Handle
 from ._model import Model, PathLike, Ranking, _c_bars, _c_path, _check, _SIZE_MAX
 from ._bars import ids as _ids
 
 
-class Universe:
+class Universe(Handle):
     """A universe of stocks advanced one day at a time (``trendcast_universe``).
 
     It keeps per stock the incremental features and each direction model's window, and per ranking
@@ -45,10 +45,8 @@ class Universe:
         *,
         _restore: Optional[PathLike] = None,
     ) -> None:
+        super().__init__()
         self._lib = _native.lib()
-        self._handle: Any = None
-        self._cond = threading.Condition()
-        self._readers = 0
         self._tickers = [str(t) for t in tickers]
         n = len(self._tickers)
         if n == 0:
@@ -101,42 +99,10 @@ class Universe:
             stocks[self._index[t]] = c
         return stocks
 
-    # --- lifetime ---
+    _what = "universe"
 
-    def close(self) -> None:
-        """Frees the universe once the reads in flight have returned. Closing twice is fine."""
-        with self._cond:
-            handle, self._handle = self._handle, None
-            while self._readers:
-                self._cond.wait()
-        if handle:
-            self._lib.trendcast_universe_free(handle)
-
-    def __enter__(self) -> "Universe":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    @contextmanager
-    def _read(self) -> Iterator[Any]:
-        with self._cond:
-            if not self._handle:
-                raise NullPointerError("the universe is closed")
-            self._readers += 1
-            handle = self._handle
-        try:
-            yield handle
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+    def _free(self, handle: Any) -> None:
+        self._lib.trendcast_universe_free(handle)
 
     # --- what it is ---
 
@@ -148,7 +114,7 @@ class Universe:
     def last_date(self) -> Optional[int]:
         """The latest pushed day as a YYYYMMDD int, None before the first push."""
         d = c_int32()
-        with self._read() as h:
+        with self._live() as h:
             _check(self._lib.trendcast_universe_last_day(h, byref(d), None))
         return d.value or None
 
@@ -180,13 +146,9 @@ class Universe:
         ids = np.array([self._index[t] for t in names], dtype=np.uintp)
         fields = [np.ascontiguousarray(np.concatenate([c[k] for c in columns]), dtype=np.float64) for k in range(1, 6)]
         fp = POINTER(c_double)
-        with self._cond:
-            while self._readers:
-                self._cond.wait()
-            if not self._handle:
-                raise NullPointerError("the universe is closed")
+        with self._alone() as handle:
             status = self._lib.trendcast_universe_push_day(
-                self._handle, int(dates[0]), ids.ctypes.data_as(POINTER(c_size_t)), *(f.ctypes.data_as(fp) for f in fields), len(ids)
+                handle, int(dates[0]), ids.ctypes.data_as(POINTER(c_size_t)), *(f.ctypes.data_as(fp) for f in fields), len(ids)
             )
         _check(status)
 
@@ -195,7 +157,7 @@ class Universe:
         array in ticker order, NaN rows for stocks without an answer that day."""
         i = self._model(model, "direction")
         out = np.empty((len(self._tickers), 3), dtype=np.float32)
-        with self._read() as h:
+        with self._live() as h:
             status = self._lib.trendcast_universe_direction(h, i, out.ctypes.data_as(POINTER(c_float)), out.size)
         _check(status)
         return out
@@ -207,7 +169,7 @@ class Universe:
         scores = np.empty(n, dtype=np.float32)
         order = np.empty(n, dtype=np.uintp)
         date = c_int32()
-        with self._read() as h:
+        with self._live() as h:
             status = self._lib.trendcast_universe_rank(
                 h, i, scores.ctypes.data_as(POINTER(c_float)), order.ctypes.data_as(POINTER(c_size_t)), n, byref(date)
             )
@@ -216,7 +178,7 @@ class Universe:
 
     def save(self, path: PathLike) -> None:
         """Writes the state to ``path`` (replaced atomically)."""
-        with self._read() as h:
+        with self._live() as h:
             _check(self._lib.trendcast_universe_save(h, _c_path(path, "path")))
 
     def __repr__(self) -> str:
