@@ -52,16 +52,27 @@ struct Work {
     day_encodings: Vec<f32>,
     /// The window's returns in order, when the Gram matrix is first built.
     ordered_returns: Vec<f64>,
-    /// The Gram matrix before the prepared day slid it (buffers reused from day to day).
-    gram_backup: ShortTermRelations,
+    /// The Gram matrix moved to the prepared day, beside the kept one until the day is committed
+    /// (the two swap then; buffers reused from day to day).
+    gram_next: ShortTermRelations,
     prepared: Option<Prepared>,
 }
 
-/// A prepared day: whether it was encoded, and whether it built the Gram matrix.
+/// A prepared day: whether it was encoded, and how it moved the Gram matrix.
 #[derive(Debug, Clone, Copy)]
 struct Prepared {
     encoded: bool,
-    built: bool,
+    gram: GramStep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum GramStep {
+    /// Not built yet (the lookback is not full).
+    None,
+    /// Built from the ring this day (kept in place: undone by dropping it).
+    Built,
+    /// Slid by the day into `gram_next`.
+    Slid,
 }
 
 impl RankingStream {
@@ -130,13 +141,11 @@ impl RankingStream {
         // The day's A_S: slide the Gram matrix, or build it once the ring holds a lookback of days
         // after the first (whose return is undefined), as the whole-history call does.
         let full = self.returns_len + 1 >= lookback;
-        let mut built = false;
-        let have_short = match &mut self.gram {
+        let step = match &self.gram {
             Some(gram) => {
-                w.gram_backup.copy_from(gram);
                 let oldest = &self.returns[self.returns_head * n..(self.returns_head + 1) * n];
-                gram.slide_into(&w.day_returns, oldest, Some((map, &mut w.day_short)));
-                true
+                w.gram_next.slide_from(gram, &w.day_returns, oldest, Some((map, &mut w.day_short)));
+                GramStep::Slid
             }
             None if full && day >= lookback && day >= self.build_from => {
                 // The ring's days after the oldest (when full), then this day, in order.
@@ -150,42 +159,40 @@ impl RankingStream {
                 let mut gram = ShortTermRelations::new(n);
                 gram.add_days_into(&w.ordered_returns, Some((map, &mut w.day_short)));
                 self.gram = Some(gram);
-                built = true;
-                true
+                GramStep::Built
             }
-            None => false,
+            None => GramStep::None,
         };
-        let encode = have_short && encode;
+        let encode = step != GramStep::None && encode;
         if encode {
             node_features_at(trail, &w.nodes, &w.members, d, self.spec.node_features, &mut w.day_nodes);
             normalize_day(&mut w.day_nodes, n, self.spec.clip_std);
             let ran = model.encode_days(n, &w.day_nodes, &w.long_rel, &w.day_short, &mut w.day_encodings);
-            self.work.prepared = Some(Prepared { encoded: encode, built });
+            self.work.prepared = Some(Prepared { encoded: encode, gram: step });
             if let Err(e) = ran {
                 self.rollback();
                 return Err(e);
             }
         }
-        self.work.prepared = Some(Prepared { encoded: encode, built });
+        self.work.prepared = Some(Prepared { encoded: encode, gram: step });
         Ok(())
     }
 
-    /// Undoes a prepared day: the Gram matrix as it was.
+    /// Undoes a prepared day: the Gram matrix as it was (a slid one never changed).
     pub(super) fn rollback(&mut self) {
-        match self.work.prepared.take() {
-            Some(Prepared { built: true, .. }) => self.gram = None,
-            Some(Prepared { built: false, .. }) => {
-                if let Some(gram) = &mut self.gram {
-                    std::mem::swap(gram, &mut self.work.gram_backup);
-                }
-            }
-            None => {}
+        if let Some(Prepared { gram: GramStep::Built, .. }) = self.work.prepared.take() {
+            self.gram = None;
         }
     }
 
     /// Keeps the prepared day: its returns in the ring, its encodings in the window.
     pub(super) fn commit(&mut self) {
-        let Some(Prepared { encoded, .. }) = self.work.prepared.take() else { return };
+        let Some(Prepared { encoded, gram: step }) = self.work.prepared.take() else { return };
+        if step == GramStep::Slid
+            && let Some(gram) = &mut self.gram
+        {
+            std::mem::swap(gram, &mut self.work.gram_next);
+        }
         let (n, lookback) = (self.n_nodes, self.spec.short_lookback);
         let slot = if self.returns_len == lookback {
             let s = self.returns_head;

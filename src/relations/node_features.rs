@@ -70,29 +70,38 @@ fn stock_values(panel: &Panel, k: usize, d: usize, kind: NodeFeatures) -> [f64; 
 /// Features of every node on panel day `d`, row-major [N, 5], before normalisation; NaN where a
 /// node has no value (a stock not trading, an industry with no member that has the value).
 pub fn node_features_at(panel: &Panel, nodes: &NodeSet, members: &[Vec<usize>], d: usize, kind: NodeFeatures, out: &mut [f32]) {
-    // Each stock's values once, in f64: the industry means below average these, not the f32 rows.
-    let stocks: Vec<[f64; N_NODE_FEATURES]> = (0..nodes.n_stocks).map(|k| stock_values(panel, k, d, kind)).collect();
-    for (k, values) in stocks.iter().enumerate() {
-        for (f, v) in values.iter().enumerate() {
-            out[k * N_NODE_FEATURES + f] = *v as f32;
-        }
-    }
-    for (m, member_stocks) in members.iter().enumerate() {
-        let node = nodes.n_stocks + m;
-        let mut sum = [0f64; N_NODE_FEATURES];
-        let mut count = [0usize; N_NODE_FEATURES];
-        for &k in member_stocks {
-            for (f, &v) in stocks[k].iter().enumerate() {
-                if v.is_finite() {
-                    sum[f] += v;
-                    count[f] += 1;
-                }
+    STOCK_VALUES.with_borrow_mut(|stocks| {
+        // Each stock's values once, in f64: the industry means below average these, not the f32 rows.
+        stocks.clear();
+        stocks.extend((0..nodes.n_stocks).map(|k| stock_values(panel, k, d, kind)));
+        for (k, values) in stocks.iter().enumerate() {
+            for (f, v) in values.iter().enumerate() {
+                out[k * N_NODE_FEATURES + f] = *v as f32;
             }
         }
-        for f in 0..N_NODE_FEATURES {
-            out[node * N_NODE_FEATURES + f] = if count[f] > 0 { (sum[f] / count[f] as f64) as f32 } else { f32::NAN };
+        for (m, member_stocks) in members.iter().enumerate() {
+            let node = nodes.n_stocks + m;
+            let mut sum = [0f64; N_NODE_FEATURES];
+            let mut count = [0usize; N_NODE_FEATURES];
+            for &k in member_stocks {
+                for (f, &v) in stocks[k].iter().enumerate() {
+                    if v.is_finite() {
+                        sum[f] += v;
+                        count[f] += 1;
+                    }
+                }
+            }
+            for f in 0..N_NODE_FEATURES {
+                out[node * N_NODE_FEATURES + f] = if count[f] > 0 { (sum[f] / count[f] as f64) as f32 } else { f32::NAN };
+            }
         }
-    }
+    })
+}
+
+thread_local! {
+    /// The stocks' values of the last call on this thread, whose buffer the next call reuses (a
+    /// live universe computes a day's node features on every push).
+    static STOCK_VALUES: std::cell::RefCell<Vec<[f64; N_NODE_FEATURES]>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Clips each feature of one day to mean +- `clip_std` (population) std across the nodes with a

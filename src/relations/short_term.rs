@@ -58,15 +58,6 @@ impl ShortTermRelations {
         r
     }
 
-    /// Becomes a copy of `other`, reusing this one's buffers (a derived `clone_from` would allocate).
-    pub fn copy_from(&mut self, other: &ShortTermRelations) {
-        self.n = other.n;
-        self.gram.clone_from(&other.gram);
-        self.inv_norms.clone_from(&other.inv_norms);
-        self.degrees.clone_from(&other.degrees);
-        self.support.clone_from(&other.support);
-    }
-
     /// Whether the buffers have the sizes of `n_nodes` nodes (a decoded state could hold anything).
     pub fn is_consistent(&self, n_nodes: usize) -> bool {
         self.n == n_nodes && self.gram.len() == n_nodes * n_nodes && self.inv_norms.len() == n_nodes && self.degrees.len() == n_nodes
@@ -91,7 +82,7 @@ impl ShortTermRelations {
     /// sees the same operations in the same order as a day-at-a-time update, so the Gram matrix and
     /// the unnormalised map are the same bit for bit; normalised entries agree with
     /// [`normalize_relation`] to rounding (its degrees are summed in another order).
-    fn pass(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+    fn pass(&mut self, from: Option<&ShortTermRelations>, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
         // The same code compiled for wider vectors where the CPU has them (the library is built
         // for baseline x86-64, whose SSE2 does two f64 at a time). No FMA: the results are the
         // same bit for bit on every path.
@@ -99,36 +90,46 @@ impl ShortTermRelations {
         {
             if std::arch::is_x86_feature_detected!("avx512f") {
                 // SAFETY: the CPU has AVX-512F, checked above.
-                return unsafe { self.pass_avx512(days, map) };
+                return unsafe { self.pass_avx512(from, days, map) };
             }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has AVX2, checked above.
-                return unsafe { self.pass_avx2(days, map) };
+                return unsafe { self.pass_avx2(from, days, map) };
             }
         }
-        self.pass_any(days, map)
+        self.pass_any(from, days, map)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn pass_avx512(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
-        self.pass_any(days, map)
+    fn pass_avx512(&mut self, from: Option<&ShortTermRelations>, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass_any(from, days, map)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    fn pass_avx2(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
-        self.pass_any(days, map)
+    fn pass_avx2(&mut self, from: Option<&ShortTermRelations>, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass_any(from, days, map)
     }
 
+    /// With `from`, the pass starts from that window's Gram matrix and counts (each row copied in
+    /// just before it is updated, while it is in cache) and leaves `from` as it was.
     #[inline(always)]
-    fn pass_any(&mut self, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+    fn pass_any(&mut self, from: Option<&ShortTermRelations>, days: &[(&[f64], f64)], map: Option<(RelationMap, &mut [f32])>) {
+        if let Some(f) = from {
+            self.n = f.n;
+            self.gram.resize(f.gram.len(), 0.0);
+            self.inv_norms.resize(f.n, 0.0);
+            self.degrees.resize(f.n, 0.0);
+            self.support.clone_from(&f.support);
+        }
         let n = self.n;
+        let source = from.map(|f| &f.gram[..]);
         // Row i's map needs the norms of the rows below it, which this pass has not updated yet:
         // the new diagonal first, by the row update's own operations.
         let mut emptied = false;
         for (j, (inv, support)) in self.inv_norms.iter_mut().zip(&mut self.support).enumerate() {
-            let mut g = self.gram[j * n + j];
+            let mut g = source.map_or(self.gram[j * n + j], |s| s[j * n + j]);
             for &(r, sign) in days {
                 let rj = sign * r[j];
                 if rj != 0.0 {
@@ -145,6 +146,9 @@ impl ShortTermRelations {
         self.degrees.fill(0.0);
         for (i, row) in self.gram.chunks_exact_mut(n).enumerate() {
             let row = &mut row[i..];
+            if let Some(s) = source {
+                row.copy_from_slice(&s[i * n + i..(i + 1) * n]);
+            }
             for &(r, sign) in days {
                 let ri = sign * r[i];
                 if ri == 0.0 {
@@ -196,12 +200,12 @@ impl ShortTermRelations {
 
     /// Adds a day to the window.
     pub fn add(&mut self, r: &[f64]) {
-        self.pass(&[(r, 1.0)], None);
+        self.pass(None, &[(r, 1.0)], None);
     }
 
     /// Removes a day that was added before.
     pub fn remove(&mut self, r: &[f64]) {
-        self.pass(&[(r, -1.0)], None);
+        self.pass(None, &[(r, -1.0)], None);
     }
 
     /// Adds the days of `returns` (row-major, one row of N per day) in order, in one pass.
@@ -212,7 +216,7 @@ impl ShortTermRelations {
     /// As [`Self::add_days`], and with `map` writes the new window's relation matrix in the same pass.
     pub fn add_days_into(&mut self, returns: &[f64], map: Option<(RelationMap, &mut [f32])>) {
         let days: Vec<(&[f64], f64)> = returns.chunks_exact(self.n).map(|r| (r, 1.0)).collect();
-        self.pass(&days, map);
+        self.pass(None, &days, map);
     }
 
     /// Moves the window one day: adds `newest`, then removes `oldest`, in one pass.
@@ -222,12 +226,18 @@ impl ShortTermRelations {
 
     /// As [`Self::slide`], and with `map` writes the new window's relation matrix in the same pass.
     pub fn slide_into(&mut self, newest: &[f64], oldest: &[f64], map: Option<(RelationMap, &mut [f32])>) {
-        self.pass(&[(newest, 1.0), (oldest, -1.0)], map);
+        self.pass(None, &[(newest, 1.0), (oldest, -1.0)], map);
+    }
+
+    /// Becomes `from`'s window moved one day (as [`Self::slide_into`] on a copy of `from`, bit for
+    /// bit), leaving `from` as it was: a caller that may have to undo the day keeps `from`.
+    pub fn slide_from(&mut self, from: &ShortTermRelations, newest: &[f64], oldest: &[f64], map: Option<(RelationMap, &mut [f32])>) {
+        self.pass(Some(from), &[(newest, 1.0), (oldest, -1.0)], map);
     }
 
     /// The (not normalised) relation matrix of the current window into `out` (N x N, row-major).
     pub fn matrix(&mut self, cut: f64, out: &mut [f32]) {
-        self.pass(&[], Some((RelationMap { cut, normalize: false }, out)));
+        self.pass(None, &[], Some((RelationMap { cut, normalize: false }, out)));
     }
 }
 
@@ -322,14 +332,24 @@ mod tests {
             let (mut wide, mut base) = (ShortTermRelations::new(n), ShortTermRelations::new(n));
             let (mut a, mut b) = (vec![0f32; n * n], vec![0f32; n * n]);
             let first: Vec<(&[f64], f64)> = (0..61).map(|d| (day(d), 1.0)).collect();
-            wide.pass(&first, Some((map, &mut a)));
-            base.pass_any(&first, Some((map, &mut b)));
+            wide.pass(None, &first, Some((map, &mut a)));
+            base.pass_any(None, &first, Some((map, &mut b)));
+            // A third window slides from a copy of `wide` into its own buffers (`slide_from`): the
+            // same bits, and `wide` is left as it was.
+            let mut next = ShortTermRelations::default();
+            let mut c = vec![0f32; n * n];
             for d in 61..days {
                 assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "normalize {normalize}, day {d}");
                 assert!(wide.gram.iter().zip(&base.gram).all(|(x, y)| x.to_bits() == y.to_bits()));
+                let kept = wide.gram.clone();
+                next.slide_from(&wide, day(d), day(d - 61), Some((map, &mut c)));
+                assert_eq!(wide.gram, kept, "slide_from changed its source");
                 let step = [(day(d), 1.0), (day(d - 61), -1.0)];
-                wide.pass(&step, Some((map, &mut a)));
-                base.pass_any(&step, Some((map, &mut b)));
+                wide.pass(None, &step, Some((map, &mut a)));
+                base.pass_any(None, &step, Some((map, &mut b)));
+                assert!(a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits()), "slide_from, day {d}");
+                let upper = |g: &ShortTermRelations| (0..n).flat_map(move |i| (i..n).map(move |j| g.gram[i * n + j].to_bits())).collect::<Vec<_>>();
+                assert_eq!(upper(&next), upper(&wide), "slide_from's Gram matrix, day {d}");
             }
             assert!(a.iter().any(|&v| v > 0.0));
         }
