@@ -391,11 +391,13 @@ public:
         return u;
     }
 
-    Universe(Universe &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    Universe(Universe &&other) noexcept
+        : handle_(std::exchange(other.handle_, nullptr)), size_(std::exchange(other.size_, 0)) {}
     Universe &operator=(Universe &&other) noexcept {
         if (this != &other) {
             trendcast_universe_free(handle_);
             handle_ = std::exchange(other.handle_, nullptr);
+            size_ = std::exchange(other.size_, 0);
         }
         return *this;
     }

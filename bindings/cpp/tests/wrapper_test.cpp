@@ -209,6 +209,35 @@ int main(int argc, char **argv) {
     split[1] = split[0] + 100;
     CHECK(!ranker.try_rank(stocks, split, subs, scores, order).ok());
 
+    // The universe made from the whole history answers as the stateless calls on it; a day not
+    // after its last one is refused, a move keeps the handle, a save restores the same bits.
+    {
+        const std::vector<const trendcast::Model *> both{&model, &ranker};
+        trendcast::Universe u(both, sectors, subs, stocks);
+        CHECK(u.size() == n && u.last_date() == ranking.date);
+        const trendcast::Ranking live = u.rank(1);
+        CHECK(live.order == ranking.order && live.date == ranking.date);
+        for (size_t i = 0; i < n; i++) CHECK(std::fabs(live.scores[i] - ranking.scores[i]) < 1e-5f || (live.scores[i] != live.scores[i]));
+        const auto live_probs = u.direction(0);
+        const auto want = model.direction(stocks);
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++) CHECK(std::fabs(live_probs[i][c] - want[i][c]) < 1e-5f);
+        const size_t id = 0;
+        const double price = 1.0;
+        const trendcast::Status again = u.try_push_day(ranking.date, trendcast::Span<const size_t>(&id, 1), trendcast::Span<const double>(&price, 1),
+                                                       trendcast::Span<const double>(&price, 1), trendcast::Span<const double>(&price, 1),
+                                                       trendcast::Span<const double>(&price, 1), trendcast::Span<const double>(&price, 1));
+        CHECK(again.code() == StatusCode::Unsorted);
+        CHECK(thrown([&] { (void)u.rank(0); }) == StatusCode::WrongKind);
+        trendcast::Universe taken = std::move(u);
+        CHECK(taken.rank(1).order == ranking.order);
+        const std::string path = std::string(argv[2]) + "/../universe.state";
+        taken.save(path.c_str());
+        const trendcast::Universe back = trendcast::Universe::restore(both, sectors, subs, path.c_str());
+        const trendcast::Ranking restored = back.rank(1);
+        CHECK(std::memcmp(restored.scores.data(), live.scores.data(), n * sizeof(float)) == 0);
+    }
+
     free_stocks(raw, n);
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
