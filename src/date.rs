@@ -28,7 +28,21 @@ impl Date {
         Date::from_ymd(num(0..4)? as i32, num(5..7)?, num(8..10)?)
     }
 
-    /// Days since 1970-01-01 (the C ABI's date representation).
+    /// The date written as the integer YYYYMMDD (the C ABI's form), or None when it is not a date.
+    pub fn from_yyyymmdd(v: i32) -> Option<Date> {
+        if v < 0 {
+            return None;
+        }
+        Date::from_ymd(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32)
+    }
+
+    /// The date as the integer YYYYMMDD.
+    pub fn yyyymmdd(self) -> i32 {
+        let d = self.naive();
+        d.year() * 10000 + d.month() as i32 * 100 + d.day() as i32
+    }
+
+    /// Days since 1970-01-01.
     pub fn days_since_epoch(self) -> i32 {
         self.0
     }
@@ -87,5 +101,15 @@ mod tests {
         assert!(Date::parse("2023-2-28").is_none());
         assert!(Date::parse("2023-02-2x").is_none());
         assert!(Date::parse("2023-02-28") < Date::parse("2023-03-01"));
+    }
+
+    #[test]
+    fn yyyymmdd_round_trips_and_refuses_what_is_not_a_date() {
+        let d = Date::parse("2024-02-29").unwrap();
+        assert_eq!(d.yyyymmdd(), 20240229);
+        assert_eq!(Date::from_yyyymmdd(20240229), Some(d));
+        for bad in [20230229, 20241301, 20240100, -20240101, 0] {
+            assert_eq!(Date::from_yyyymmdd(bad), None, "{bad}");
+        }
     }
 }

@@ -320,12 +320,6 @@ pub(super) fn write_ranking(ranking: &crate::predict::Ranking, out_scores: *mut 
     order[..ranking.order.len()].copy_from_slice(&ranking.order);
     if !out_date.is_null() {
         // SAFETY: checked non-NULL.
-        unsafe { *out_date = yyyymmdd(ranking.date) };
+        unsafe { *out_date = ranking.date.yyyymmdd() };
     }
-}
-
-/// A date as the C ABI writes it: YYYYMMDD.
-pub(super) fn yyyymmdd(date: crate::Date) -> i32 {
-    let d = date.naive();
-    chrono::Datelike::year(&d) * 10000 + chrono::Datelike::month(&d) as i32 * 100 + chrono::Datelike::day(&d) as i32
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::bars::trendcast_bars;
 use super::guard::{guard, non_null};
-use super::model::{trendcast_model, write_ranking, yyyymmdd};
+use super::model::{trendcast_model, write_ranking};
 use super::status::trendcast_status;
 use crate::bars::Bar;
 use crate::error::{Error, Result};
@@ -203,7 +203,7 @@ pub extern "C" fn trendcast_universe_last_day(universe: *const trendcast_univers
         let u = non_null(universe, "universe")?;
         if !out_date.is_null() {
             // SAFETY: checked non-NULL.
-            unsafe { *out_date = u.universe.last_date().map_or(0, yyyymmdd) };
+            unsafe { *out_date = u.universe.last_date().map_or(0, |d| d.yyyymmdd()) };
         }
         if !out_days.is_null() {
             // SAFETY: checked non-NULL.

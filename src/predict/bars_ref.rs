@@ -29,7 +29,7 @@ impl Dates<'_> {
             Dates::Days(d) => Ok(d[i]),
             Dates::Yyyymmdd(d) => {
                 let v = d[i];
-                Date::from_ymd(v / 10000, (v / 100 % 100) as u32, (v % 100) as u32)
+                Date::from_yyyymmdd(v)
                     .ok_or_else(|| Error::parse(Location { date: Some(v.to_string()), ..Default::default() }, "not a YYYYMMDD date"))
             }
         }

@@ -25,7 +25,7 @@ pub fn lib_dir() -> PathBuf {
 
 /// A date as the C ABI takes it: 20241231.
 pub fn yyyymmdd(d: Date) -> i32 {
-    d.to_string().replace('-', "").parse().unwrap()
+    d.yyyymmdd()
 }
 
 /// Writes one line per bar, `stock,yyyymmdd,open,high,low,close,volume`, stocks numbered in the
