@@ -77,7 +77,9 @@ fn live(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut e = trendcast::model::export::RankingExport::new("one-member");
     e.relations = rel;
-    let member = trendcast::model::onnx::LsrIgru::seeded(trendcast::model::onnx::LsrIgruSpec::code(), 1).unwrap();
+    let spec: trendcast::model::onnx::LsrIgruSpec =
+        serde_json::from_value(rank_model.manifest().extra["architecture"].clone()).expect("the shipped bundle records its architecture");
+    let member = trendcast::model::onnx::LsrIgru::seeded(spec, 1).unwrap();
     trendcast::model::export::write_ranking(dir.path(), &member, &e).unwrap();
     let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
     let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();

@@ -8,8 +8,10 @@
 # the script can be started again until it is through. The budget is declared here and in the
 # report: EPOCHS epochs of MAX_DAYS training days drawn (in blocks) from all years before Y-1.
 #
-#   scripts/walk-forward.sh                 # all rows: seeds 42-46 (GCN), 42-44 (ablation I and the
-#                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss)
+#   scripts/walk-forward.sh                 # all rows: seeds 42-49 (GCN), 42-46 (ablation I), 42-44 (the
+#                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,
+#                                           # gat: the GAT encoder; scripts/device-walk-forward.sh runs the
+#                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,17 +20,18 @@ OUT=${OUT:-target/experiments/walk-forward}
 EPOCHS=${EPOCHS:-6}
 MAX_DAYS=${MAX_DAYS:-500}
 YEARS=${YEARS:-2019-2024}
-ROWS=${ROWS:-"gcn ablation-I gcn-5d gcn-pairwise"}
+ROWS=${ROWS:-"gcn ablation-I gcn-5d gcn-pairwise gat"}
 cargo build --release -p trendcast-trainer
 train=(target/release/trendcast-train walk-forward --cpu --threads 1 --years "$YEARS" --out "$OUT"
        --epochs "$EPOCHS" --max-train-days "$MAX_DAYS")
 for row in $ROWS; do
   case $row in
-    gcn) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --seeds "${GCN_SEEDS:-42,43,44,45,46}" ;;
-    ablation-I) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --ablation I --seeds "${ABLATION_SEEDS:-42,43,44}" ;;
+    gcn) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --seeds "${GCN_SEEDS:-42,43,44,45,46,47,48,49}" ;;
+    ablation-I) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized.toml --ablation I --seeds "${ABLATION_SEEDS:-42,43,44,45,46}" ;;
     gcn-5d) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized-5d.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gcn-pairwise) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized-pairwise.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise)" >&2; exit 2 ;;
+    gat) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat)" >&2; exit 2 ;;
   esac
 done
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \

@@ -65,14 +65,32 @@ impl Model {
 }
 
 impl Model {
-    /// The encodings of every day of `inputs` (the window's days, or any batch of days), one run of
-    /// the encoder graph: [days, M, N, E] into `out`, resized to fit.
+    /// The encodings of every day of `inputs` (the window's days): [days, M, N, E] into `out`,
+    /// resized to fit. Each day is encoded on its own, by the same run a live universe makes when
+    /// that day is pushed, so that both give the same bits whatever the engine does with a batch.
     pub fn encode_window(&self, inputs: &RankingInputs, out: &mut Vec<f32>) -> Result<()> {
-        self.encode_days(inputs.n_nodes, &inputs.nodes, &inputs.long_rel, &inputs.short_rel, out)
+        let (members, width) = self.encoding_shape()?;
+        let n = inputs.n_nodes;
+        let days = inputs.nodes.len() / (n * N_NODE_FEATURES).max(1);
+        let day_size = members * n * width;
+        out.resize(days * day_size, 0.0);
+        for (s, dst) in out.chunks_exact_mut(day_size).enumerate() {
+            let nodes = &inputs.nodes[s * n * N_NODE_FEATURES..(s + 1) * n * N_NODE_FEATURES];
+            let short = &inputs.short_rel[s * n * n..(s + 1) * n * n];
+            self.encode(
+                &[
+                    TensorIn { shape: &[1, n, N_NODE_FEATURES], data: nodes },
+                    TensorIn { shape: &[n, n], data: &inputs.long_rel },
+                    TensorIn { shape: &[1, n, n], data: short },
+                ],
+                dst,
+            )?;
+        }
+        Ok(())
     }
 
-    /// As [`encode_window`](Self::encode_window), from the inputs' tensors: node features
-    /// [days, N, F], A_L [N, N], A_S [days, N, N].
+    /// The encodings of a batch of days in one run: node features [days, N, F], A_L [N, N], A_S
+    /// [days, N, N] -> [days, M, N, E] into `out`, resized to fit.
     pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
         let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
