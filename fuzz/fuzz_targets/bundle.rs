@@ -16,7 +16,7 @@ fuzz_target!(|input: (String, Vec<u8>)| {
         }
         _ => manifest,
     };
-    if let Ok(bundle) = Bundle::from_parts(std::path::Path::new("fuzz"), &text, |_| Ok(onnx)) {
+    if let Ok(bundle) = Bundle::from_parts(std::path::Path::new("fuzz"), &text, |_| Ok(onnx.clone())) {
         let _ = Model::from_bundle(bundle, &OpenOptions { backend: BackendKind::Tract, ..Default::default() });
     }
 });

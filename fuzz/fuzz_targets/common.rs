@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each target uses a part of these helpers
 //! Shared by the C entry point targets: arbitrary stocks as the C ABI's bar sets.
 
 use arbitrary::Arbitrary;
