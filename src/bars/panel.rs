@@ -6,7 +6,7 @@ use crate::date::Date;
 
 /// Tickers x trading days. Values are stored ticker-major (`[ticker * n_days + day]`), so one
 /// ticker's history is contiguous; `present` says which cells hold a bar.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Panel {
     pub tickers: Vec<String>,
     pub calendar: Vec<Date>,
@@ -16,6 +16,27 @@ pub struct Panel {
     pub close: Vec<f64>,
     pub volume: Vec<f64>,
     pub present: Vec<bool>,
+}
+
+impl Clone for Panel {
+    fn clone(&self) -> Self {
+        let mut p = Panel::default();
+        p.clone_from(self);
+        p
+    }
+
+    /// Field by field, reusing this panel's buffers: a live universe copies its trailing panel on
+    /// every push.
+    fn clone_from(&mut self, other: &Self) {
+        self.tickers.clone_from(&other.tickers);
+        self.calendar.clone_from(&other.calendar);
+        self.open.clone_from(&other.open);
+        self.high.clone_from(&other.high);
+        self.low.clone_from(&other.low);
+        self.close.clone_from(&other.close);
+        self.volume.clone_from(&other.volume);
+        self.present.clone_from(&other.present);
+    }
 }
 
 impl Panel {
