@@ -8,21 +8,16 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Handle, Stock, last_error, open_on_tract, plausible};
+use common::{Handle, Stock, last_error, open_on_tract, plausible, write_gru};
 use libfuzzer_sys::fuzz_target;
 use trendcast::ffi::{trendcast_direction, trendcast_status};
-use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 /// A small GRU bundle (window 30, 13 features), opened on tract once.
 fn model() -> &'static Handle {
     static MODEL: OnceLock<(tempfile::TempDir, Handle)> = OnceLock::new();
     &MODEL
         .get_or_init(|| {
-            open_on_tract(|dir| {
-                let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
-                write_direction(dir, &net, &DirectionExport::new("fuzz", 30)).expect("written");
-            })
+            open_on_tract(|dir| write_gru(dir, 30))
         })
         .1
 }

@@ -9,22 +9,17 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Handle, Stock, last_error, open_on_tract, plausible};
+use common::{Handle, Stock, last_error, open_on_tract, plausible, write_probe};
 use libfuzzer_sys::fuzz_target;
 use trendcast::ffi::{trendcast_rank, trendcast_status};
-use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::RankingProbe;
 
 /// The ranking-shaped probe graph (window 15, short lookback 61), opened on tract once.
 fn model() -> &'static Handle {
     static MODEL: OnceLock<(tempfile::TempDir, Handle)> = OnceLock::new();
     &MODEL
         .get_or_init(|| {
-            open_on_tract(|dir| {
-                let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
-                write_ranking_probe(dir, &probe, &DirectionExport::new("fuzz", 15), RelationSpec::default()).expect("written");
-            })
+            open_on_tract(|dir| write_probe(dir, 15, RelationSpec::default()))
         })
         .1
 }

@@ -11,15 +11,13 @@ mod common;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use common::{Handle, last_error, open_on_tract};
+use common::{Handle, last_error, open_on_tract, write_gru, write_probe};
 use libfuzzer_sys::fuzz_target;
 use trendcast::ffi::{
     trendcast_model, trendcast_status, trendcast_universe, trendcast_universe_create, trendcast_universe_direction, trendcast_universe_free,
     trendcast_universe_last_day, trendcast_universe_push_day, trendcast_universe_rank,
 };
-use trendcast::model::export::{DirectionExport, write_direction, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::{Cell, DirectionNet, RankingProbe, RecurrentClassifier};
 
 const STOCKS: usize = 12;
 
@@ -28,15 +26,8 @@ fn models() -> &'static [Handle; 2] {
     static MODELS: OnceLock<(Vec<tempfile::TempDir>, [Handle; 2])> = OnceLock::new();
     &MODELS
         .get_or_init(|| {
-            let (d_dir, d) = open_on_tract(|dir| {
-                let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
-                write_direction(dir, &net, &DirectionExport::new("fuzz", 5)).expect("written");
-            });
-            let (r_dir, r) = open_on_tract(|dir| {
-                let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
-                let spec = RelationSpec { short_lookback: 4, ..RelationSpec::default() };
-                write_ranking_probe(dir, &probe, &DirectionExport::new("fuzz", 3), spec).expect("written");
-            });
+            let (d_dir, d) = open_on_tract(|dir| write_gru(dir, 5));
+            let (r_dir, r) = open_on_tract(|dir| write_probe(dir, 3, RelationSpec { short_lookback: 4, ..RelationSpec::default() }));
             (vec![d_dir, r_dir], [d, r])
         })
         .1

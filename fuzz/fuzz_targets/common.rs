@@ -27,6 +27,22 @@ pub fn open_on_tract(write: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir
     (dir, Handle(h))
 }
 
+/// The small GRU the direction targets answer with (13 features, 8 units), as a bundle of window
+/// `window` in `dir`.
+pub fn write_gru(dir: &std::path::Path, window: usize) {
+    use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
+    let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
+    trendcast::model::export::write_direction(dir, &net, &trendcast::model::export::DirectionExport::new("fuzz", window)).expect("written");
+}
+
+/// The ranking probe the ranking targets answer with, as a bundle of window `window` and relation
+/// settings `relations` in `dir`.
+pub fn write_probe(dir: &std::path::Path, window: usize, relations: trendcast::relations::RelationSpec) {
+    let probe = trendcast::model::onnx::RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    let e = trendcast::model::export::DirectionExport::new("fuzz", window);
+    trendcast::model::export::write_ranking_probe(dir, &probe, &e, relations).expect("written");
+}
+
 /// One stock's bars: any values, any dates, any length (the columns share one length, as the
 /// C struct has one `len`; the arrays' own lengths are the fuzzer's).
 #[derive(Debug, Arbitrary)]

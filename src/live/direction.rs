@@ -38,10 +38,7 @@ impl DirectionStream {
         let (head, len) = (self.head[k] as usize, self.len[k] as usize);
         let slot = (head + len) % cap;
         let dst = &mut self.rows[(k * cap + slot) * N_FEATURES..(k * cap + slot + 1) * N_FEATURES];
-        match &model.manifest().scaler {
-            Some(s) => dst.iter_mut().zip(row).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
-            None => dst.iter_mut().zip(row).for_each(|(o, v)| *o = *v as f32),
-        }
+        model.manifest().scale_row(row.iter(), dst);
         if len == cap {
             self.head[k] = ((head + 1) % cap) as u32;
         } else {

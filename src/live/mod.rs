@@ -100,14 +100,15 @@ impl LiveUniverse {
     pub fn from_history(models: Vec<Arc<Model>>, industries: Industries, history: &[BarSeries]) -> Result<LiveUniverse> {
         let tickers: Vec<String> = history.iter().map(|s| s.ticker.clone()).collect();
         let panel = Panel::from_series(history);
-        let last = panel.n_days().checked_sub(1);
-        let mut u = Self::with_build_from(models, industries, tickers, |window| last.map_or(0, |l| (l + 1).saturating_sub(window)))?;
+        // The first day of a model's last window: its Gram matrix is built there and its days from
+        // there on are encoded, as the stateless call on the last day does.
+        let first_of_window = |window: usize| panel.n_days().saturating_sub(window);
+        let mut u = Self::with_build_from(models, industries, tickers, first_of_window)?;
         let mut bars = Vec::with_capacity(history.len());
         for d in 0..panel.n_days() {
             bars.clear();
             bars.extend((0..panel.n_tickers()).filter_map(|k| panel.bar(k, d).map(|bar| DayBar { stock: k, bar })));
-            let first_encoded = |window: usize| (panel.n_days()).saturating_sub(window);
-            u.push(panel.calendar[d], &bars, &|window| d >= first_encoded(window))?;
+            u.push(panel.calendar[d], &bars, &|window| d >= first_of_window(window))?;
         }
         Ok(u)
     }
@@ -371,9 +372,7 @@ impl LiveUniverse {
         let history = stream.history();
         let scored = |k: usize| s.traded_today[k] && s.first_day[k].is_some_and(|f| f + history <= s.days);
         let scores: Vec<f32> = (0..self.tickers.len()).map(|k| if scored(k) { node_scores[k] } else { f32::NAN }).collect();
-        let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        Ok(Ranking { date, scores, order })
+        Ok(Ranking::of_scores(date, scores))
     }
 
     /// Model `model` if it is of `kind`, and its index.

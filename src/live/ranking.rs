@@ -80,7 +80,8 @@ impl RankingStream {
         let m = model.manifest();
         let spec = m.relations.ok_or_else(|| crate::error::Error::contract("a ranking model needs its relation settings"))?;
         let (members, width) = model.encoding_shape()?;
-        let n = NodeSet::new(tickers, industries)?.n_nodes();
+        let nodes = NodeSet::new(tickers, industries)?;
+        let n = nodes.n_nodes();
         let day_size = members * n * width;
         let mut s = RankingStream {
             spec,
@@ -97,17 +98,26 @@ impl RankingStream {
             encoded_total: 0,
             work: Work::default(),
         };
-        s.attach(tickers, industries)?;
+        s.attach(nodes);
         Ok(s)
     }
 
-    /// Builds what is not saved: the node set, A_L and the work buffers (after `new` or a restore).
-    pub(super) fn attach(&mut self, tickers: &[String], industries: &Industries) -> Result<()> {
-        let nodes = NodeSet::new(tickers, industries)?;
-        let n = nodes.n_nodes();
-        if n != self.n_nodes {
-            return Err(crate::error::Error::contract(format!("the state has {} nodes, the universe's industries give {n}", self.n_nodes)));
+    /// A stream decoded from a saved state takes what is not saved (the node set, A_L, the work
+    /// buffers) from `fresh`, the stream the same model and universe give when made anew.
+    pub(super) fn take_work_from(&mut self, fresh: &mut RankingStream) -> Result<()> {
+        if fresh.n_nodes != self.n_nodes {
+            return Err(crate::error::Error::contract(format!(
+                "the state has {} nodes, the universe's industries give {}",
+                self.n_nodes, fresh.n_nodes
+            )));
         }
+        self.work = std::mem::take(&mut fresh.work);
+        Ok(())
+    }
+
+    /// Builds what is not saved from the node set: A_L and the work buffers.
+    fn attach(&mut self, nodes: NodeSet) {
+        let n = nodes.n_nodes();
         let w = &mut self.work;
         w.members = nodes.members();
         long_term_matrix_into(&nodes, &mut w.long_rel);
@@ -119,7 +129,6 @@ impl RankingStream {
         w.day_nodes = vec![0.0; n * N_NODE_FEATURES];
         w.day_short = vec![0.0; n * n];
         w.day_encodings = vec![0.0; self.day_size];
-        Ok(())
     }
 
     /// Universe days of history the model's inputs read (a stock needs a bar that far back).

@@ -121,8 +121,10 @@ impl LiveUniverse {
         if !state.fits(&u) {
             return Err(Error::Parse { at: at(), what: "the state's sizes do not fit its models and stocks".into() });
         }
-        for r in state.ranking.iter_mut().flatten() {
-            r.attach(&u.tickers, &u.industries)?;
+        for (r, fresh) in state.ranking.iter_mut().zip(u.state.ranking.iter_mut()) {
+            if let (Some(r), Some(fresh)) = (r, fresh) {
+                r.take_work_from(fresh)?;
+            }
         }
         u.state = state;
         Ok(u)

@@ -309,6 +309,15 @@ impl Manifest {
         }
     }
 
+    /// One window row as the model reads it, into `out`: each value scaled by the scaler when the
+    /// model has one, as f32 (the direction call and the live universe both build rows so).
+    pub fn scale_row<'a>(&self, values: impl Iterator<Item = &'a f64>, out: &mut [f32]) {
+        match &self.scaler {
+            Some(s) => out.iter_mut().zip(values).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
+            None => out.iter_mut().zip(values).for_each(|(o, v)| *o = *v as f32),
+        }
+    }
+
     /// Whether a direction model reads the market features after the 13 (it then needs a
     /// [`Market`](crate::features::Market) with every call).
     pub fn reads_market(&self) -> bool {

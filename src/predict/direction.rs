@@ -176,10 +176,7 @@ impl Model {
                 k -= 1;
                 let values = row.iter().chain(market.map_or(&[][..], |r| &r[..]));
                 let o = &mut dst[k * width..(k + 1) * width];
-                match &m.scaler {
-                    Some(s) => o.iter_mut().zip(values).enumerate().for_each(|(j, (o, v))| *o = ((v - s.mean[j]) / s.std[j]) as f32),
-                    None => o.iter_mut().zip(values).for_each(|(o, v)| *o = *v as f32),
-                }
+                m.scale_row(values, o);
             }
             if k == 0 {
                 return Ok(());

@@ -27,6 +27,16 @@ pub struct Ranking {
     pub order: Vec<usize>,
 }
 
+impl Ranking {
+    /// The ranking of `scores` (one per stock, NaN for an unscored one): the scored stocks, best
+    /// first, ties in stock order.
+    pub fn of_scores(date: Date, scores: Vec<f32>) -> Ranking {
+        let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        Ranking { date, scores, order }
+    }
+}
+
 impl Model {
     /// The relation settings of the contract, which every ranking model has.
     fn relation_spec(&self) -> Result<RelationSpec> {
@@ -58,51 +68,46 @@ impl Model {
             Ok(node_scores)
         })?;
         let scores = stock_scores(panel, d, rel.first_day(m.window) + 1, &node_scores);
-        let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-        Ok(Ranking { date, scores, order })
+        Ok(Ranking::of_scores(date, scores))
     }
 }
 
 impl Model {
     /// The encodings of every day of `inputs` (the window's days): [days, M, N, E] into `out`,
-    /// resized to fit. Each day is encoded on its own, by the same run a live universe makes when
-    /// that day is pushed, so that both give the same bits whatever the engine does with a batch.
+    /// resized to fit (see [`encode_days`](Self::encode_days)).
     pub fn encode_window(&self, inputs: &RankingInputs, out: &mut Vec<f32>) -> Result<()> {
+        self.encode_days(inputs.n_nodes, &inputs.nodes, &inputs.long_rel, &inputs.short_rel, out)
+    }
+
+    /// The encodings of each day of node features [days, N, F] and A_S [days, N, N] with A_L
+    /// [N, N]: [days, M, N, E] into `out`, resized to fit. Each day is encoded by a run of its
+    /// own, the run a live universe makes when that day is pushed, so that both give the same bits
+    /// whatever an engine would do with a batch of days.
+    pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
-        let n = inputs.n_nodes;
-        let days = inputs.nodes.len() / (n * N_NODE_FEATURES).max(1);
+        let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
+        if days == 0 || nodes.len() != days * n * N_NODE_FEATURES || short_rel.len() != days * n * n {
+            return Err(Error::shape(format!(
+                "{} node feature values and {} short-term relation values are not whole days of {n} nodes",
+                nodes.len(),
+                short_rel.len()
+            )));
+        }
         let day_size = members * n * width;
         out.resize(days * day_size, 0.0);
-        for (s, dst) in out.chunks_exact_mut(day_size).enumerate() {
-            let nodes = &inputs.nodes[s * n * N_NODE_FEATURES..(s + 1) * n * N_NODE_FEATURES];
-            let short = &inputs.short_rel[s * n * n..(s + 1) * n * n];
+        let day_nodes = nodes.chunks_exact((n * N_NODE_FEATURES).max(1));
+        let day_short = short_rel.chunks_exact((n * n).max(1));
+        for ((x, a_s), dst) in day_nodes.zip(day_short).zip(out.chunks_exact_mut(day_size.max(1))) {
             self.encode(
                 &[
-                    TensorIn { shape: &[1, n, N_NODE_FEATURES], data: nodes },
-                    TensorIn { shape: &[n, n], data: &inputs.long_rel },
-                    TensorIn { shape: &[1, n, n], data: short },
+                    TensorIn { shape: &[1, n, N_NODE_FEATURES], data: x },
+                    TensorIn { shape: &[n, n], data: long_rel },
+                    TensorIn { shape: &[1, n, n], data: a_s },
                 ],
                 dst,
             )?;
         }
         Ok(())
-    }
-
-    /// The encodings of a batch of days in one run: node features [days, N, F], A_L [N, N], A_S
-    /// [days, N, N] -> [days, M, N, E] into `out`, resized to fit.
-    pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
-        let (members, width) = self.encoding_shape()?;
-        let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
-        out.resize(days * members * n * width, 0.0);
-        self.encode(
-            &[
-                TensorIn { shape: &[days, n, N_NODE_FEATURES], data: nodes },
-                TensorIn { shape: &[n, n], data: long_rel },
-                TensorIn { shape: &[days, n, n], data: short_rel },
-            ],
-            out,
-        )
     }
 
     /// The node scores of a window's encodings [T, M, N, E] (the window graph), into `out` [N].
