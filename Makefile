@@ -6,7 +6,11 @@
 #   make install-strip PREFIX=...         the same, with debug sections stripped (~1/4 the size)
 #   make uninstall PREFIX=...
 #
-# Variables: PREFIX (/usr/local), DESTDIR (staging root), LIBDIR ($(PREFIX)/lib), INCLUDEDIR
+# ONNX Runtime beside the library: make install ORT_LIB=/path/to/libonnxruntime.so.1.31.1 copies it
+# into $(LIBDIR), where libtrendcast.so looks after TRENDCAST_ORT_LIB (an installed library never
+# looks in the tree that built it).
+#
+# Variables: ORT_LIB (none), PREFIX (/usr/local), DESTDIR (staging root), LIBDIR ($(PREFIX)/lib), INCLUDEDIR
 # ($(PREFIX)/include), CARGO (cargo), CARGO_TARGET_DIR (target), RELEASE_DIR (where the built
 # libraries are: $(CARGO_TARGET_DIR)/release).
 #
@@ -23,6 +27,7 @@ DESTDIR ?=
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 CARGO ?= cargo
+ORT_LIB ?=
 CARGO_TARGET_DIR ?= target
 RELEASE_DIR ?= $(CARGO_TARGET_DIR)/release
 INSTALL ?= install
@@ -61,6 +66,7 @@ install: $(LIBS)
 	$(INSTALL) -m 755 $(RELEASE_DIR)/libtrendcast.so $(DESTDIR)$(LIBDIR)/libtrendcast.so
 	$(INSTALL) -m 644 $(RELEASE_DIR)/libtrendcast.a $(DESTDIR)$(LIBDIR)/libtrendcast.a
 	$(INSTALL) -m 644 include/trendcast.h bindings/cpp/trendcast.hpp $(DESTDIR)$(INCLUDEDIR)/
+	$(if $(ORT_LIB),$(INSTALL) -m 755 $(ORT_LIB) $(DESTDIR)$(LIBDIR)/$(notdir $(ORT_LIB)))
 	$(SUBST) packaging/trendcast.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/trendcast.pc
 	$(SUBST) packaging/trendcast-static.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/trendcast-static.pc
 	$(SUBST) packaging/trendcastConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/trendcast/trendcastConfig.cmake
@@ -71,6 +77,7 @@ install-strip: install
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libtrendcast.so $(DESTDIR)$(LIBDIR)/libtrendcast.a \
+		$(if $(ORT_LIB),$(DESTDIR)$(LIBDIR)/$(notdir $(ORT_LIB))) \
 		$(DESTDIR)$(INCLUDEDIR)/trendcast.h $(DESTDIR)$(INCLUDEDIR)/trendcast.hpp \
 		$(DESTDIR)$(LIBDIR)/pkgconfig/trendcast.pc $(DESTDIR)$(LIBDIR)/pkgconfig/trendcast-static.pc \
 		$(DESTDIR)$(LIBDIR)/cmake/trendcast/trendcastConfig.cmake \

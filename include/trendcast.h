@@ -207,7 +207,8 @@ typedef struct trendcast_open_options {
   int32_t cuda_device;
   /**
    * Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
-   * variable TRENDCAST_ORT_LIB, then the folder the project's setup script installs into.
+   * variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
+   * puts one there), then the system loader's libonnxruntime.so.1.
    * Borrowed for the duration of trendcast_model_open.
    */
   const char *ort_library_path;

@@ -23,10 +23,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 export TRENDCAST_REQUIRE_CMAKE=1 TRENDCAST_REQUIRE_VALGRIND=1 TRENDCAST_REQUIRE_ORT=1
-# - a Python environment in .deps/venv with pinned test dependencies (once), and the package from
-#   bindings/python reinstalled into it every run (a few seconds), so that it is never stale.
+# - a Python environment in .deps/venv with pinned test dependencies (once); the package built as a
+#   wheel (setuptools-rust compiles the library into it) and reinstalled into it every run, so that
+#   it is never stale; and a wheelhouse (numpy, onnxruntime) for tests/wheel.rs, which installs the
+#   wheel into a fresh environment outside the tree.
 venv=.deps/venv
-pins="numpy==2.4.6 pandas==3.1.1 pytest==9.2.0 setuptools==80.9.0"
+pins="numpy==2.4.6 pandas==3.1.1 pytest==9.2.0 setuptools==80.9.0 setuptools-rust==1.13.0"
 if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
   echo "setup: creating $venv ($pins)" >&2
   rm -rf "$venv"
@@ -35,7 +37,20 @@ if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check $pins
   echo "$pins" > "$venv/.pins"
 fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall ./bindings/python
-export TRENDCAST_PYTHON="$PWD/$venv/bin/python"
+house=.deps/wheelhouse
+house_pins="numpy==2.4.6 onnxruntime==1.31.1"
+if [ "$(cat "$house/.pins" 2>/dev/null)" != "$house_pins" ]; then
+  echo "setup: downloading $house_pins into $house" >&2
+  rm -rf "$house"
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$house" $house_pins
+  echo "$house_pins" > "$house/.pins"
+fi
+rm -rf target/wheels
+"$venv/bin/python" -m pip wheel -q --disable-pip-version-check --no-build-isolation --no-deps -w target/wheels ./bindings/python
+wheel=$(ls target/wheels/trendcast-*.whl)
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall "$wheel"
+export TRENDCAST_PYTHON="$PWD/$venv/bin/python" TRENDCAST_WHEEL="$PWD/$wheel" TRENDCAST_WHEELHOUSE="$PWD/$house"
+export TRENDCAST_REQUIRE_WHEEL=1
 
 cargo test --release --workspace "$@"

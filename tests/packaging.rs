@@ -3,6 +3,11 @@
 //! `pkg-config --cflags --libs trendcast` (shared), `trendcast-static` (static) and a CMake project
 //! using `find_package(trendcast)` (CMAKE_PREFIX_PATH=<tmp>), and run. `make uninstall` removes it.
 //!
+//! An installed library finds ONNX Runtime beside itself (`make install ORT_LIB=...`), with no
+//! TRENDCAST_ORT_LIB and no path of the build tree: the C program below opens a bundle on the ort
+//! backend from the prefix, once before ONNX Runtime is installed there (a named error) and once
+//! after.
+//!
 //! The release library must be built (cargo builds it for this test); `make install` is pointed at
 //! the very build this test belongs to (RELEASE_DIR). Without cmake the CMake part prints SKIPPED,
 //! unless TRENDCAST_REQUIRE_CMAKE is set (scripts/test.sh installs cmake and sets it).
@@ -130,4 +135,76 @@ fn make_install_serves_pkg_config_and_cmake_consumers() {
     for f in INSTALLED {
         assert!(!prefix.join(f).exists(), "make uninstall left {f}");
     }
+}
+
+/// Opens argv[1] on the ONNX Runtime backend with default options otherwise, and prints the backend.
+const ORT_PROGRAM: &str = r#"
+#include <stdio.h>
+#include "trendcast.h"
+int main(int argc, char **argv) {
+    struct trendcast_open_options o = trendcast_open_options_default();
+    o.backend = TRENDCAST_BACKEND_ORT;
+    trendcast_model *m = NULL;
+    if (argc < 2 || trendcast_model_open(argv[1], &o, &m) != TRENDCAST_STATUS_OK) {
+        fprintf(stderr, "open: %s\n", trendcast_last_error());
+        return 1;
+    }
+    printf("%s %s\n", trendcast_model_backend(m), trendcast_model_execution_provider(m));
+    trendcast_model_free(m);
+    return 0;
+}
+"#;
+
+#[test]
+fn installed_library_finds_onnx_runtime_beside_itself() {
+    if !common::models::ort_available() {
+        return;
+    }
+    let ort = std::path::PathBuf::from(std::env::var_os("TRENDCAST_ORT_LIB").unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    let prefix = tmp.path().join("prefix");
+    let make = |target: &str, ort_lib: Option<&Path>| {
+        let mut cmd = Command::new("make");
+        cmd.arg("-C").arg(root()).arg(target).arg(format!("PREFIX={}", prefix.display()));
+        cmd.arg(format!("RELEASE_DIR={}", lib_dir().display()));
+        if let Some(l) = ort_lib {
+            cmd.arg(format!("ORT_LIB={}", l.display()));
+        }
+        run(&mut cmd)
+    };
+    make("install", None);
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let src = tmp.path().join("ort.c");
+    std::fs::write(&src, ORT_PROGRAM).unwrap();
+    let exe = tmp.path().join("ort_program");
+    let lib = prefix.join("lib");
+    run(Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Werror", "-I"])
+        .arg(prefix.join("include"))
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib.display()))
+        .arg("-ltrendcast")
+        .arg(format!("-Wl,-rpath,{}", lib.display())));
+    // Nothing points at ONNX Runtime: no variable, no loader path. The build tree's copy in .deps is
+    // still there: the first run shows the library does not look for it.
+    let program = || {
+        let mut cmd = Command::new(&exe);
+        cmd.arg(&model).env_remove("TRENDCAST_ORT_LIB").env("LD_LIBRARY_PATH", "").current_dir(tmp.path());
+        cmd
+    };
+    let before = program().output().unwrap();
+    let said = String::from_utf8_lossy(&before.stderr);
+    assert!(!before.status.success(), "opened on ort with no ONNX Runtime installed: {}", String::from_utf8_lossy(&before.stdout));
+    assert!(said.contains("ONNX Runtime not found") && said.contains("TRENDCAST_ORT_LIB") && said.contains(&lib.display().to_string()), "{said}");
+
+    make("install", Some(&ort));
+    assert!(lib.join(ort.file_name().unwrap()).is_file());
+    let out = run(&mut program());
+    assert_eq!(out.trim(), "ort CPUExecutionProvider");
+
+    make("uninstall", Some(&ort));
+    assert!(!lib.join(ort.file_name().unwrap()).exists(), "make uninstall left ONNX Runtime");
 }

@@ -205,7 +205,7 @@ struct OpenOptions {
     Backend backend = Backend::Auto;
     /// -1: CPU. >= 0: ask ONNX Runtime for CUDA on this GPU (see Model::fallback_reason).
     int32_t cuda_device = -1;
-    /// The ONNX Runtime library, or nullptr: $TRENDCAST_ORT_LIB, then the project's .deps folder.
+    /// The ONNX Runtime library, or nullptr: $TRENDCAST_ORT_LIB, then beside libtrendcast.so, then the loader.
     const char *ort_library = nullptr;
 };
 

@@ -60,14 +60,17 @@ fn load(data: &Path, tickers: Option<std::collections::HashSet<String>>) -> Resu
     Ok(u)
 }
 
-/// The shared data set beside the project.
+/// The data folder when `--data` is not given: `$TRENDCAST_DATA`, else the shared data set beside
+/// the project.
 fn default_data_dir() -> PathBuf {
-    PathBuf::from("../shared/data/sp500")
+    std::env::var_os("TRENDCAST_DATA").filter(|p| !p.is_empty()).map_or_else(|| PathBuf::from("../shared/data/sp500"), PathBuf::from)
 }
 
-/// The bundles shipped with the project.
+/// The bundles the demo runs when `--models` is not given: `$TRENDCAST_MODELS`, else `models` in
+/// the working directory (the project's shipped bundles for `cargo run`). Never a path of the
+/// machine that built the program.
 fn shipped_models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+    std::env::var_os("TRENDCAST_MODELS").filter(|p| !p.is_empty()).map_or_else(|| PathBuf::from("models"), PathBuf::from)
 }
 
 #[derive(Subcommand)]
@@ -193,8 +196,10 @@ enum Command {
     /// The main job: the shipped models on the latest day of the shared data (or of a synthetic
     /// market when the data is absent), on tract, with the time each call took.
     Demo {
+        /// Data directory (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// Folder of model bundles (default: $TRENDCAST_MODELS, else ./models).
         #[arg(long, default_value_os_t = shipped_models())]
         models: PathBuf,
         #[arg(long, default_value = "tract")]
@@ -604,7 +609,9 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
         (generate(&spec), format!("SYNTHETIC market ({} not found): generated sectors, sub-industries and correlated bars", data.display()))
     };
     let mut bundles: Vec<PathBuf> = std::fs::read_dir(models)
-        .map_err(|source| Error::Io { path: models.to_path_buf(), source })?
+        .map_err(|e| Error::InvalidArgument {
+            what: format!("no model folder at {} ({e}): pass --models DIR or set TRENDCAST_MODELS", models.display()),
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("manifest.json").exists())
         .collect();

@@ -45,7 +45,8 @@ pub struct trendcast_open_options {
     /// CUDA is unavailable the model runs on the CPU and trendcast_model_fallback_reason says why.
     pub cuda_device: i32,
     /// Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
-    /// variable TRENDCAST_ORT_LIB, then the folder the project's setup script installs into.
+    /// variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
+    /// puts one there), then the system loader's libonnxruntime.so.1.
     /// Borrowed for the duration of trendcast_model_open.
     pub ort_library_path: *const c_char,
 }

@@ -18,12 +18,15 @@ pub fn direction_bundle_of(dir: &Path, net: DirectionNet, window: usize) -> (Dir
     (net, m)
 }
 
-/// ONNX Runtime is required (the README test command installs it) unless TRENDCAST_REQUIRE_ORT is
-/// unset and the library is missing; then ort checks are skipped with a printed reason.
+/// ONNX Runtime is required (the README test command installs it and scripts/env.sh names it in
+/// TRENDCAST_ORT_LIB) unless TRENDCAST_REQUIRE_ORT is unset and the library is missing; then ort
+/// checks are skipped with a printed reason. (The library itself never looks in the build tree.)
 pub fn ort_available() -> bool {
-    let lib = std::env::var_os("TRENDCAST_ORT_LIB")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/onnxruntime/libonnxruntime.so.1.31.1"));
+    let Some(lib) = std::env::var_os("TRENDCAST_ORT_LIB").map(std::path::PathBuf::from) else {
+        assert!(std::env::var_os("TRENDCAST_REQUIRE_ORT").is_none(), "TRENDCAST_REQUIRE_ORT is set but TRENDCAST_ORT_LIB is not");
+        eprintln!("SKIPPED ort checks: TRENDCAST_ORT_LIB is not set (source scripts/env.sh after scripts/setup-deps.sh)");
+        return false;
+    };
     if lib.exists() {
         return true;
     }

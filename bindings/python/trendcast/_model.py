@@ -77,7 +77,8 @@ class Model(Handle):
     ``backend``: ``"auto"`` (ONNX Runtime when its library loads, tract otherwise), ``"ort"`` or
     ``"tract"``. ``cuda_device``: a GPU index to ask ONNX Runtime for CUDA (None: CPU).
     ``ort_library``: the ONNX Runtime library to load (None: ``$TRENDCAST_ORT_LIB``, then the
-    project's ``.deps/onnxruntime``).
+    library of the ``onnxruntime`` wheel installed in this environment, then one beside
+    libtrendcast.so, then the system loader's ``libonnxruntime.so.1``).
 
     A model is immutable once open: it may be used from many threads at once (the calls release
     the GIL). Close it with :meth:`close` or a ``with`` block; it is also freed when collected. A
@@ -102,6 +103,8 @@ class Model(Handle):
             if cuda_device < 0:
                 raise InvalidArgumentError(f"cuda_device must be >= 0, not {cuda_device}")
             opts.cuda_device = cuda_device
+        if ort_library is None and backend != "tract" and not os.environ.get("TRENDCAST_ORT_LIB"):
+            ort_library = _native.onnxruntime_library()
         ort = _c_path(ort_library, "ort_library") if ort_library is not None else None
         opts.ort_library_path = ort
         handle = _native.model_p()

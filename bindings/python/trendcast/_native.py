@@ -136,9 +136,9 @@ def candidates() -> List[str]:
 
     1. ``$TRENDCAST_LIB``: the library file, or a directory holding it. When set, it is the only
        candidate (a wrong path is an error, never silently replaced by another library).
-    2. A copy bundled in the installed package (``trendcast/_lib/``; see the package README).
-    3. The Cargo build of the source tree the package lives in or was installed from:
-       ``$CARGO_TARGET_DIR/release``, then ``<repo>/target/release``.
+    2. The copy built into the installed package (``trendcast/_lib/``: ``pip install`` builds it).
+    3. For the package used from a source checkout without installing it: that checkout's Cargo
+       build (``<repo>/target/release``).
     4. The system's loader path (``ldconfig``, ``LD_LIBRARY_PATH``): ``make install`` puts it there.
     """
     env = os.environ.get("TRENDCAST_LIB")
@@ -146,24 +146,31 @@ def candidates() -> List[str]:
         p = Path(env)
         return [str(p / LIBRARY_FILE if p.is_dir() else p)]
     here = Path(__file__).resolve().parent
-    out = [here / "_lib" / LIBRARY_FILE]
-    target = os.environ.get("CARGO_TARGET_DIR")
-    if target:
-        out.append(Path(target) / "release" / LIBRARY_FILE)
-    # bindings/python/trendcast -> the repository root (an in-tree or editable install).
-    out.append(here.parents[2] / "target" / "release" / LIBRARY_FILE)
-    try:  # the source tree a regular `pip install bindings/python` was built from
-        from ._build_info import SOURCE_TREE  # type: ignore[import-not-found]
-
-        out.append(Path(SOURCE_TREE).parents[1] / "target" / "release" / LIBRARY_FILE)
-    except ImportError:
-        pass
-    found: List[str] = []
-    for p in out:
-        if str(p) not in found:
-            found.append(str(p))
+    found = [str(p) for p in sorted((here / "_lib").glob("libtrendcast*" + Path(LIBRARY_FILE).suffix))]
+    repo = here.parents[2]  # bindings/python/trendcast -> the repository root
+    if (repo / "Cargo.toml").is_file() and (repo / "bindings" / "python" / "trendcast") == here:
+        found.append(str(repo / "target" / "release" / LIBRARY_FILE))
     found.append(LIBRARY_FILE)  # a bare name: the dynamic loader's own search
     return found
+
+
+def onnxruntime_library() -> Optional[str]:
+    """ONNX Runtime's library inside the ``onnxruntime`` wheel of this environment, if one is
+    installed (found without importing the package): what a model opens when neither
+    ``ort_library`` nor ``$TRENDCAST_ORT_LIB`` names one."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("onnxruntime")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        libs = sorted(Path(folder, "capi").glob("libonnxruntime.so.1*"))
+        if libs:
+            return str(libs[-1])
+    return None
 
 
 _lock = threading.Lock()
@@ -201,8 +208,8 @@ def lib() -> ctypes.CDLL:
             _lib, _path = loaded, c
             return loaded
         raise LibraryNotFoundError(
-            "cannot load the trendcast library; build it with `cargo build --release --lib` "
-            "or set TRENDCAST_LIB to libtrendcast.so. Tried: " + "; ".join(tried)
+            "cannot load the trendcast library; install the package with pip (it builds the library), "
+            "or set TRENDCAST_LIB to a libtrendcast.so. Tried: " + "; ".join(tried)
         )
 
 

@@ -58,8 +58,8 @@ pub enum Device {
 pub struct OpenOptions {
     pub backend: BackendKind,
     pub device: Device,
-    /// The ONNX Runtime library (`libonnxruntime.so.1.31.x`). None: `$TRENDCAST_ORT_LIB`, then the
-    /// folder `scripts/setup-deps.sh` installs into.
+    /// The ONNX Runtime library (`libonnxruntime.so.1.31.x`). None: `$TRENDCAST_ORT_LIB`, then a
+    /// copy beside libtrendcast.so (or the program), then the system loader's `libonnxruntime.so.1`.
     pub ort_library: Option<PathBuf>,
 }
 

@@ -16,15 +16,20 @@ use ort::value::TensorRef;
 use super::{BackendKind, Device, Engine, TensorIn};
 use crate::error::{Error, Result};
 
-/// The library file name the setup script installs (toolchain.md: `api-31` needs >= 1.31).
+/// The library file name of the ONNX Runtime release this crate is built for (toolchain.md:
+/// `api-31` needs >= 1.31), as the PyPI wheel and `scripts/setup-deps.sh` name it.
 const LIBRARY_FILE: &str = "libonnxruntime.so.1.31.1";
+/// The name the system loader resolves (LD_LIBRARY_PATH, rpath, ld.so.cache).
+const SONAME: &str = "libonnxruntime.so.1";
 
 fn ort_err<R>(e: ort::Error<R>) -> Error {
     Error::backend(format!("onnxruntime: {e}"))
 }
 
-/// Where to load ONNX Runtime from: the explicit option, then `$TRENDCAST_ORT_LIB`, then the
-/// project's `.deps/onnxruntime/` (where `scripts/setup-deps.sh` puts it).
+/// Where to load ONNX Runtime from, the first that applies: the explicit option; then
+/// `$TRENDCAST_ORT_LIB`; then a copy beside the library (or program) holding this code, where
+/// `make install ORT_LIB=...` and the Python wheel put one; then the bare soname, for the system
+/// loader. Never a path of the machine that built the library.
 pub(crate) fn library_path(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
@@ -32,7 +37,37 @@ pub(crate) fn library_path(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = std::env::var_os("TRENDCAST_ORT_LIB").filter(|p| !p.is_empty()) {
         return PathBuf::from(p);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(".deps/onnxruntime").join(LIBRARY_FILE)
+    if let Some(dir) = own_folder() {
+        for name in [LIBRARY_FILE, SONAME, "libonnxruntime.so"] {
+            let beside = dir.join(name);
+            if beside.is_file() {
+                return beside;
+            }
+        }
+    }
+    PathBuf::from(SONAME)
+}
+
+/// The folder of the shared library (or statically linked program) this code was loaded from.
+#[cfg(unix)]
+fn own_folder() -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: dladdr only reads the loader's tables; a zeroed Dl_info is a valid out-parameter.
+    let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
+    let found = unsafe { libc::dladdr(own_folder as *const libc::c_void, &mut info) };
+    if found == 0 || info.dli_fname.is_null() {
+        return None;
+    }
+    // SAFETY: dli_fname is a NUL-terminated string owned by the loader.
+    let file = Path::new(std::ffi::OsStr::from_bytes(unsafe { CStr::from_ptr(info.dli_fname) }.to_bytes()));
+    // The main program's name comes back as it was started (maybe relative): use its real path.
+    let file = if file.is_absolute() { file.to_path_buf() } else { std::env::current_exe().ok()? };
+    file.parent().map(Path::to_path_buf)
+}
+
+#[cfg(not(unix))]
+fn own_folder() -> Option<PathBuf> {
+    std::env::current_exe().ok()?.parent().map(Path::to_path_buf)
 }
 
 /// The process's one environment and the library it came from. ONNX Runtime allows one
@@ -51,7 +86,20 @@ fn environment(lib: &Path) -> Result<Environment> {
         }
         return Ok(env.clone());
     }
-    if !lib.exists() {
+    let bare = lib.parent().is_none_or(|p| p.as_os_str().is_empty());
+    if bare {
+        // The last resort of library_path: say every place that was looked in.
+        // SAFETY: loading runs the library's initialisers, as ort's own attempt would.
+        if let Err(e) = unsafe { libloading::Library::new(lib) } {
+            let beside = own_folder().map_or_else(|| "this library's folder".to_string(), |d| d.display().to_string());
+            return Err(Error::backend(format!(
+                "ONNX Runtime not found: no open option, TRENDCAST_ORT_LIB unset, no {LIBRARY_FILE} in {beside}, and the \
+                 system loader has no {SONAME} ({}); set TRENDCAST_ORT_LIB to the library (scripts/setup-deps.sh \
+                 fetches it into .deps/onnxruntime), or use the tract backend",
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+            )));
+        }
+    } else if !lib.exists() {
         return Err(Error::backend(format!(
             "ONNX Runtime library not found at {} (run scripts/setup-deps.sh, or set TRENDCAST_ORT_LIB)",
             lib.display()
