@@ -26,6 +26,7 @@ from ._errors import (
     UnsortedError,
     WrongKindError,
 )
+from ._bars import Stocks
 from ._model import Model, Ranking, split_frame, version
 from ._native import LibraryNotFoundError, library_path
 from ._universe import Universe
@@ -47,6 +48,7 @@ __all__ = [
     "Ranking",
     "ShapeError",
     "Status",
+    "Stocks",
     "TooLittleHistoryError",
     "TrendcastError",
     "Universe",

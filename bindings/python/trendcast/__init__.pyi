@@ -14,7 +14,7 @@ _Path = Union[str, os.PathLike[str]]
 _Stock = Union[Mapping[str, npt.ArrayLike], np.ndarray]
 # Several stocks: a list of stocks, one stock, or a long-format pandas DataFrame
 # (date, ticker, open, high, low, close[, adj_close], volume).
-_Bars = Union[Sequence[_Stock], _Stock, Any]
+_Bars = Union["Stocks", Sequence[_Stock], _Stock, Any]
 _Ids = Union[npt.ArrayLike, Mapping[str, Any]]
 
 class Status(enum.IntEnum):
@@ -64,6 +64,14 @@ class Ranking(Tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]):
     def scores(self) -> npt.NDArray[np.float32]: ...
     @property
     def order(self) -> npt.NDArray[np.int64]: ...
+
+class Stocks:
+    """Many stocks' bars prepared once for repeated calls: the calls read them by pointer."""
+
+    tickers: List[str]
+    def __init__(self, bars: Any) -> None: ...
+    def __len__(self) -> int: ...
+    def columns(self, i: int) -> Tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 
 class Model:
     def __init__(

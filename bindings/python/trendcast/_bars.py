@@ -10,6 +10,7 @@ DataFrame is given.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Mapping
 from typing import Any, List, Sequence, Tuple
 
@@ -122,65 +123,132 @@ def _column(frame: Any, name: str) -> str:
     raise InvalidArgumentError(f"the long-format DataFrame has no `{name}` column (have: {have})")
 
 
-def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
-    """A long-format DataFrame (``date,ticker,open,high,low,close[,adj_close],volume``) as
-    (tickers, per-stock columns): tickers sorted, as the Rust loader and the CLI order them; each
-    ticker's rows kept in frame order (they must be in date order: unsorted dates are an error, as
-    in the CSV loader). A non-missing ``adj_close`` scales the bar's open, high, low and close by
-    ``adj_close / close``, as the CSV loader does."""
-    cols = {n: _column(frame, n) for n in LONG_COLUMNS}
-    adj = next((c for c in frame.columns if str(c).lower() == "adj_close"), None)
-    tickers = frame[cols["ticker"]].to_numpy()
-    if len(tickers) == 0:
-        raise ShapeError("the DataFrame has no rows")
-    keys = tickers.astype(str)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    dates = yyyymmdd(frame[cols["date"]].to_numpy())
-    values = {f: prices(frame[cols[f]].to_numpy(), f, "the DataFrame") for f in PRICE_FIELDS}
-    if adj is not None:
-        a = prices(frame[adj].to_numpy(), str(adj), "the DataFrame")
-        has = ~np.isnan(a)
-        if has.any():
-            factor = np.where(has, a / values["close"], 1.0)
-            for f in ("open", "high", "low"):
-                values[f] = values[f] * factor
-            values["close"] = np.where(has, a, values["close"])
-    names: List[str] = []
-    stocks: List[Columns] = []
-    for s, e in zip(starts, ends):
-        rows = order[s:e]
-        o, h, lo, c, v = (np.ascontiguousarray(values[f][rows]) for f in PRICE_FIELDS)
-        names.append(str(sorted_keys[s]))
-        stocks.append((np.ascontiguousarray(dates[rows]), o, h, lo, c, v))
-    return names, stocks
+#: trendcast_bars as a numpy record: six pointers and a length, laid out as the C struct is, so
+#: that a whole universe's structs are filled with vector arithmetic instead of a Python loop.
+BARS_DTYPE = np.dtype([(f, np.uintp) for f in ("dates",) + PRICE_FIELDS + ("len",)])
 
 
-def many(bars: Any) -> Tuple[List[str], List[Columns]]:
-    """Stocks from a long-format DataFrame, a list of stocks, or one stock. Tickers are named only
-    for a DataFrame ([] otherwise)."""
-    if is_frame(bars):
-        cols = [str(c).lower() for c in bars.columns]
-        if "ticker" in cols:
-            return split_frame(bars)
-        one = stock_columns(bars, 0)
-        if len(one[0]) > 1 and not np.all(one[0][1:] > one[0][:-1]):
-            # Without a `ticker` column a frame is one stock; repeated dates mean several stocks.
+class Stocks:
+    """Many stocks' bars, prepared once for repeated calls (:meth:`Model.direction`,
+    :meth:`Model.rank`): the library reads the arrays held here through pointers; a call copies
+    nothing and converts nothing.
+
+    ``bars``: a long-format DataFrame (``date,ticker,open,high,low,close[,adj_close],volume``), a
+    list of stocks (each a dict of arrays, a structured array or a one-stock DataFrame) or one
+    stock. A DataFrame is split once: one stable sort by ticker, each column gathered once (not
+    gathered at all when the rows already come ticker by ticker); its tickers are sorted, as the
+    Rust loader and the CLI order them, and each ticker's rows keep the frame's order (they must be
+    in date order: unsorted dates are an error, as in the CSV loader). A non-missing ``adj_close``
+    scales the bar's open, high, low and close by ``adj_close / close``, as the CSV loader does.
+    Contiguous int32 dates and float64 prices in a list of stocks are used where they are, by
+    pointer (other dtypes and layouts are converted once, here).
+
+    The arrays must not be changed while a ``Stocks`` is in use.
+    """
+
+    def __init__(self, bars: Any) -> None:
+        if isinstance(bars, Stocks):
+            self.__dict__.update(bars.__dict__)
+            return
+        self.tickers: List[str] = []
+        if is_frame(bars):
+            cols = [str(c).lower() for c in bars.columns]
+            if "ticker" in cols:
+                self._from_frame(bars)
+                return
+            one = stock_columns(bars, 0)
+            if len(one[0]) > 1 and not np.all(one[0][1:] > one[0][:-1]):
+                # Without a `ticker` column a frame is one stock; repeated dates mean several stocks.
+                raise InvalidArgumentError(
+                    "the DataFrame has no `ticker` column and its dates are not increasing: a frame of "
+                    "several stocks needs a `ticker` column (have: " + ", ".join(map(str, bars.columns)) + ")"
+                )
+            self._from_columns([one])
+        elif isinstance(bars, Mapping) or (isinstance(bars, np.ndarray) and bars.dtype.names):
+            self._from_columns([stock_columns(bars, 0)])
+        elif isinstance(bars, (str, bytes)) or not isinstance(bars, Sequence):
             raise InvalidArgumentError(
-                "the DataFrame has no `ticker` column and its dates are not increasing: a frame of "
-                "several stocks needs a `ticker` column (have: " + ", ".join(map(str, bars.columns)) + ")"
+                "bars must be a long-format DataFrame, one stock (a dict of arrays, a structured array) "
+                f"or a list of stocks, not {type(bars).__name__}"
             )
-        return [], [one]
-    if isinstance(bars, Mapping) or (isinstance(bars, np.ndarray) and bars.dtype.names):
-        return [], [stock_columns(bars, 0)]
-    if isinstance(bars, (str, bytes)) or not isinstance(bars, Sequence):
-        raise InvalidArgumentError(
-            "bars must be a long-format DataFrame, one stock (a dict of arrays, a structured array) "
-            f"or a list of stocks, not {type(bars).__name__}"
-        )
-    return [], [stock_columns(s, i) for i, s in enumerate(bars)]
+        else:
+            self._from_columns([stock_columns(s, i) for i, s in enumerate(bars)])
+
+    @classmethod
+    def of_columns(cls, stocks: Sequence[Columns], tickers: Sequence[str] = ()) -> "Stocks":
+        """Stocks over already converted columns (used where they are)."""
+        self = cls.__new__(cls)
+        self.tickers = list(tickers)
+        self._from_columns(list(stocks))
+        return self
+
+    def _from_columns(self, stocks: List[Columns]) -> None:
+        self._columns = stocks
+        self._structs = np.zeros(len(stocks), dtype=BARS_DTYPE)
+        for k, f in enumerate(("dates",) + PRICE_FIELDS):
+            self._structs[f] = [c[k].ctypes.data for c in stocks]
+        self._structs["len"] = [len(c[0]) for c in stocks]
+        self._pointer: Any = None
+
+    def _from_frame(self, frame: Any) -> None:
+        cols = {n: _column(frame, n) for n in LONG_COLUMNS}
+        adj = next((c for c in frame.columns if str(c).lower() == "adj_close"), None)
+        if len(frame) == 0:
+            raise ShapeError("the DataFrame has no rows")
+        import pandas as pd  # a DataFrame was given: pandas is there
+
+        # Tickers as sorted codes (hashing, not string sorting), then one stable sort of the codes.
+        codes, names = pd.factorize(frame[cols["ticker"]].astype(str), sort=True)
+        order = np.argsort(codes, kind="stable")
+        grouped = bool(np.all(codes[1:] >= codes[:-1]))  # rows already ticker by ticker
+        lens = np.bincount(codes, minlength=len(names))
+        starts = np.r_[0, np.cumsum(lens)[:-1]]
+        take = (lambda a: a) if grouped else (lambda a: a[order])  # noqa: E731
+        dates = np.ascontiguousarray(take(yyyymmdd(frame[cols["date"]].to_numpy())))
+        values = {f: np.ascontiguousarray(take(prices(frame[cols[f]].to_numpy(), f, "the DataFrame"))) for f in PRICE_FIELDS}
+        if adj is not None:
+            a = take(prices(frame[adj].to_numpy(), str(adj), "the DataFrame"))
+            has = ~np.isnan(a)
+            if has.any():
+                factor = np.where(has, a / values["close"], 1.0)
+                for f in ("open", "high", "low"):
+                    values[f] = values[f] * factor
+                values["close"] = np.where(has, a, values["close"])
+        data = (dates,) + tuple(values[f] for f in PRICE_FIELDS)
+        self.tickers = [str(t) for t in names]
+        self._columns = [tuple(d[s : s + n] for d in data) for s, n in zip(starts, lens)]
+        self._structs = np.zeros(len(starts), dtype=BARS_DTYPE)
+        for f, d in zip(("dates",) + PRICE_FIELDS, data):
+            self._structs[f] = d.ctypes.data + starts * d.itemsize
+        self._structs["len"] = lens
+        self._pointer = None
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def columns(self, i: int) -> Columns:
+        """Stock ``i``'s six arrays (views, not copies): dates, open, high, low, close, volume."""
+        return self._columns[i]
+
+    def _c_array(self) -> Any:
+        """The trendcast_bars array the C calls take (made once)."""
+        if self._pointer is None:
+            from ._native import trendcast_bars
+
+            self._pointer = self._structs.ctypes.data_as(ctypes.POINTER(trendcast_bars))
+        return self._pointer
+
+    def __repr__(self) -> str:
+        return f"<trendcast.Stocks: {len(self)} stocks, {int(self._structs['len'].sum())} bars>"
+
+
+def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
+    """A long-format DataFrame as (sorted tickers, per-stock columns): see :class:`Stocks`."""
+    if not is_frame(frame):
+        raise InvalidArgumentError(f"split_frame takes a long-format DataFrame, not {type(frame).__name__}")
+    s = Stocks.__new__(Stocks)
+    s._from_frame(frame)
+    return s.tickers, s._columns
 
 
 def ids(values: Any, tickers: Sequence[str], n: int, what: str) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
-from ._bars import Columns, ids, many
+from ._bars import Stocks, ids
 from ._errors import InvalidArgumentError, ShapeError, error_for
 from ._handle import Handle
 
@@ -30,17 +30,6 @@ def _c_path(path: PathLike, what: str) -> bytes:
     if b"\0" in b:
         raise InvalidArgumentError(f"{what} contains a NUL byte: {path!r}")
     return b
-
-
-def _c_bars(stocks: List[Columns]) -> Any:
-    """An array of trendcast_bars viewing the (kept alive by the caller) numpy columns."""
-    arr = (_native.trendcast_bars * len(stocks))()
-    dp, fp = POINTER(c_int32), POINTER(c_double)
-    for b, (dates, o, h, lo, c, v) in zip(arr, stocks):
-        b.dates = dates.ctypes.data_as(dp)
-        b.open, b.high, b.low, b.close, b.volume = (x.ctypes.data_as(fp) for x in (o, h, lo, c, v))
-        b.len = len(dates)
-    return arr
 
 
 class Ranking(tuple):  # type: ignore[type-arg]
@@ -179,16 +168,16 @@ class Model(Handle):
         """Down / flat / up probabilities per stock, each as of its last bar: an (n, 3) float32
         array whose rows sum to 1.
 
-        ``bars``: a list of stocks (each a dict of arrays or a structured array), one stock, or a
-        long-format DataFrame (rows then follow the sorted tickers: see
-        :func:`trendcast.split_frame`)."""
-        _, stocks = many(bars)
-        if not stocks:
+        ``bars``: a :class:`Stocks` (prepared once: the call then copies and converts nothing), or
+        what it is made from: a list of stocks (each a dict of arrays or a structured array), one
+        stock, or a long-format DataFrame (rows then follow the sorted tickers)."""
+        stocks = Stocks(bars)
+        n = len(stocks)
+        if n == 0:
             raise ShapeError("no stocks given")
-        out = np.empty((len(stocks), 3), dtype=np.float32)
-        arr = _c_bars(stocks)
+        out = np.empty((n, 3), dtype=np.float32)
         with self._live() as handle:
-            status = self._lib.trendcast_direction(handle, arr, len(stocks), out.ctypes.data_as(POINTER(c_float)), out.size)
+            status = self._lib.trendcast_direction(handle, stocks._c_array(), n, out.ctypes.data_as(POINTER(c_float)), out.size)
         _check(status)
         return out
 
@@ -197,26 +186,26 @@ class Model(Handle):
 
         ``bars``: as for :meth:`direction`. ``sector_ids``, ``sub_industry_ids``: one per stock,
         integers (for example GICS codes) or any labels (names are numbered by equality); with a
-        DataFrame also a mapping from ticker. Stocks with equal ids share an industry node; every
-        sub-industry must lie in one sector.
+        DataFrame (or a :class:`Stocks` made from one) also a mapping from ticker. Stocks with equal
+        ids share an industry node; every sub-industry must lie in one sector.
 
         Returns a :class:`Ranking`, which unpacks as ``scores, order``."""
-        tickers, stocks = many(bars)
+        stocks = Stocks(bars)
         n = len(stocks)
         if n == 0:
             raise ShapeError("no stocks given")
-        sectors = ids(sector_ids, tickers, n, "sector_ids")
-        subs = ids(sub_industry_ids, tickers, n, "sub_industry_ids")
+        sectors = ids(sector_ids, stocks.tickers, n, "sector_ids")
+        subs = ids(sub_industry_ids, stocks.tickers, n, "sub_industry_ids")
         scores = np.empty(n, dtype=np.float32)
         order = np.empty(n, dtype=np.uintp)
         date = c_int32()
-        arr = _c_bars(stocks)
+        i32 = POINTER(c_int32)
         with self._live() as handle:
             status = self._lib.trendcast_rank(
                 handle,
-                arr,
-                sectors.ctypes.data_as(POINTER(c_int32)),
-                subs.ctypes.data_as(POINTER(c_int32)),
+                stocks._c_array(),
+                sectors.ctypes.data_as(i32),
+                subs.ctypes.data_as(i32),
                 n,
                 scores.ctypes.data_as(POINTER(c_float)),
                 order.ctypes.data_as(POINTER(c_size_t)),
@@ -224,7 +213,7 @@ class Model(Handle):
             )
         _check(status)
         scored = order[order != _SIZE_MAX].astype(np.int64)
-        return Ranking(scores, scored, date.value, tickers)
+        return Ranking(scores, scored, date.value, stocks.tickers)
 
 
 def version() -> str:

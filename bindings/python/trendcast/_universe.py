@@ -9,10 +9,10 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from . import _native
-from ._bars import is_frame, many, split_frame
+from ._bars import Stocks, is_frame, split_frame
 from ._errors import InvalidArgumentError, ShapeError
 from ._handle import Handle
-from ._model import Model, PathLike, Ranking, _c_bars, _c_path, _check, _SIZE_MAX
+from ._model import Model, PathLike, Ranking, _c_path, _check, _SIZE_MAX
 from ._bars import ids as _ids
 
 
@@ -72,7 +72,7 @@ class Universe(Handle):
                 stocks = None
                 if history is not None:
                     stocks = self._history(history)
-                arr = _c_bars(stocks) if stocks is not None else None
+                arr = stocks._c_array() if stocks is not None else None
                 status = self._lib.trendcast_universe_create(
                     handles, len(models), sectors.ctypes.data_as(i32), subs.ctypes.data_as(i32), n, arr, byref(out)
                 )
@@ -85,7 +85,7 @@ class Universe(Handle):
         same tickers with the same industries; anything else raises :class:`ContractError`."""
         return cls(models, tickers, sector_ids, sub_industry_ids, _restore=path)
 
-    def _history(self, history: Any) -> List[Any]:
+    def _history(self, history: Any) -> Stocks:
         if not is_frame(history):
             raise InvalidArgumentError("history must be a long-format DataFrame (date, ticker, open, high, low, close, volume)")
         names, columns = split_frame(history)
@@ -97,7 +97,7 @@ class Universe(Handle):
         stocks: List[Any] = [(empty_i, empty_f, empty_f, empty_f, empty_f, empty_f)] * len(self._tickers)
         for t, c in zip(names, columns):
             stocks[self._index[t]] = c
-        return stocks
+        return Stocks.of_columns(stocks, self._tickers)
 
     _what = "universe"
 
@@ -132,19 +132,21 @@ class Universe(Handle):
         (one row per stock that traded, one date). A refused day changes nothing."""
         if not is_frame(bars):
             raise InvalidArgumentError("push_day takes a long-format DataFrame of one day's bars")
-        names, columns = many(bars) if "ticker" in [str(c).lower() for c in bars.columns] else ([], [])
-        if not names:
+        if "ticker" not in [str(c).lower() for c in bars.columns] or len(bars) == 0:
             raise InvalidArgumentError("push_day needs a `ticker` column and at least one row")
-        dates = np.unique(np.concatenate([c[0] for c in columns]))
+        day = Stocks(bars)
+        names = day.tickers
+        dates = np.unique(np.concatenate([day.columns(k)[0] for k in range(len(day))]))
         if len(dates) != 1:
             raise InvalidArgumentError(f"push_day takes one day's bars; the frame has {len(dates)} dates")
-        if any(len(c[0]) != 1 for c in columns):
+        if len(day) != len(bars):
             raise InvalidArgumentError("a ticker appears twice in the day's bars")
         unknown = [t for t in names if t not in self._index]
         if unknown:
             raise InvalidArgumentError(f"ticker(s) not in the universe: {', '.join(unknown[:5])}")
         ids = np.array([self._index[t] for t in names], dtype=np.uintp)
-        fields = [np.ascontiguousarray(np.concatenate([c[k] for c in columns]), dtype=np.float64) for k in range(1, 6)]
+        # One row per ticker: the day's columns, in ticker order, are each stock's one bar.
+        fields = [np.ascontiguousarray(np.concatenate([day.columns(k)[f] for k in range(len(day))])) for f in range(1, 6)]
         fp = POINTER(c_double)
         with self._alone() as handle:
             status = self._lib.trendcast_universe_push_day(
