@@ -20,6 +20,11 @@
 #include <stdint.h>
 
 /**
+ * Features per bar in trendcast_features' output.
+ */
+#define TRENDCAST_N_FEATURES 13
+
+/**
  * Major version of the library and of its ABI.
  */
 #define TRENDCAST_VERSION_MAJOR 0
@@ -187,34 +192,6 @@ typedef struct trendcast_model trendcast_model;
 typedef struct trendcast_universe trendcast_universe;
 
 /**
- * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
- * fields you need: new fields are only ever appended, and `struct_size` tells the library which
- * fields your build of the header knows.
- */
-typedef struct trendcast_open_options {
-  /**
-   * sizeof(trendcast_open_options) in the caller's build; set by trendcast_open_options_default().
-   */
-  uint32_t struct_size;
-  /**
-   * A trendcast_backend value. Default TRENDCAST_BACKEND_AUTO.
-   */
-  uint32_t backend;
-  /**
-   * -1 (default): CPU. >= 0: ask ONNX Runtime for the CUDA execution provider on this GPU; where
-   * CUDA is unavailable the model runs on the CPU and trendcast_model_fallback_reason says why.
-   */
-  int32_t cuda_device;
-  /**
-   * Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
-   * variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
-   * puts one there), then the system loader's libonnxruntime.so.1.
-   * Borrowed for the duration of trendcast_model_open.
-   */
-  const char *ort_library_path;
-} trendcast_open_options;
-
-/**
  * One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
  *
  * Ownership: borrowed for the duration of the call that receives it; the library keeps no
@@ -243,9 +220,57 @@ typedef struct trendcast_bars {
   size_t len;
 } trendcast_bars;
 
+/**
+ * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
+ * fields you need: new fields are only ever appended, and `struct_size` tells the library which
+ * fields your build of the header knows.
+ */
+typedef struct trendcast_open_options {
+  /**
+   * sizeof(trendcast_open_options) in the caller's build; set by trendcast_open_options_default().
+   */
+  uint32_t struct_size;
+  /**
+   * A trendcast_backend value. Default TRENDCAST_BACKEND_AUTO.
+   */
+  uint32_t backend;
+  /**
+   * -1 (default): CPU. >= 0: ask ONNX Runtime for the CUDA execution provider on this GPU; where
+   * CUDA is unavailable the model runs on the CPU and trendcast_model_fallback_reason says why.
+   */
+  int32_t cuda_device;
+  /**
+   * Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
+   * variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
+   * puts one there), then the system loader's libonnxruntime.so.1.
+   * Borrowed for the duration of trendcast_model_open.
+   */
+  const char *ort_library_path;
+} trendcast_open_options;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The name of feature `k` in model-input order ("daily_return", "log_return", ...,
+ * "momentum_10"), or NULL when `k` >= TRENDCAST_N_FEATURES. Static storage: never freed.
+ */
+const char *trendcast_feature_name(size_t k);
+
+/**
+ * The 13 direction features of every bar of one stock, as the model and its training computed
+ * them: bar t's feature k at `out[t * TRENDCAST_N_FEATURES + k]` (names from
+ * trendcast_feature_name). A feature that needs more bars than come before t is NaN (the first 20
+ * bars have some), as is one undefined by the data (a volume change after a zero volume).
+ *
+ * - `stock`: the bars, borrowed for the call; all of them are validated (finite, prices > 0,
+ *   high >= low, volume >= 0, dates strictly increasing) and none may be missing (`len` >= 1).
+ * - `out`: caller-owned, `out_len` doubles, at least 13 * `stock->len`. Untouched on failure.
+ */
+trendcast_status trendcast_features(const struct trendcast_bars *stock,
+                                    double *out,
+                                    size_t out_len);
 
 /**
  * The message of the last failed call on this thread ("" after a success).

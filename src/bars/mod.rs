@@ -1,12 +1,14 @@
 //! Raw daily bars: one ticker's series, a universe of them on one calendar (the panel), the industry
 //! table, loading from CSV, and a synthetic market for tests and demos.
 
+mod bars_ref;
 mod industries;
 mod load;
 mod panel;
 mod series;
 pub mod synthetic;
 
+pub use bars_ref::{AsBars, BarsRef, Dates};
 pub use industries::{Industries, IndustryRow};
 pub use load::{BadBarPolicy, LoadNote, LoadOptions, load_bars, load_bars_noted, load_dataset_dir, load_industries, read_bars};
 pub use panel::Panel;

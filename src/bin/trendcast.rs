@@ -16,7 +16,7 @@ use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::labels::Direction;
 use trendcast::model::ModelKind;
-use trendcast::predict::BarsRef;
+use trendcast::bars::BarsRef;
 use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
 
 #[derive(Parser)]

@@ -1,9 +1,9 @@
 //! The features of a series that grows one bar at a time: the state a live system keeps per stock.
 
-use super::{CLOSE_LOOKBACK, FeatureRow, RETURN_LOOKBACK, RowInputs, row};
-use crate::bars::Bar;
+use super::{CLOSE_LOOKBACK, FeatureRow, N_FEATURES, RETURN_LOOKBACK, RowInputs, row};
+use crate::bars::{AsBars, Bar};
 use crate::date::Date;
-use crate::error::{Location, Result};
+use crate::error::{Error, Location, Result};
 
 /// Trailing closes and returns of one stock; `push` costs the same whatever the history length
 /// (a shift of at most 21 + 20 numbers) and allocates nothing.
@@ -78,4 +78,31 @@ impl FeatureState {
         self.last_date = Some(bar.date);
         Ok(out)
     }
+}
+
+/// Every bar's features, row t at `out[t * N_FEATURES..]`: the bars go through a [`FeatureState`],
+/// so the numbers are those of [`compute`](super::compute) and of training, bit for bit. Each bar
+/// is checked first (as `FeatureState::push` checks it, the error naming its date), and
+/// nothing is written unless all of them pass. `out` must hold at least `N_FEATURES` values per
+/// bar; no bars at all is an error.
+pub fn compute_into<B: AsBars + ?Sized>(bars: &B, out: &mut [f64]) -> Result<()> {
+    let b = bars.as_bars()?;
+    let n = b.checked_len()?;
+    if n == 0 {
+        return Err(Error::shape("no bars: the features of an empty series are not defined"));
+    }
+    if out.len() < n * N_FEATURES {
+        return Err(Error::shape(format!("{n} bars need {} feature values; the output holds {}", n * N_FEATURES, out.len())));
+    }
+    let mut last = None;
+    for i in 0..n {
+        let bar = b.bar(i)?;
+        bar.check_next(last, || Location { date: Some(bar.date.to_string()), ..Default::default() })?;
+        last = Some(bar.date);
+    }
+    let mut state = FeatureState::new();
+    for (i, row) in out[..n * N_FEATURES].chunks_exact_mut(N_FEATURES).enumerate() {
+        row.copy_from_slice(&state.push(&b.bar(i)?)?);
+    }
+    Ok(())
 }

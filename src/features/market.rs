@@ -6,7 +6,7 @@
 use super::{RETURN_LOOKBACK, sample_std};
 use crate::date::Date;
 use crate::error::{Location, Result};
-use crate::predict::AsBars;
+use crate::bars::AsBars;
 
 pub const N_MARKET_FEATURES: usize = 2;
 
@@ -119,14 +119,14 @@ mod tests {
     fn bad_bars_are_errors_that_name_the_stock() {
         let days = business_days(Date::parse("2020-01-01").unwrap(), 3);
         let good = series("A", &days, &[1.0, 2.0, 3.0]);
-        let mut bad = crate::predict::BarsRef::from(&good);
+        let mut bad = crate::bars::BarsRef::from(&good);
         let close = [1.0, -2.0, 3.0];
         bad.close = &close;
-        let e = Market::equal_weighted(&[crate::predict::BarsRef::from(&good), bad]).unwrap_err();
+        let e = Market::equal_weighted(&[crate::bars::BarsRef::from(&good), bad]).unwrap_err();
         assert!(matches!(e, Error::InvalidBar { .. }) && e.to_string().contains("stock #1"), "{e}");
         let swapped = [days[0], days[2], days[1]];
-        let mut unsorted = crate::predict::BarsRef::from(&good);
-        unsorted.dates = crate::predict::Dates::Days(&swapped);
+        let mut unsorted = crate::bars::BarsRef::from(&good);
+        unsorted.dates = crate::bars::Dates::Days(&swapped);
         assert!(matches!(Market::equal_weighted(&[unsorted]).unwrap_err(), Error::Unsorted { .. }));
     }
 }

@@ -9,7 +9,7 @@
 mod incremental;
 mod market;
 
-pub use incremental::FeatureState;
+pub use incremental::{FeatureState, compute_into};
 pub use market::{MARKET_FEATURE_NAMES, Market, MarketRow, N_MARKET_FEATURES};
 
 use crate::bars::BarSeries;

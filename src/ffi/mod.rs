@@ -8,6 +8,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod bars;
+mod features;
 mod guard;
 mod model;
 mod status;
@@ -15,6 +16,7 @@ mod universe;
 mod version;
 
 pub use bars::*;
+pub use features::*;
 pub use guard::trendcast_last_error;
 pub use model::*;
 pub use status::trendcast_status;

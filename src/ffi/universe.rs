@@ -129,7 +129,7 @@ pub extern "C" fn trendcast_universe_push_day(
     guard(|| {
         // SAFETY: NULL or a live handle used by this thread alone (contract).
         let u = unsafe { universe.as_mut() }.ok_or_else(|| Error::NullPointer { what: "universe is NULL".into() })?;
-        let date_of = crate::predict::Dates::Yyyymmdd(std::slice::from_ref(&date));
+        let date_of = crate::bars::Dates::Yyyymmdd(std::slice::from_ref(&date));
         let date = date_of.get(0)?;
         let mut bars = Vec::with_capacity(n_bars);
         if n_bars > 0 {

@@ -1,10 +1,10 @@
 //! The two calls: inputs computed from raw bars with the same code that built the training
 //! samples, then one backend run. `direction` per stock; `rank` for a universe on a day.
 
-mod bars_ref;
 mod direction;
 mod ranking;
 
 pub use crate::relations::RankingInputs;
-pub use bars_ref::{AsBars, BarsRef, Dates};
+// The calls take borrowed bars: their types, defined in `bars`, where a caller looks for them too.
+pub use crate::bars::{AsBars, BarsRef, Dates};
 pub use ranking::{Ranking, industries_from_ids, rank_with_ids, series_of, stock_scores};

@@ -27,6 +27,7 @@ from ._errors import (
     WrongKindError,
 )
 from ._bars import Stocks
+from ._features import feature_matrix, feature_names, features
 from ._model import Model, Ranking, split_frame, version
 from ._native import LibraryNotFoundError, library_path
 from ._universe import Universe
@@ -54,6 +55,9 @@ __all__ = [
     "Universe",
     "UnsortedError",
     "WrongKindError",
+    "feature_matrix",
+    "feature_names",
+    "features",
     "library_path",
     "split_frame",
     "version",

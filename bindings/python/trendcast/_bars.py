@@ -238,6 +238,12 @@ class Stocks:
             self._pointer = self._structs.ctypes.data_as(ctypes.POINTER(trendcast_bars))
         return self._pointer
 
+    def _c_array_at(self, i: int) -> Any:
+        """Stock ``i``'s trendcast_bars (a pointer into the prepared array)."""
+        from ._native import trendcast_bars
+
+        return ctypes.cast(self._structs.ctypes.data + i * BARS_DTYPE.itemsize, ctypes.POINTER(trendcast_bars))
+
     def __repr__(self) -> str:
         return f"<trendcast.Stocks: {len(self)} stocks, {int(self._structs['len'].sum())} bars>"
 

@@ -124,6 +124,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     f("trendcast_universe_save", status_t, universe_p, c_char_p)
     f("trendcast_universe_restore", status_t, *universe_of, c_char_p, POINTER(universe_p))
     f("trendcast_universe_free", None, universe_p)
+    f("trendcast_feature_name", c_char_p, c_size_t)
+    f("trendcast_features", status_t, POINTER(trendcast_bars), POINTER(c_double), c_size_t)
     f("trendcast_version", c_char_p)
     f("trendcast_version_number", c_uint32)
 

@@ -1,6 +1,7 @@
-//! Bars borrowed from the caller, as the C ABI hands them over: one array per field.
+//! Bars borrowed from the caller (as the C ABI and the Python binding hand them over: one array per
+//! field) or from a [`BarSeries`]: what the calls, the features and the relations read.
 
-use crate::bars::{Bar, BarSeries};
+use super::{Bar, BarSeries};
 use crate::date::Date;
 use crate::error::{Error, Location, Result};
 
