@@ -221,6 +221,99 @@ typedef struct trendcast_bars {
 } trendcast_bars;
 
 /**
+ * A backtest's summary (shared/specs/lsr-igru.md), as `trendcast backtest` prints it.
+ */
+typedef struct trendcast_backtest_metrics {
+  /**
+   * Decision days.
+   */
+  size_t days;
+  /**
+   * Annualised return: NV^(252/days) - 1.
+   */
+  double arr;
+  /**
+   * Annualised volatility.
+   */
+  double avol;
+  /**
+   * Maximum drawdown (<= 0).
+   */
+  double mdd;
+  /**
+   * ARR / AVol.
+   */
+  double asr;
+  /**
+   * ARR / |MDD|.
+   */
+  double cr;
+  /**
+   * Information ratio against the equal-weighted universe.
+   */
+  double ir;
+  /**
+   * The equal-weighted universe's ARR over the same days.
+   */
+  double benchmark_arr;
+  /**
+   * ARR - benchmark ARR.
+   */
+  double excess_arr;
+  /**
+   * Mean fraction of the portfolio bought (= sold) a day.
+   */
+  double turnover;
+  /**
+   * Mean daily IC of the scores against the next open-to-open returns.
+   */
+  double ic;
+  /**
+   * Mean daily IC / its standard deviation.
+   */
+  double icir;
+  /**
+   * Mean daily rank IC.
+   */
+  double rank_ic;
+  /**
+   * Net value at the end.
+   */
+  double final_nv;
+} trendcast_backtest_metrics;
+
+/**
+ * One decision day of a backtest: its outcome and the equity curves after it.
+ */
+typedef struct trendcast_backtest_day {
+  /**
+   * The decision day t, YYYYMMDD (scores known at its close; traded at the open of t+1).
+   */
+  int32_t date;
+  /**
+   * Portfolio return from the open of t+1 to the open of t+2, after costs.
+   */
+  double portfolio;
+  /**
+   * The equal-weighted universe's return over the same period.
+   */
+  double benchmark;
+  /**
+   * Fraction of the portfolio bought (= sold) at the open of t+1.
+   */
+  double turnover;
+  double ic;
+  double rank_ic;
+  /**
+   * Net values after the holding period (all start at 1); excess compounds the daily
+   * differences portfolio - benchmark.
+   */
+  double portfolio_nv;
+  double benchmark_nv;
+  double excess_nv;
+} trendcast_backtest_day;
+
+/**
  * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
  * fields you need: new fields are only ever appended, and `struct_size` tells the library which
  * fields your build of the header knows.
@@ -251,6 +344,38 @@ typedef struct trendcast_open_options {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Backtests caller-computed scores on the stocks' bars, as `trendcast backtest` does with a model:
+ * decide at the close of each day from its scores, trade at the open of the next day into the top
+ * `top_k` (equal weight), hold to the open after; the benchmark is the equal-weighted universe.
+ *
+ * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed; all bars are validated. Their
+ *   dates together make the trading calendar.
+ * - `days`: `n_days` decision days, YYYYMMDD: consecutive trading days of that calendar (a
+ *   holiday, a gap or a day outside the bars is an error naming it), the last with two trading
+ *   days after it.
+ * - `scores`: `n_days * n_stocks` floats, day-major: stock i's score on days[d] at
+ *   `scores[d * n_stocks + i]`, higher is better; NaN: not eligible that day. They must use data
+ *   up to the close of their day only (the backtest cannot check that).
+ * - `top_k` >= 1; `cost_bps`: cost per side in basis points of traded value, 0 to 1000 (NaN is an
+ *   error); `max_swaps`: 0 holds exactly the day's top k (the paper's daily rebalance), n >= 1
+ *   replaces at most n holdings a day (the turnover-limited top-k dropout).
+ * - `out_metrics`: receives the summary. `out_days`: caller-owned, `out_days_len` >= `n_days`
+ *   entries, receives one entry per decision day; may be NULL when `out_days_len` is 0. Both are
+ *   untouched on failure.
+ */
+trendcast_status trendcast_backtest(const struct trendcast_bars *stocks,
+                                    size_t n_stocks,
+                                    const int32_t *days,
+                                    size_t n_days,
+                                    const float *scores,
+                                    size_t top_k,
+                                    double cost_bps,
+                                    size_t max_swaps,
+                                    struct trendcast_backtest_metrics *out_metrics,
+                                    struct trendcast_backtest_day *out_days,
+                                    size_t out_days_len);
 
 /**
  * The name of feature `k` in model-input order ("daily_return", "log_return", ...,

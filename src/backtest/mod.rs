@@ -122,6 +122,70 @@ pub struct BacktestResult {
     pub daily: Vec<DailyRecord>,
 }
 
+/// Net values after one decision's holding period, all starting from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct NetValue {
+    /// The decision day.
+    pub date: Date,
+    pub portfolio: f64,
+    pub benchmark: f64,
+    /// The daily differences (portfolio - benchmark), compounded.
+    pub excess: f64,
+}
+
+impl BacktestResult {
+    /// The equity curves: the net values after each decision's holding period.
+    pub fn net_values(&self) -> Vec<NetValue> {
+        let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
+        self.daily
+            .iter()
+            .map(|r| {
+                p *= 1.0 + r.portfolio;
+                b *= 1.0 + r.benchmark;
+                e *= 1.0 + r.portfolio - r.benchmark;
+                NetValue { date: r.date, portfolio: p, benchmark: b, excess: e }
+            })
+            .collect()
+    }
+}
+
+/// A backtest of scores computed elsewhere: `scores` holds one row of `panel.n_tickers()` scores
+/// (NaN: not eligible) per day of `dates`, which must be consecutive trading days of the panel's
+/// calendar, each with two trading days after it. A date that is not a trading day of the bars (a
+/// holiday, a day outside them), a gap, or a row count that does not match is an error naming it.
+pub fn run_on_scores(panel: &Panel, dates: &[Date], scores: &[f32], spec: BacktestSpec) -> Result<BacktestResult> {
+    let n = panel.n_tickers();
+    let (Some(&from), Some(&to)) = (dates.first(), dates.last()) else {
+        return Err(Error::argument("no decision days: the scores are empty"));
+    };
+    if scores.len() != dates.len() * n {
+        return Err(Error::shape(format!("{} scores for {} days of {n} stocks (expected {})", scores.len(), dates.len(), dates.len() * n)));
+    }
+    let first = panel.calendar.binary_search(&from).map_err(|_| not_a_trading_day(panel, from))?;
+    for (i, &d) in dates.iter().enumerate() {
+        if panel.calendar.get(first + i) != Some(&d) {
+            return Err(match panel.calendar.binary_search(&d) {
+                Err(_) => not_a_trading_day(panel, d),
+                Ok(_) if i > 0 && d <= dates[i - 1] => Error::argument(format!("decision days must increase: {d} after {}", dates[i - 1])),
+                Ok(_) => Error::argument(format!("decision days must be consecutive trading days: {} is missing before {d}", panel.calendar[first + i])),
+            });
+        }
+    }
+    let last = first + dates.len() - 1;
+    if last + 2 >= panel.n_days() {
+        return Err(Error::argument(format!("the last decision day {to} needs two trading days after it in the bars")));
+    }
+    run(panel, first, last, spec, |d| Ok(scores[(d - first) * n..(d - first + 1) * n].to_vec()))
+}
+
+fn not_a_trading_day(panel: &Panel, d: Date) -> Error {
+    let span = match (panel.calendar.first(), panel.calendar.last()) {
+        (Some(a), Some(b)) => format!("the bars run {a} to {b}"),
+        _ => "there are no bars".to_string(),
+    };
+    Error::argument(format!("{d} is not a trading day of the bars (a holiday or weekend, or outside them: {span})"))
+}
+
 /// The open-to-open return from t+1 to t+2 of every stock decided on day `d` (NaN where undefined).
 pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
     out.clear();

@@ -482,29 +482,18 @@ fn backtest_cmd(
         (None, Some(Baseline::Reversal)) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| Ok(reversal_scores(&panel, d)))?),
         (None, None) => unreachable!("clap requires --model or --baseline"),
     };
-    // Net values after each decision's holding period; excess compounds the daily differences.
-    let (mut p, mut b, mut e) = (1.0f64, 1.0f64, 1.0f64);
-    let nv: Vec<(Date, f64, f64, f64)> = result
-        .daily
-        .iter()
-        .map(|r| {
-            p *= 1.0 + r.portfolio;
-            b *= 1.0 + r.benchmark;
-            e *= 1.0 + r.portfolio - r.benchmark;
-            (r.date, p, b, e)
-        })
-        .collect();
+    let nv = result.net_values();
     if let Some(path) = outputs.csv {
         let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
-        for (d, p, b, e) in &nv {
-            text += &format!("{d},{p},{b},{e}\n");
+        for v in &nv {
+            text += &format!("{},{},{},{}\n", v.date, v.portfolio, v.benchmark, v.excess);
         }
         std::fs::write(path, text).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     }
     if let Some(path) = outputs.png {
         // x: fractional year, so that any range reads naturally on the axis.
         let year = |d: &Date| d.year() as f64 + (d.naive().ordinal0() as f64 + 0.5) / 365.25;
-        let line = |k: usize| nv.iter().map(|r| (year(&r.0), [r.1, r.2, r.3][k])).collect::<Vec<_>>();
+        let line = |k: usize| nv.iter().map(|v| (year(&v.date), [v.portfolio, v.benchmark, v.excess][k])).collect::<Vec<_>>();
         let (pl, bl, el) = (line(0), line(1), line(2));
         let title = format!("{name}: top {top} ({}), {cost_bps} bps per side, {from} to {to}", strategy.name());
         let series = [

@@ -7,6 +7,7 @@
 // error); what they must point to is the documented contract in the header.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+mod backtest;
 mod bars;
 mod features;
 mod guard;
@@ -15,6 +16,7 @@ mod status;
 mod universe;
 mod version;
 
+pub use backtest::*;
 pub use bars::*;
 pub use features::*;
 pub use guard::trendcast_last_error;

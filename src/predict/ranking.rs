@@ -139,6 +139,10 @@ pub fn stock_scores(panel: &Panel, d: usize, history: usize, node_scores: &[f32]
 
 /// The industry table of stocks named "stock #i" with integer sector and sub-industry ids (the C
 /// ABI's form: stocks with equal ids share an industry node); returns the names and the table.
+/// Industry nodes come in the order of their ids as numbers (the names lead with the id shifted to
+/// 10 unsigned digits, which sort as the ids do): a caller that numbers industries in the order
+/// of their names (the Python binding does) gets the node order, and so the very sums, of the CLI
+/// and the Rust API on named industries.
 pub fn industries_from_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<(Vec<String>, Industries)> {
     use crate::bars::IndustryRow;
     if sector_ids.len() != sub_industry_ids.len() {
@@ -148,9 +152,14 @@ pub fn industries_from_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Resu
     let rows = names
         .iter()
         .zip(sector_ids.iter().zip(sub_industry_ids))
-        .map(|(t, (sec, sub))| IndustryRow { ticker: t.clone(), sector: format!("sector {sec}"), sub_industry: format!("sub-industry {sub}") })
+        .map(|(t, (&sec, &sub))| IndustryRow { ticker: t.clone(), sector: id_name("sector", sec), sub_industry: id_name("sub-industry", sub) })
         .collect();
     Ok((names, Industries::new(rows)?))
+}
+
+/// "sector 2147483650 (id 2)": sorts as the ids do, and says the caller's id.
+fn id_name(what: &str, id: i32) -> String {
+    format!("{what} {:010} (id {id})", i64::from(id) - i64::from(i32::MIN))
 }
 
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the

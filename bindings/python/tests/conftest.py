@@ -93,7 +93,8 @@ def require_pandas():
 
 @pytest.fixture(scope="session")
 def frame(bars_csv):
-    return require_pandas().read_csv(bars_csv)
+    # round_trip: pandas' default float parser can be 1 ulp off; the library's CSV loader is exact.
+    return require_pandas().read_csv(bars_csv, float_precision="round_trip")
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from ._errors import (
     UnsortedError,
     WrongKindError,
 )
+from ._backtest import BacktestResult, backtest
 from ._bars import Stocks
 from ._features import feature_matrix, feature_names, features
 from ._model import Model, Ranking, split_frame, version
@@ -35,6 +36,7 @@ from ._universe import Universe
 __version__ = "0.1.0"
 
 __all__ = [
+    "BacktestResult",
     "BackendError",
     "ContractError",
     "InvalidArgumentError",
@@ -55,6 +57,7 @@ __all__ = [
     "Universe",
     "UnsortedError",
     "WrongKindError",
+    "backtest",
     "feature_matrix",
     "feature_names",
     "features",

@@ -129,6 +129,27 @@ class Universe:
     def rank(self, model: Optional[int] = ...) -> Ranking: ...
     def save(self, path: _Path) -> None: ...
 
+class BacktestResult:
+    metrics: Dict[str, float]
+    daily: Any
+    equity: Any
+    top_k: int
+    cost_bps: float
+    strategy: str
+
+def backtest(
+    bars: Any,
+    scores: Any = ...,
+    *,
+    model: Optional[Model] = ...,
+    sector_ids: Optional[_Ids] = ...,
+    sub_industry_ids: Optional[_Ids] = ...,
+    start: Any = ...,
+    end: Any = ...,
+    top_k: int = ...,
+    cost_bps: float = ...,
+    strategy: str = ...,
+) -> BacktestResult: ...
 def feature_names() -> List[str]: ...
 def feature_matrix(bars: _Bars) -> npt.NDArray[np.float64]: ...
 def features(bars: _Bars) -> Any: ...

@@ -52,6 +52,20 @@ class trendcast_bars(Structure):
     ]
 
 
+class trendcast_backtest_metrics(Structure):
+    _fields_ = [("days", c_size_t)] + [
+        (f, c_double)
+        for f in ("arr", "avol", "mdd", "asr", "cr", "ir", "benchmark_arr", "excess_arr", "turnover", "ic", "icir", "rank_ic", "final_nv")
+    ]
+
+
+class trendcast_backtest_day(Structure):
+    _fields_ = [("date", c_int32)] + [
+        (f, c_double)
+        for f in ("portfolio", "benchmark", "turnover", "ic", "rank_ic", "portfolio_nv", "benchmark_nv", "excess_nv")
+    ]
+
+
 class trendcast_open_options(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -126,6 +140,21 @@ def _declare(lib: ctypes.CDLL) -> None:
     f("trendcast_universe_free", None, universe_p)
     f("trendcast_feature_name", c_char_p, c_size_t)
     f("trendcast_features", status_t, POINTER(trendcast_bars), POINTER(c_double), c_size_t)
+    f(
+        "trendcast_backtest",
+        status_t,
+        POINTER(trendcast_bars),
+        c_size_t,
+        POINTER(c_int32),
+        c_size_t,
+        POINTER(c_float),
+        c_size_t,
+        c_double,
+        c_size_t,
+        POINTER(trendcast_backtest_metrics),
+        POINTER(trendcast_backtest_day),
+        c_size_t,
+    )
     f("trendcast_version", c_char_p)
     f("trendcast_version_number", c_uint32)
 

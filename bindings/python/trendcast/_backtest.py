@@ -1,0 +1,191 @@
+"""The CLI's backtest from Python (trendcast_backtest): over scores the caller computed, or over a
+ranking model's scores, which a streaming :class:`Universe` computes day by day. Needs pandas."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, byref, c_float, c_int32
+from typing import Any, Dict, Optional
+
+import numpy as np
+
+from . import _native
+from ._bars import Stocks, is_frame, yyyymmdd
+from ._errors import InvalidArgumentError, ShapeError
+from ._model import Model, _check
+
+METRICS = [f[0] for f in _native.trendcast_backtest_metrics._fields_]
+DAY_FIELDS = [f[0] for f in _native.trendcast_backtest_day._fields_]
+# trendcast_backtest_day as numpy sees it: the C offsets (padding after the int32 date included).
+_DAY_DTYPE = np.dtype(
+    {
+        "names": DAY_FIELDS,
+        "formats": [np.int32 if t is ctypes.c_int32 else np.float64 for _, t in _native.trendcast_backtest_day._fields_],
+        "offsets": [getattr(_native.trendcast_backtest_day, f).offset for f in DAY_FIELDS],
+        "itemsize": ctypes.sizeof(_native.trendcast_backtest_day),
+    }
+)
+
+
+class BacktestResult:
+    """What :func:`backtest` returns.
+
+    - ``metrics``: a dict: ``days``, ``arr``, ``avol``, ``mdd``, ``asr``, ``cr``, ``ir``,
+      ``benchmark_arr``, ``excess_arr``, ``turnover``, ``ic``, ``icir``, ``rank_ic``, ``final_nv``
+      (the CLI's ``metrics``).
+    - ``daily``: a DataFrame, one row per decision day: ``date``, ``portfolio``, ``benchmark``,
+      ``turnover``, ``ic``, ``rank_ic``.
+    - ``equity``: the equity curves as a DataFrame: ``date``, ``portfolio_nv``, ``benchmark_nv``,
+      ``excess_nv`` (the CLI's ``--curve`` CSV).
+    - ``top_k``, ``cost_bps``, ``strategy``: the settings.
+    """
+
+    def __init__(self, metrics: Dict[str, float], daily: Any, equity: Any, top_k: int, cost_bps: float, strategy: str) -> None:
+        self.metrics = metrics
+        self.daily = daily
+        self.equity = equity
+        self.top_k = top_k
+        self.cost_bps = cost_bps
+        self.strategy = strategy
+
+    def __repr__(self) -> str:
+        m = self.metrics
+        return (
+            f"<trendcast.BacktestResult top {self.top_k} ({self.strategy}), {self.cost_bps} bps: {m['days']} days, "
+            f"ARR {m['arr']:.4f} vs {m['benchmark_arr']:.4f}, rank IC {m['rank_ic']:.4f}>"
+        )
+
+
+def _max_swaps(strategy: str) -> int:
+    if strategy == "rebalance":
+        return 0
+    kind, _, n = strategy.partition(":")
+    if kind == "dropout" and n.isdigit() and int(n) >= 1:
+        return int(n)
+    raise InvalidArgumentError(f'strategy {strategy!r}: expected "rebalance" or "dropout:N" with N >= 1 stocks swapped a day')
+
+
+def _day(value: Any) -> Optional[int]:
+    return None if value is None else int(yyyymmdd(np.asarray([value]))[0])
+
+
+def backtest(
+    bars: Any,
+    scores: Any = None,
+    *,
+    model: Optional[Model] = None,
+    sector_ids: Any = None,
+    sub_industry_ids: Any = None,
+    start: Any = None,
+    end: Any = None,
+    top_k: int = 10,
+    cost_bps: float = 0.0,
+    strategy: str = "rebalance",
+) -> BacktestResult:
+    """Backtests scores as ``trendcast backtest`` does: decide at the close of each day, trade at the
+    next open into the top ``top_k`` (equal weight), hold to the open after; the benchmark is the
+    equal-weighted universe. ``strategy``: ``"rebalance"`` (hold the day's top k) or
+    ``"dropout:N"`` (replace at most N holdings a day). ``cost_bps``: per side, 0 to 1000.
+
+    ``bars``: the stocks (a long-format DataFrame or a :class:`Stocks` made from one); their dates
+    make the trading calendar.
+
+    Either ``scores``: a DataFrame with columns ``date``, ``ticker``, ``score`` (higher is better;
+    a stock without a row on a day is not eligible that day), computed from data up to the close of
+    its date only; or ``model``: a ranking :class:`Model`, scored day by day by a streaming
+    :class:`Universe` (bit for bit the stateless call the CLI makes) with ``sector_ids`` and
+    ``sub_industry_ids`` as :meth:`Model.rank` takes them.
+
+    Decision days: the score dates (with a model: the trading days) from ``start`` to ``end``
+    (inclusive; default all) that have two trading days after them in the bars, the CLI's rule.
+    They must be consecutive trading days: a score date that is not a trading day (a holiday) or a
+    trading day without any score inside the range is an error naming it.
+    """
+    import pandas as pd
+
+    if not (is_frame(bars) or isinstance(bars, Stocks)):
+        raise InvalidArgumentError("bars must be a long-format DataFrame or trendcast.Stocks")
+    if (scores is None) == (model is None):
+        raise InvalidArgumentError("give either scores (a DataFrame of date, ticker, score) or a ranking model")
+    stocks = Stocks(bars)
+    if not stocks.tickers:
+        raise InvalidArgumentError("the bars must name their tickers (a long-format DataFrame)")
+    max_swaps = _max_swaps(strategy)
+    calendar = np.unique(np.concatenate([stocks.columns(i)[0] for i in range(len(stocks))]))
+    lo, hi = _day(start), _day(end)
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidArgumentError(f"start {lo} is after end {hi}")
+    tradable = calendar[: max(len(calendar) - 2, 0)]  # each decision needs two trading days after it
+    lo_v = lo if lo is not None else np.iinfo(np.int32).min
+    hi_v = hi if hi is not None else np.iinfo(np.int32).max
+
+    if model is not None:
+        days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
+        if len(days) == 0:
+            raise InvalidArgumentError(f"no decision day from {lo} to {hi} with two trading days after it")
+        matrix = _model_scores(model, bars, stocks, sector_ids, sub_industry_ids, days)
+    else:
+        if not is_frame(scores):
+            raise InvalidArgumentError("scores must be a DataFrame with columns date, ticker, score")
+        missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
+        if missing:
+            raise InvalidArgumentError(f"scores has no column {', '.join(missing)} (have: {', '.join(map(str, scores.columns))})")
+        d = yyyymmdd(scores["date"].to_numpy())
+        keep = (d >= lo_v) & (d <= min(hi_v, int(tradable.max()) if len(tradable) else -1))
+        days = np.unique(d[keep])
+        if len(days) == 0:
+            raise InvalidArgumentError(f"no score date from {lo} to {hi} with two trading days after it in the bars")
+        index = {t: k for k, t in enumerate(stocks.tickers)}
+        tick = scores["ticker"].astype(str).to_numpy()[keep]
+        unknown = sorted(set(tick) - set(index))
+        if unknown:
+            raise InvalidArgumentError(f"scores name ticker(s) without bars: {', '.join(unknown[:5])}")
+        rows = np.searchsorted(days, d[keep])
+        cols = np.array([index[t] for t in tick], dtype=np.int64)
+        matrix = np.full((len(days), len(stocks)), np.nan, dtype=np.float32)
+        flat = rows * len(stocks) + cols
+        if len(np.unique(flat)) != len(flat):
+            raise InvalidArgumentError("scores has two rows for one (date, ticker)")
+        matrix.reshape(-1)[flat] = scores["score"].to_numpy(dtype=np.float32)[keep]
+
+    days = np.ascontiguousarray(days, dtype=np.int32)
+    metrics = _native.trendcast_backtest_metrics()
+    out = (_native.trendcast_backtest_day * len(days))()
+    lib = _native.lib()
+    status = lib.trendcast_backtest(
+        stocks._c_array(), len(stocks), days.ctypes.data_as(POINTER(c_int32)), len(days),
+        matrix.ctypes.data_as(POINTER(c_float)), int(top_k), float(cost_bps), max_swaps, byref(metrics), out, len(days),
+    )
+    _check(status)
+    table = np.frombuffer(out, dtype=_DAY_DTYPE)  # a record view of the C structs: no per-day loop
+    dates = pd.to_datetime(table["date"].astype(str), format="%Y%m%d")
+    daily = pd.DataFrame({"date": dates, **{f: table[f].copy() for f in ("portfolio", "benchmark", "turnover", "ic", "rank_ic")}})
+    equity = pd.DataFrame({"date": dates, **{f: table[f].copy() for f in ("portfolio_nv", "benchmark_nv", "excess_nv")}})
+    values = {f: getattr(metrics, f) for f in METRICS}
+    values["days"] = int(values["days"])
+    return BacktestResult(values, daily, equity, int(top_k), float(cost_bps), strategy)
+
+
+def _model_scores(model: Model, bars: Any, stocks: Stocks, sector_ids: Any, sub_industry_ids: Any, days: np.ndarray) -> np.ndarray:
+    """A ranking model's scores on `days`, one row per day in `stocks` order: a universe built from
+    the bars before the first day, then each day pushed and ranked."""
+    from ._universe import Universe
+
+    if model.kind != "ranking":
+        raise InvalidArgumentError(f"backtest needs a ranking model; {model.name!r} is a {model.kind} model")
+    if not is_frame(bars):
+        raise InvalidArgumentError("with a model, bars must be a long-format DataFrame (the days are pushed one by one)")
+    if sector_ids is None or sub_industry_ids is None:
+        raise InvalidArgumentError("with a model, give sector_ids and sub_industry_ids")
+    date_col = next(c for c in bars.columns if str(c).lower() == "date")
+    d = yyyymmdd(bars[date_col].to_numpy())
+    before = bars[d < days[0]]
+    universe = Universe([model], stocks.tickers, sector_ids, sub_industry_ids, before if len(before) else None)
+    matrix = np.empty((len(days), len(stocks)), dtype=np.float32)
+    order = np.argsort(d, kind="stable")
+    bounds = np.searchsorted(d[order], days, side="left"), np.searchsorted(d[order], days, side="right")
+    with universe:
+        for i, (a, b) in enumerate(zip(*bounds)):
+            universe.push_day(bars.iloc[order[a:b]])
+            matrix[i] = universe.rank().scores
+    return matrix
