@@ -341,6 +341,27 @@ typedef struct trendcast_open_options {
   const char *ort_library_path;
 } trendcast_open_options;
 
+/**
+ * The shapes of trendcast_ranking_inputs' outputs.
+ */
+typedef struct trendcast_ranking_input_sizes {
+  /**
+   * Nodes: the stocks, then their sub-industries, then their sectors.
+   */
+  size_t n_nodes;
+  size_t n_stocks;
+  size_t n_sub_industries;
+  size_t n_sectors;
+  /**
+   * Days of the model's window (the inputs' first dimension).
+   */
+  size_t window;
+  /**
+   * Values per node and day.
+   */
+  size_t n_node_features;
+} trendcast_ranking_input_sizes;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -511,6 +532,35 @@ trendcast_status trendcast_rank(const struct trendcast_model *model,
                                 float *out_scores,
                                 size_t *out_order,
                                 int32_t *out_date);
+
+/**
+ * A ranking model's inputs on the latest date among the stocks' bars: what trendcast_rank feeds
+ * the model, for research. Takes the stocks and ids as trendcast_rank does.
+ *
+ * Call it twice: first with `out_node_ids`, `out_nodes`, `out_long` and `out_short` all NULL, to
+ * get `out_sizes` only (cheap: no inputs are computed); then with all four arrays, of exactly
+ * these lengths (N = n_nodes, T = window, F = n_node_features):
+ * - `out_node_ids`: N int32: each stock's index, then the sub-industry ids, then the sector ids
+ *   (each ascending): the nodes' order in the other arrays.
+ * - `out_nodes`: T * N * F floats, [day][node][feature], oldest day first: the node features.
+ * - `out_long`: N * N floats: A_L, the long-term (industry) relations.
+ * - `out_short`: T * N * N floats: A_S of each day of the window, oldest first.
+ * - `out_date`: receives the latest date, YYYYMMDD (may be NULL).
+ *
+ * The relation matrices are as the model receives them (normalised when its manifest says so).
+ * Outputs are untouched on failure.
+ */
+trendcast_status trendcast_ranking_inputs(const struct trendcast_model *model,
+                                          const struct trendcast_bars *stocks,
+                                          const int32_t *sector_ids,
+                                          const int32_t *sub_industry_ids,
+                                          size_t n_stocks,
+                                          struct trendcast_ranking_input_sizes *out_sizes,
+                                          int32_t *out_node_ids,
+                                          float *out_nodes,
+                                          float *out_long,
+                                          float *out_short,
+                                          int32_t *out_date);
 
 /**
  * Creates a universe of `n_stocks` stocks answered about by `models` (direction and ranking

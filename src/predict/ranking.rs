@@ -165,6 +165,45 @@ fn id_name(what: &str, id: i32) -> String {
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the
 /// validated panel and an industry table from the ids, and scores the latest date.
 pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<Ranking> {
+    let (panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
+    model.rank(&panel, &industries, date)
+}
+
+/// What a ranking model reads on the latest date of stocks given as in [`rank_with_ids`]: the
+/// date, the node ids (see [`node_ids`]) and the inputs of its window.
+pub fn ranking_inputs_with_ids<S: super::AsBars>(
+    model: &Model,
+    stocks: &[S],
+    sector_ids: &[i32],
+    sub_industry_ids: &[i32],
+) -> Result<(Date, Vec<i32>, RankingInputs)> {
+    if model.kind() != ModelKind::Ranking {
+        return Err(Error::WrongKind { what: format!("ranking inputs of the {} model {:?}", model.kind().name(), model.manifest().name) });
+    }
+    let (panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
+    let d = panel.n_days() - 1;
+    let inputs = model.ranking_inputs(&panel, &industries, d)?;
+    let ids = node_ids(sector_ids, sub_industry_ids);
+    debug_assert_eq!(ids.len(), inputs.n_nodes);
+    Ok((date, ids, inputs))
+}
+
+/// The graph's nodes for integer industry ids, as the ranking inputs order them: each stock's
+/// index, then the sub-industry ids of the stocks, then their sector ids, each ascending.
+pub fn node_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Vec<i32> {
+    let sorted = |ids: &[i32]| {
+        let mut v = ids.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let stocks = (0..sector_ids.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX));
+    stocks.chain(sorted(sub_industry_ids)).chain(sorted(sector_ids)).collect()
+}
+
+/// The validated panel of stocks with integer industry ids, their industry table and the latest
+/// date: what the calls on borrowed bars score.
+fn panel_with_ids<S: super::AsBars>(stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<(Panel, Industries, Date)> {
     if stocks.len() != sector_ids.len() || stocks.len() != sub_industry_ids.len() {
         return Err(Error::shape(format!(
             "{} stocks, {} sector ids, {} sub-industry ids",
@@ -178,7 +217,7 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
     // Panel rows follow `series`, so panel index k is stock k.
     let panel = Panel::from_series(&series);
     let date = *panel.calendar.last().ok_or_else(|| Error::shape("no bars given"))?;
-    model.rank(&panel, &industries, date)
+    Ok((panel, industries, date))
 }
 
 /// Borrowed bars as validated series named `names`.

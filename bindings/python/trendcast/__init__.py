@@ -29,7 +29,7 @@ from ._errors import (
 from ._backtest import BacktestResult, backtest
 from ._bars import Stocks
 from ._features import feature_matrix, feature_names, features
-from ._model import Model, Ranking, split_frame, version
+from ._model import Model, Ranking, RankingInputs, split_frame, version
 from ._native import LibraryNotFoundError, library_path
 from ._universe import Universe
 
@@ -49,6 +49,7 @@ __all__ = [
     "PanicError",
     "ParseError",
     "Ranking",
+    "RankingInputs",
     "ShapeError",
     "Status",
     "Stocks",

@@ -73,6 +73,17 @@ class Stocks:
     def __len__(self) -> int: ...
     def columns(self, i: int) -> Tuple[npt.NDArray[np.int32], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 
+class RankingInputs:
+    date: int
+    nodes: List[Any]
+    n_stocks: int
+    n_sub_industries: int
+    n_sectors: int
+    node_features: npt.NDArray[np.float32]
+    feature_names: List[str]
+    a_long: npt.NDArray[np.float32]
+    a_short: npt.NDArray[np.float32]
+
 class Model:
     def __init__(
         self,
@@ -102,6 +113,7 @@ class Model:
     def manifest(self) -> Dict[str, Any]: ...
     def direction(self, bars: _Bars) -> npt.NDArray[np.float32]: ...
     def rank(self, bars: _Bars, sector_ids: _Ids, sub_industry_ids: _Ids) -> Ranking: ...
+    def ranking_inputs(self, bars: _Bars, sector_ids: _Ids, sub_industry_ids: _Ids) -> RankingInputs: ...
 
 class Universe:
     def __init__(

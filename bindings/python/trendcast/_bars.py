@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Mapping
-from typing import Any, List, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -259,7 +259,13 @@ def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
 
 def ids(values: Any, tickers: Sequence[str], n: int, what: str) -> np.ndarray:
     """Industry ids as int32, one per stock: integers as given, other labels (names) numbered by
-    equality; a mapping is looked up by ticker (only with a DataFrame, whose tickers are known)."""
+    equality in name order (so that the library's nodes, ordered by id, follow the names as the
+    CLI's do); a mapping is looked up by ticker (only with a DataFrame, whose tickers are known)."""
+    return labelled_ids(values, tickers, n, what)[0]
+
+
+def labelled_ids(values: Any, tickers: Sequence[str], n: int, what: str) -> Tuple[np.ndarray, Dict[int, Any]]:
+    """As :func:`ids`, with each id's label (the integer itself, or the name it numbers)."""
     if isinstance(values, Mapping):
         if not tickers:
             raise InvalidArgumentError(f"{what} as a mapping needs a long-format DataFrame (tickers to look up)")
@@ -273,6 +279,7 @@ def ids(values: Any, tickers: Sequence[str], n: int, what: str) -> np.ndarray:
     if a.dtype.kind in "iu":
         if n and (a.min() < np.iinfo(np.int32).min or a.max() > np.iinfo(np.int32).max):
             raise InvalidArgumentError(f"{what} must fit in 32-bit integers")
-        return np.ascontiguousarray(a, dtype=np.int32)
-    _, inverse = np.unique(a.astype(str), return_inverse=True)
-    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int32)
+        out = np.ascontiguousarray(a, dtype=np.int32)
+        return out, {int(v): int(v) for v in np.unique(out)}
+    names, inverse = np.unique(a.astype(str), return_inverse=True)
+    return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int32), {i: str(v) for i, v in enumerate(names)}

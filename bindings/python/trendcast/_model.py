@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
-from ._bars import Stocks, ids
+from ._bars import Stocks, ids, labelled_ids
 from ._errors import InvalidArgumentError, ShapeError, error_for
 from ._handle import Handle
 
@@ -214,6 +214,67 @@ class Model(Handle):
         _check(status)
         scored = order[order != _SIZE_MAX].astype(np.int64)
         return Ranking(scores, scored, date.value, stocks.tickers)
+
+    def ranking_inputs(self, bars: Any, sector_ids: Any, sub_industry_ids: Any) -> "RankingInputs":
+        """The inputs this ranking model reads on the latest date among the stocks' bars (node
+        features, A_L, A_S over its window), exactly as :meth:`rank` computes them; arguments as
+        for :meth:`rank`. Returns a :class:`RankingInputs`."""
+        stocks = Stocks(bars)
+        n = len(stocks)
+        if n == 0:
+            raise ShapeError("no stocks given")
+        sectors, sector_labels = labelled_ids(sector_ids, stocks.tickers, n, "sector_ids")
+        subs, sub_labels = labelled_ids(sub_industry_ids, stocks.tickers, n, "sub_industry_ids")
+        i32 = POINTER(c_int32)
+        sizes = _native.trendcast_ranking_input_sizes()
+        args = (stocks._c_array(), sectors.ctypes.data_as(i32), subs.ctypes.data_as(i32), n, byref(sizes))
+        with self._live() as handle:
+            _check(self._lib.trendcast_ranking_inputs(handle, *args, None, None, None, None, None))
+            t, nn, f = sizes.window, sizes.n_nodes, sizes.n_node_features
+            node_ids = np.empty(nn, dtype=np.int32)
+            nodes = np.empty((t, nn, f), dtype=np.float32)
+            a_long = np.empty((nn, nn), dtype=np.float32)
+            a_short = np.empty((t, nn, nn), dtype=np.float32)
+            date = c_int32()
+            f32 = POINTER(c_float)
+            status = self._lib.trendcast_ranking_inputs(
+                handle, *args, node_ids.ctypes.data_as(i32), nodes.ctypes.data_as(f32), a_long.ctypes.data_as(f32),
+                a_short.ctypes.data_as(f32), byref(date),
+            )
+        _check(status)
+        k, s = sizes.n_stocks, sizes.n_sub_industries
+        labels = (
+            [stocks.tickers[i] if stocks.tickers else int(i) for i in node_ids[:k]]
+            + [sub_labels[int(i)] for i in node_ids[k : k + s]]
+            + [sector_labels[int(i)] for i in node_ids[k + s :]]
+        )
+        return RankingInputs(
+            date=date.value, nodes=labels, n_stocks=k, n_sub_industries=s, n_sectors=sizes.n_sectors,
+            node_features=nodes, feature_names=list(self.manifest.get("features", [])), a_long=a_long, a_short=a_short,
+        )
+
+
+class RankingInputs:
+    """What a ranking model reads on a day (:meth:`Model.ranking_inputs`), as numpy arrays.
+
+    - ``date``: the day, YYYYMMDD.
+    - ``nodes``: the node labels in array order: the stocks (tickers, or indices without them),
+      then their sub-industries, then their sectors (labels as given: names or ids).
+    - ``n_stocks``, ``n_sub_industries``, ``n_sectors``: how ``nodes`` divides.
+    - ``node_features``: float32 ``(window, nodes, features)``, oldest day first; ``feature_names``.
+    - ``a_long``: float32 ``(nodes, nodes)``: the long-term (industry) relations.
+    - ``a_short``: float32 ``(window, nodes, nodes)``: the short-term relations of each day.
+    Relations are as the model receives them (normalised when its manifest says so).
+    """
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        return (
+            f"<trendcast.RankingInputs {self.date}: {len(self.nodes)} nodes ({self.n_stocks} stocks), "
+            f"window {self.node_features.shape[0]}>"
+        )
 
 
 def version() -> str:

@@ -66,6 +66,10 @@ class trendcast_backtest_day(Structure):
     ]
 
 
+class trendcast_ranking_input_sizes(Structure):
+    _fields_ = [(f, c_size_t) for f in ("n_nodes", "n_stocks", "n_sub_industries", "n_sectors", "window", "n_node_features")]
+
+
 class trendcast_open_options(Structure):
     _fields_ = [
         ("struct_size", c_uint32),
@@ -154,6 +158,21 @@ def _declare(lib: ctypes.CDLL) -> None:
         POINTER(trendcast_backtest_metrics),
         POINTER(trendcast_backtest_day),
         c_size_t,
+    )
+    f(
+        "trendcast_ranking_inputs",
+        status_t,
+        model_p,
+        POINTER(trendcast_bars),
+        POINTER(c_int32),
+        POINTER(c_int32),
+        c_size_t,
+        POINTER(trendcast_ranking_input_sizes),
+        POINTER(c_int32),
+        POINTER(c_float),
+        POINTER(c_float),
+        POINTER(c_float),
+        POINTER(c_int32),
     )
     f("trendcast_version", c_char_p)
     f("trendcast_version_number", c_uint32)
