@@ -145,7 +145,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let rel = RelationSpec { node_features: NodeFeatures::Ratios, normalize_relations: true, ..Default::default() };
         let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
-        write_ranking_probe(dir.path(), &probe, &DirectionExport::new("probe", 15), rel.clone()).unwrap();
+        write_ranking_probe(dir.path(), &probe, &DirectionExport::new("probe", 15), rel).unwrap();
         let path = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
         let mut handle = std::ptr::null_mut();
         assert_eq!(trendcast_model_open(path.as_ptr(), std::ptr::null(), &mut handle), trendcast_status::Ok);
