@@ -123,6 +123,43 @@ fn python_package_passes_pytest() {
     assert!(out.contains(" passed"), "{out}");
 }
 
+/// The research example (features, a backtest of a Python signal, a model's ranking inputs, a Dask
+/// sweep on two local worker processes) gives the CLI's backtests.
+#[test]
+fn python_research_example_matches_the_cli() {
+    let Some(py) = python() else { return };
+    let f = Fixtures::new();
+    let out = run(Command::new(&py)
+        .arg(root().join("bindings/examples/research.py"))
+        .arg(f.path("data"))
+        .arg(f.path("ranking"))
+        .env("TRENDCAST_LIB", lib_dir().join("libtrendcast.so"))
+        .env("PYTHONDONTWRITEBYTECODE", "1"));
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = run(Command::new(env!("CARGO_BIN_EXE_trendcast")).arg("backtest").arg("--data").arg(f.path("data")).args(args));
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["metrics"].clone()
+    };
+    let lines: Vec<&str> = out.lines().collect();
+    let reversal = cli(&["--baseline", "reversal", "--from", "2020-03-02", "--to", "2099-01-01", "--top", "5", "--cost-bps", "5", "--strategy", "dropout:2"]);
+    let v: Vec<&str> = lines[0].split(' ').collect();
+    assert_eq!(v[0], "reversal", "{out}");
+    assert_eq!(v[1].parse::<u64>().unwrap(), reversal["days"].as_u64().unwrap(), "{out}");
+    // serde_json reads floats to within an ulp; the numbers are the same computation.
+    let same = |text: &str, key: &str| (text.parse::<f64>().unwrap() - reversal[key].as_f64().unwrap()).abs() <= 1e-14;
+    assert!(same(v[2], "arr") && same(v[3], "rank_ic"), "{out}\n{reversal}");
+    assert!(same(lines[1].strip_prefix("final net value ").unwrap(), "final_nv"), "{out}\n{reversal}");
+    assert!(lines[2].starts_with("nodes ") && lines[2].contains("A_S (15, "), "{out}");
+    // The sweep's rows: top_k, cost_bps, days, arr, rank_ic (printed to 6 decimals).
+    let rows: Vec<Vec<&str>> = lines[4..].iter().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    for r in rows {
+        let want = cli(&["--model", f.path("ranking").to_str().unwrap(), "--from", "2020-05-01", "--to", "2020-08-31", "--top", r[0], "--cost-bps", r[1]]);
+        assert_eq!(r[2].parse::<u64>().unwrap(), want["days"].as_u64().unwrap(), "{out}");
+        assert!((r[3].parse::<f64>().unwrap() - want["arr"].as_f64().unwrap()).abs() < 1e-6, "{out}\n{want}");
+        assert!((r[4].parse::<f64>().unwrap() - want["rank_ic"].as_f64().unwrap()).abs() < 1e-6, "{out}\n{want}");
+    }
+}
+
 #[test]
 fn python_readme_example_matches_rust() {
     let Some(py) = python() else { return };
@@ -375,6 +412,7 @@ fn readme_blocks_are_the_files(name: &str) {
             "bindings/examples/example.c",
             "bindings/examples/example.cpp",
             "bindings/examples/example.py",
+            "bindings/examples/research.py",
             "tests/bindings.rs#readme_example"
         ],
         "{name}"

@@ -26,7 +26,7 @@ from ._errors import (
     UnsortedError,
     WrongKindError,
 )
-from ._backtest import BacktestResult, backtest
+from ._backtest import BacktestResult, backtest, score_days
 from ._bars import Stocks
 from ._features import feature_matrix, feature_names, features
 from ._model import Model, Ranking, RankingInputs, split_frame, version
@@ -63,6 +63,7 @@ __all__ = [
     "feature_names",
     "features",
     "library_path",
+    "score_days",
     "split_frame",
     "version",
 ]

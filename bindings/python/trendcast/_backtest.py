@@ -94,7 +94,8 @@ def backtest(
     a stock without a row on a day is not eligible that day), computed from data up to the close of
     its date only; or ``model``: a ranking :class:`Model`, scored day by day by a streaming
     :class:`Universe` (bit for bit the stateless call the CLI makes) with ``sector_ids`` and
-    ``sub_industry_ids`` as :meth:`Model.rank` takes them.
+    ``sub_industry_ids`` as :meth:`Model.rank` takes them (:func:`score_days`; to try several
+    portfolios on one model, score once with it and pass the scores).
 
     Decision days: the score dates (with a model: the trading days) from ``start`` to ``end``
     (inclusive; default all) that have two trading days after them in the bars, the CLI's rule.
@@ -107,6 +108,8 @@ def backtest(
         raise InvalidArgumentError("bars must be a long-format DataFrame or trendcast.Stocks")
     if (scores is None) == (model is None):
         raise InvalidArgumentError("give either scores (a DataFrame of date, ticker, score) or a ranking model")
+    if model is not None and not is_frame(bars):
+        raise InvalidArgumentError("with a model, bars must be a long-format DataFrame (the days are pushed one by one)")
     stocks = Stocks(bars)
     if not stocks.tickers:
         raise InvalidArgumentError("the bars must name their tickers (a long-format DataFrame)")
@@ -120,33 +123,29 @@ def backtest(
     hi_v = hi if hi is not None else np.iinfo(np.int32).max
 
     if model is not None:
-        days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
-        if len(days) == 0:
-            raise InvalidArgumentError(f"no decision day from {lo} to {hi} with two trading days after it")
-        matrix = _model_scores(model, bars, stocks, sector_ids, sub_industry_ids, days)
-    else:
-        if not is_frame(scores):
-            raise InvalidArgumentError("scores must be a DataFrame with columns date, ticker, score")
-        missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
-        if missing:
-            raise InvalidArgumentError(f"scores has no column {', '.join(missing)} (have: {', '.join(map(str, scores.columns))})")
-        d = yyyymmdd(scores["date"].to_numpy())
-        keep = (d >= lo_v) & (d <= min(hi_v, int(tradable.max()) if len(tradable) else -1))
-        days = np.unique(d[keep])
-        if len(days) == 0:
-            raise InvalidArgumentError(f"no score date from {lo} to {hi} with two trading days after it in the bars")
-        index = {t: k for k, t in enumerate(stocks.tickers)}
-        tick = scores["ticker"].astype(str).to_numpy()[keep]
-        unknown = sorted(set(tick) - set(index))
-        if unknown:
-            raise InvalidArgumentError(f"scores name ticker(s) without bars: {', '.join(unknown[:5])}")
-        rows = np.searchsorted(days, d[keep])
-        cols = np.array([index[t] for t in tick], dtype=np.int64)
-        matrix = np.full((len(days), len(stocks)), np.nan, dtype=np.float32)
-        flat = rows * len(stocks) + cols
-        if len(np.unique(flat)) != len(flat):
-            raise InvalidArgumentError("scores has two rows for one (date, ticker)")
-        matrix.reshape(-1)[flat] = scores["score"].to_numpy(dtype=np.float32)[keep]
+        scores = score_days(model, bars, sector_ids, sub_industry_ids, start=start, end=end)
+    if not is_frame(scores):
+        raise InvalidArgumentError("scores must be a DataFrame with columns date, ticker, score")
+    missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
+    if missing:
+        raise InvalidArgumentError(f"scores has no column {', '.join(missing)} (have: {', '.join(map(str, scores.columns))})")
+    d = yyyymmdd(scores["date"].to_numpy())
+    keep = (d >= lo_v) & (d <= min(hi_v, int(tradable.max()) if len(tradable) else -1))
+    days = np.unique(d[keep])
+    if len(days) == 0:
+        raise InvalidArgumentError(f"no score date from {lo} to {hi} with two trading days after it in the bars")
+    index = {t: k for k, t in enumerate(stocks.tickers)}
+    tick = scores["ticker"].astype(str).to_numpy()[keep]
+    unknown = sorted(set(tick) - set(index))
+    if unknown:
+        raise InvalidArgumentError(f"scores name ticker(s) without bars: {', '.join(unknown[:5])}")
+    rows = np.searchsorted(days, d[keep])
+    cols = np.array([index[t] for t in tick], dtype=np.int64)
+    matrix = np.full((len(days), len(stocks)), np.nan, dtype=np.float32)
+    flat = rows * len(stocks) + cols
+    if len(np.unique(flat)) != len(flat):
+        raise InvalidArgumentError("scores has two rows for one (date, ticker)")
+    matrix.reshape(-1)[flat] = scores["score"].to_numpy(dtype=np.float32)[keep]
 
     days = np.ascontiguousarray(days, dtype=np.int32)
     metrics = _native.trendcast_backtest_metrics()
@@ -166,26 +165,50 @@ def backtest(
     return BacktestResult(values, daily, equity, int(top_k), float(cost_bps), strategy)
 
 
-def _model_scores(model: Model, bars: Any, stocks: Stocks, sector_ids: Any, sub_industry_ids: Any, days: np.ndarray) -> np.ndarray:
-    """A ranking model's scores on `days`, one row per day in `stocks` order: a universe built from
-    the bars before the first day, then each day pushed and ranked."""
+def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, *, start: Any = None, end: Any = None) -> Any:
+    """A ranking model's scores on every trading day of the bars from ``start`` to ``end``
+    (inclusive; default all) that has two trading days after it, as a DataFrame of ``date``
+    (YYYY-MM-DD), ``ticker``, ``score`` (NaN rows left out): what :func:`backtest` takes. A
+    streaming :class:`Universe` built from the bars before the first day pushes and ranks each day,
+    bit for bit the stateless call the CLI makes per day. ``bars``: a long-format DataFrame; ids as
+    :meth:`Model.rank` takes them."""
+    import pandas as pd
+
     from ._universe import Universe
 
     if model.kind != "ranking":
-        raise InvalidArgumentError(f"backtest needs a ranking model; {model.name!r} is a {model.kind} model")
+        raise InvalidArgumentError(f"scoring needs a ranking model; {model.name!r} is a {model.kind} model")
     if not is_frame(bars):
-        raise InvalidArgumentError("with a model, bars must be a long-format DataFrame (the days are pushed one by one)")
+        raise InvalidArgumentError("bars must be a long-format DataFrame (the days are pushed one by one)")
     if sector_ids is None or sub_industry_ids is None:
-        raise InvalidArgumentError("with a model, give sector_ids and sub_industry_ids")
+        raise InvalidArgumentError("give sector_ids and sub_industry_ids")
+    stocks = Stocks(bars)
     date_col = next(c for c in bars.columns if str(c).lower() == "date")
     d = yyyymmdd(bars[date_col].to_numpy())
+    calendar = np.unique(d)
+    lo, hi = _day(start), _day(end)
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidArgumentError(f"start {lo} is after end {hi}")
+    tradable = calendar[: max(len(calendar) - 2, 0)]  # each decision needs two trading days after it
+    lo_v = lo if lo is not None else np.iinfo(np.int32).min
+    hi_v = hi if hi is not None else np.iinfo(np.int32).max
+    days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
+    if len(days) == 0:
+        raise InvalidArgumentError(f"no trading day from {lo} to {hi} with two trading days after it")
     before = bars[d < days[0]]
     universe = Universe([model], stocks.tickers, sector_ids, sub_industry_ids, before if len(before) else None)
     matrix = np.empty((len(days), len(stocks)), dtype=np.float32)
     order = np.argsort(d, kind="stable")
-    bounds = np.searchsorted(d[order], days, side="left"), np.searchsorted(d[order], days, side="right")
+    sorted_d = d[order]
+    first, last = np.searchsorted(sorted_d, days, side="left"), np.searchsorted(sorted_d, days, side="right")
     with universe:
-        for i, (a, b) in enumerate(zip(*bounds)):
+        for i, (a, b) in enumerate(zip(first, last)):
             universe.push_day(bars.iloc[order[a:b]])
             matrix[i] = universe.rank().scores
-    return matrix
+    dates = pd.to_datetime(days.astype(str), format="%Y%m%d").strftime("%Y-%m-%d")
+    table = pd.DataFrame({
+        "date": np.repeat(np.asarray(dates), len(stocks)),
+        "ticker": np.tile(np.array(stocks.tickers, dtype=object), len(days)),
+        "score": matrix.reshape(-1),
+    })
+    return table[np.isfinite(table["score"].to_numpy())].reset_index(drop=True)
