@@ -40,15 +40,7 @@ fn direction(c: &mut Criterion) {
         .series
         .iter()
         .zip(&dates)
-        .map(|(s, d)| trendcast_bars {
-            dates: d.as_ptr(),
-            open: s.open.as_ptr(),
-            high: s.high.as_ptr(),
-            low: s.low.as_ptr(),
-            close: s.close.as_ptr(),
-            volume: s.volume.as_ptr(),
-            len: s.len(),
-        })
+        .map(|(s, d)| trendcast_bars::of_series(s, d))
         .collect();
     let only = std::env::var("DIRECTION_MODELS").ok();
     let dirs = tempfile::tempdir().unwrap();

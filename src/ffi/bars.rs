@@ -26,6 +26,23 @@ pub struct trendcast_bars {
     pub len: usize,
 }
 
+impl trendcast_bars {
+    /// A view of a series' bars, as a C caller would pass them, with its dates already written as
+    /// YYYYMMDD in `dates` (one per bar): for Rust code that calls the C ABI (tests, benches).
+    pub fn of_series(s: &crate::bars::BarSeries, dates: &[i32]) -> trendcast_bars {
+        assert_eq!(dates.len(), s.len(), "one YYYYMMDD date per bar");
+        trendcast_bars {
+            dates: dates.as_ptr(),
+            open: s.open.as_ptr(),
+            high: s.high.as_ptr(),
+            low: s.low.as_ptr(),
+            close: s.close.as_ptr(),
+            volume: s.volume.as_ptr(),
+            len: s.len(),
+        }
+    }
+}
+
 /// A caller's array as a slice; NULL is an error unless `len` is 0.
 fn slice<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
     if len == 0 {

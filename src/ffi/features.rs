@@ -54,18 +54,6 @@ mod tests {
         unsafe { std::ffi::CStr::from_ptr(trendcast_last_error()) }.to_string_lossy().into_owned()
     }
 
-    fn c_bars(dates: &[i32], s: &crate::bars::BarSeries) -> trendcast_bars {
-        trendcast_bars {
-            dates: dates.as_ptr(),
-            open: s.open.as_ptr(),
-            high: s.high.as_ptr(),
-            low: s.low.as_ptr(),
-            close: s.close.as_ptr(),
-            volume: s.volume.as_ptr(),
-            len: s.len(),
-        }
-    }
-
     #[test]
     fn names_are_the_thirteen_then_null() {
         for (k, want) in FEATURE_NAMES.iter().enumerate() {
@@ -80,7 +68,7 @@ mod tests {
         let u = generate(&SyntheticSpec { sectors: 1, sub_industries_per_sector: 1, stocks_per_sub_industry: 1, days: 60, ..Default::default() });
         let s = &u.series[0];
         let dates: Vec<i32> = s.dates.iter().map(|d| d.yyyymmdd()).collect();
-        let bars = c_bars(&dates, s);
+        let bars = trendcast_bars::of_series(s, &dates);
         let mut out = vec![0.0; s.len() * N_FEATURES];
         assert_eq!(trendcast_features(&bars, out.as_mut_ptr(), out.len()), trendcast_status::Ok);
         let want: Vec<f64> = compute(s).concat();
@@ -95,14 +83,14 @@ mod tests {
         let mut bad = s.clone();
         bad.high[40] = bad.low[40] * 0.5;
         let mut out_bad = sentinel.clone();
-        assert_eq!(trendcast_features(&c_bars(&dates, &bad), out_bad.as_mut_ptr(), out_bad.len()), trendcast_status::InvalidBar);
+        assert_eq!(trendcast_features(&trendcast_bars::of_series(&bad, &dates), out_bad.as_mut_ptr(), out_bad.len()), trendcast_status::InvalidBar);
         assert!(last_error().contains("below low") && last_error().contains(&s.dates[40].to_string()), "{}", last_error());
         assert_eq!(out_bad, sentinel, "a failed call changed the output");
 
         let mut swapped = dates.clone();
         swapped.swap(10, 11);
         let mut out_unsorted = sentinel.clone();
-        assert_eq!(trendcast_features(&c_bars(&swapped, s), out_unsorted.as_mut_ptr(), out_unsorted.len()), trendcast_status::Unsorted);
+        assert_eq!(trendcast_features(&trendcast_bars::of_series(s, &swapped), out_unsorted.as_mut_ptr(), out_unsorted.len()), trendcast_status::Unsorted);
         assert_eq!(out_unsorted, sentinel);
 
         assert_eq!(trendcast_features(std::ptr::null(), out.as_mut_ptr(), out.len()), trendcast_status::NullPointer);

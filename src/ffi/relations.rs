@@ -155,15 +155,7 @@ mod tests {
             .series
             .iter()
             .zip(&dates)
-            .map(|(s, d)| trendcast_bars {
-                dates: d.as_ptr(),
-                open: s.open.as_ptr(),
-                high: s.high.as_ptr(),
-                low: s.low.as_ptr(),
-                close: s.close.as_ptr(),
-                volume: s.volume.as_ptr(),
-                len: s.len(),
-            })
+            .map(|(s, d)| trendcast_bars::of_series(s, d))
             .collect();
         let ind: &Industries = &u.industries;
         let id_of = |names: &[String], name: &str| names.iter().position(|n| n == name).unwrap() as i32;

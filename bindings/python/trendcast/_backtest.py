@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import POINTER, byref, c_float, c_int32
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -69,6 +69,16 @@ def _day(value: Any) -> Optional[int]:
     return None if value is None else int(yyyymmdd(np.asarray([value]))[0])
 
 
+def _decision_window(calendar: np.ndarray, start: Any, end: Any) -> Tuple[Tuple[Optional[int], Optional[int]], Tuple[int, int], np.ndarray]:
+    """(start, end) as YYYYMMDD or None, the same as bounds (open ends filled in), and the calendar's
+    days that can be decided on: each needs two trading days after it (the CLI's rule)."""
+    lo, hi = _day(start), _day(end)
+    if lo is not None and hi is not None and lo > hi:
+        raise InvalidArgumentError(f"start {lo} is after end {hi}")
+    bounds = (lo if lo is not None else np.iinfo(np.int32).min, hi if hi is not None else np.iinfo(np.int32).max)
+    return (lo, hi), bounds, calendar[: max(len(calendar) - 2, 0)]
+
+
 def backtest(
     bars: Any,
     scores: Any = None,
@@ -115,12 +125,7 @@ def backtest(
         raise InvalidArgumentError("the bars must name their tickers (a long-format DataFrame)")
     max_swaps = _max_swaps(strategy)
     calendar = np.unique(np.concatenate([stocks.columns(i)[0] for i in range(len(stocks))]))
-    lo, hi = _day(start), _day(end)
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidArgumentError(f"start {lo} is after end {hi}")
-    tradable = calendar[: max(len(calendar) - 2, 0)]  # each decision needs two trading days after it
-    lo_v = lo if lo is not None else np.iinfo(np.int32).min
-    hi_v = hi if hi is not None else np.iinfo(np.int32).max
+    (lo, hi), (lo_v, hi_v), tradable = _decision_window(calendar, start, end)
 
     if model is not None:
         scores = score_days(model, bars, sector_ids, sub_industry_ids, start=start, end=end)
@@ -185,13 +190,7 @@ def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, 
     stocks = Stocks(bars)
     date_col = next(c for c in bars.columns if str(c).lower() == "date")
     d = yyyymmdd(bars[date_col].to_numpy())
-    calendar = np.unique(d)
-    lo, hi = _day(start), _day(end)
-    if lo is not None and hi is not None and lo > hi:
-        raise InvalidArgumentError(f"start {lo} is after end {hi}")
-    tradable = calendar[: max(len(calendar) - 2, 0)]  # each decision needs two trading days after it
-    lo_v = lo if lo is not None else np.iinfo(np.int32).min
-    hi_v = hi if hi is not None else np.iinfo(np.int32).max
+    (lo, hi), (lo_v, hi_v), tradable = _decision_window(np.unique(d), start, end)
     days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
     if len(days) == 0:
         raise InvalidArgumentError(f"no trading day from {lo} to {hi} with two trading days after it")
