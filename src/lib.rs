@@ -5,6 +5,7 @@
 
 pub mod backtest;
 pub mod bars;
+#[cfg(feature = "charts")]
 pub mod charts;
 pub mod dataset;
 pub mod date;

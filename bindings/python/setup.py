@@ -1,5 +1,6 @@
 """Build hooks (the metadata is in pyproject.toml): setuptools-rust builds the trendcast C library
-(the repository's root crate, as a cdylib, release profile, debug sections stripped) and puts it
+(the repository's root crate, as a cdylib without its default `cli` feature, release profile,
+debug sections stripped) and puts it
 inside the package as ``trendcast/_lib/libtrendcast.abi3.so``, so that ``pip install
 bindings/python`` needs a Rust toolchain and nothing built by hand, and ``pip wheel
 bindings/python`` gives a platform wheel that holds the library. The bindings call it through
@@ -30,6 +31,8 @@ setup(
         RustExtension(
             "trendcast._lib.libtrendcast",
             path=str(CRATE),
+            # The library alone: no command line, charts or seeded randomness (Cargo features).
+            args=["--no-default-features"],
             binding=Binding.NoBinding,
             py_limited_api=True,
             debug=False,

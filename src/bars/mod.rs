@@ -6,6 +6,7 @@ mod industries;
 mod load;
 mod panel;
 mod series;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 
 pub use bars_ref::{AsBars, BarsRef, Dates};

@@ -46,9 +46,34 @@ enum OnBadBar {
 static LOADING: std::sync::OnceLock<(BadBarPolicy, Option<PathBuf>)> = std::sync::OnceLock::new();
 
 /// Loads the data set with the command line's bad-bar policy, reporting what it dropped or repaired.
+/// A progress bar of `len` steps on stderr when stderr is a terminal; hidden otherwise, so that logs
+/// and pipes get only the results.
+fn progress(len: usize, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})").expect("a valid template");
+    indicatif::ProgressBar::new(len as u64).with_style(style.progress_chars("=> ")).with_message(what.to_string())
+}
+
+/// A spinner for a step without countable parts (loading, building a dataset), on the same terms.
+fn spinner(what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner().with_message(what.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 fn load(data: &Path, tickers: Option<std::collections::HashSet<String>>) -> Result<Universe, Error> {
     let (policy, report) = LOADING.get().cloned().unwrap_or_default();
-    let u = load_dataset_dir(data, &LoadOptions { tickers, on_bad_bar: policy })?;
+    let loading = spinner(&format!("loading bars from {}", data.display()));
+    let u = load_dataset_dir(data, &LoadOptions { tickers, on_bad_bar: policy });
+    loading.finish_and_clear();
+    let u = u?;
     if !u.load_notes.is_empty() {
         let text: String = u.load_notes.iter().map(|n| format!("{n}\n")).collect();
         match report {
@@ -326,7 +351,10 @@ fn dataset_cmd(data: &Path, lookback: usize, gap: bool, embargo: usize) -> Resul
     let universe = load(data, None)?;
     let alignment = if gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
     let spec = DatasetSpec { lookback, alignment, embargo, ..Default::default() };
-    let ds = DirectionDataset::build(&universe.series, &spec)?;
+    let building = spinner("building the samples");
+    let ds = DirectionDataset::build(&universe.series, &spec);
+    building.finish_and_clear();
+    let ds = ds?;
     let mut splits = Map::new();
     for split in Split::ALL {
         let c = ds.counts(split);
@@ -470,18 +498,27 @@ fn backtest_cmd(
             what: format!("no decision day from {from} to {to} with two trading days after it (the data runs {})", data_span(&u)),
         });
     }
+    let days = progress(last + 1 - first, "backtest days");
     let (name, result) = match (model, baseline) {
         (Some(dir), _) => {
             let m = open(dir, backend)?;
-            let r = run(&panel, first, last, spec, |d| Ok(m.rank(&panel, &u.industries, panel.calendar[d])?.scores))?;
+            let r = run(&panel, first, last, spec, |d| {
+                days.inc(1);
+                Ok(m.rank(&panel, &u.industries, panel.calendar[d])?.scores)
+            })?;
             (m.manifest().name.clone(), r)
         }
-        (None, Some(Baseline::Momentum)) => {
-            ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| Ok(momentum_scores(&panel, d, 20)))?)
-        }
-        (None, Some(Baseline::Reversal)) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| Ok(reversal_scores(&panel, d)))?),
+        (None, Some(Baseline::Momentum)) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| {
+            days.inc(1);
+            Ok(momentum_scores(&panel, d, 20))
+        })?),
+        (None, Some(Baseline::Reversal)) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| {
+            days.inc(1);
+            Ok(reversal_scores(&panel, d))
+        })?),
         (None, None) => unreachable!("clap requires --model or --baseline"),
     };
+    days.finish_and_clear();
     let nv = result.net_values();
     if let Some(path) = outputs.csv {
         let mut text = String::from("date,portfolio_nv,benchmark_nv,excess_nv\n");
@@ -547,6 +584,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
         let t = series.dates.binary_search(&s.date).expect("sample dates are bar dates");
         by_symbol[s.symbol as usize].push((t, s.label));
     }
+    let samples = progress(by_symbol.iter().map(Vec::len).sum(), "eval samples");
     let mut confusion = trendcast::metrics::Confusion::default();
     let mut batch: Vec<BarsRef> = Vec::new();
     let mut truth = Vec::new();
@@ -557,6 +595,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
         for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
             confusion.add(*t as usize, trendcast::metrics::argmax3(p));
         }
+        samples.inc(batch.len() as u64);
         batch.clear();
         truth.clear();
         Ok(())
@@ -574,6 +613,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     if !batch.is_empty() {
         flush(&mut batch, &mut truth)?;
     }
+    samples.finish_and_clear();
     let s = confusion.scores();
     if s.samples == 0 {
         return Err(Error::InvalidArgument {

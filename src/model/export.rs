@@ -7,7 +7,9 @@ use super::bundle::Bundle;
 use super::manifest::{
     DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_encoder_io, ranking_io, EncoderGraph,
 };
-use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs, RankingProbe};
+use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
+#[cfg(feature = "test-support")]
+use super::onnx::RankingProbe;
 use crate::dataset::WindowAlignment;
 use crate::error::{Error, Result};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
@@ -243,6 +245,7 @@ fn ranking_contract(e: &RankingExport) -> Manifest {
     m
 }
 
+#[cfg(feature = "test-support")]
 /// Writes a ranking bundle around the ranking probe graphs (tests and benches of the call path).
 pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
     let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().map(String::from).to_vec());

@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod export;
 pub mod manifest;
 pub mod onnx;
+#[cfg(feature = "synthetic")]
 pub mod upgrade;
 
 use std::path::Path;

@@ -293,6 +293,7 @@ fn mirror(out: &mut [f32], n: usize, scale: Option<&[f64]>) {
     }
 }
 
+#[cfg(feature = "test-support")]
 /// The relation matrix of one window computed directly from the return vectors (`days` x N,
 /// row-major), pair by pair: the reference the incremental path is tested against.
 pub fn short_term_direct(returns: &[f64], days: usize, n: usize, cut: f64) -> Vec<f32> {

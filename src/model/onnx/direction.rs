@@ -84,6 +84,7 @@ pub struct RecurrentClassifier {
 }
 
 impl RecurrentClassifier {
+    #[cfg(feature = "synthetic")]
     /// Deterministic pseudo-random weights (uniform in +-1/sqrt(H), PyTorch's init range), for
     /// tests and benches that need a real model of a given size.
     pub fn seeded(cell: Cell, input_size: usize, hidden: usize, classes: usize, seed: u64) -> Self {
@@ -169,6 +170,7 @@ impl RecurrentClassifier {
         Ok(())
     }
 
+    #[cfg(feature = "test-support")]
     /// The reference forward pass in f64 (PyTorch semantics): class probabilities of one window
     /// [steps, input_size], for parity tests.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
@@ -319,6 +321,7 @@ impl DirectionNet {
         Ok(g.finish("trendcast_direction", inputs, outputs, metadata))
     }
 
+    #[cfg(feature = "test-support")]
     /// The reference forward pass in f64: mean of the members' probabilities.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
         let mut out = vec![0f64; self.members[0].classes];
@@ -331,6 +334,7 @@ impl DirectionNet {
     }
 }
 
+#[cfg(feature = "test-support")]
 /// b[row] + w[row, :] . v
 fn gate_row(w: &[f32], b: &[f32], v: &[f64], row: usize) -> f64 {
     b[row] as f64 + w[row * v.len()..(row + 1) * v.len()].iter().zip(v).map(|(a, b)| *a as f64 * b).sum::<f64>()

@@ -4,6 +4,7 @@
 
 mod direction;
 mod lsr_igru;
+#[cfg(feature = "test-support")]
 mod ranking;
 
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
@@ -11,6 +12,7 @@ pub use lsr_igru::{
     Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell,
     RankingGraphs, RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
 };
+#[cfg(feature = "test-support")]
 pub use ranking::RankingProbe;
 
 use prost::Message;
