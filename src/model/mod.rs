@@ -6,7 +6,7 @@ pub mod bundle;
 pub mod export;
 pub mod manifest;
 pub mod onnx;
-#[cfg(feature = "synthetic")]
+#[cfg(all(feature = "synthetic", feature = "reference"))]
 pub mod upgrade;
 
 use std::path::Path;

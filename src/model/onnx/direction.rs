@@ -170,7 +170,7 @@ impl RecurrentClassifier {
         Ok(())
     }
 
-    #[cfg(feature = "test-support")]
+    #[cfg(feature = "reference")]
     /// The reference forward pass in f64 (PyTorch semantics): class probabilities of one window
     /// [steps, input_size], for parity tests.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
@@ -321,7 +321,7 @@ impl DirectionNet {
         Ok(g.finish("trendcast_direction", inputs, outputs, metadata))
     }
 
-    #[cfg(feature = "test-support")]
+    #[cfg(feature = "reference")]
     /// The reference forward pass in f64: mean of the members' probabilities.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
         let mut out = vec![0f64; self.members[0].classes];
@@ -334,7 +334,7 @@ impl DirectionNet {
     }
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// b[row] + w[row, :] . v
 fn gate_row(w: &[f32], b: &[f32], v: &[f64], row: usize) -> f64 {
     b[row] as f64 + w[row * v.len()..(row + 1) * v.len()].iter().zip(v).map(|(a, b)| *a as f64 * b).sum::<f64>()

@@ -333,7 +333,7 @@ impl LsrIgru {
         RankingGraphs::write(std::slice::from_ref(self), false, window, metadata)
     }
 
-    #[cfg(feature = "test-support")]
+    #[cfg(feature = "reference")]
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, 5], long [N, N],
     /// short [T, N, N]; returns a score per node.
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
@@ -393,7 +393,7 @@ impl LsrIgruEnsemble {
         RankingGraphs::write(&self.members, true, window, metadata)
     }
 
-    #[cfg(feature = "test-support")]
+    #[cfg(feature = "reference")]
     /// The same computation in f64, for parity tests (shapes as [`LsrIgru::reference`]).
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
         let members: Vec<Vec<f64>> = self.members.iter().map(|m| m.reference(nodes, long, short, t, n)).collect();
@@ -792,12 +792,12 @@ fn gate_columns_of(gates: &[Dense], units: usize, rows: std::ops::Range<usize>) 
     (w, gates.iter().flat_map(|d| d.b.iter().copied()).collect())
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 fn sigmoid(v: f64) -> f64 {
     1.0 / (1.0 + (-v).exp())
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// x [n, i] W [i, o] + b, in f64.
 fn ref_dense(d: &Dense, x: &[f64], i: usize, o: usize, n: usize) -> Vec<f64> {
     let mut out = vec![0f64; n * o];
@@ -809,7 +809,7 @@ fn ref_dense(d: &Dense, x: &[f64], i: usize, o: usize, n: usize) -> Vec<f64> {
     out
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// Row-wise concatenation of [n, w_k] blocks.
 fn concat_cols(parts: &[(&[f64], usize)], n: usize) -> Vec<f64> {
     let width: usize = parts.iter().map(|p| p.1).sum();
@@ -822,7 +822,7 @@ fn concat_cols(parts: &[(&[f64], usize)], n: usize) -> Vec<f64> {
     out
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// One step's encoder in f64: x [n, 5], adj [n, n] -> [n, E].
 fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64], n: usize) -> Vec<f64> {
     let mut h = x.to_vec();
@@ -873,7 +873,7 @@ fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64]
     h
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// One improved-GRU step in f64: inp [n, i], h [n, u] -> [n, u].
 fn ref_gru_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], u: usize, n: usize) -> Vec<f64> {
     let [wu, wr, wc] = &layer.gates[..] else { unreachable!("checked: a GRU layer has three gates") };
@@ -885,7 +885,7 @@ fn ref_gru_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], u: usi
     (0..n * u).map(|k| upd[k] * h[k] + (1.0 - upd[k]) * cand[k]).collect()
 }
 
-#[cfg(feature = "test-support")]
+#[cfg(feature = "reference")]
 /// One LSTM step in f64: inp [n, i], h and c [n, u] -> the new (h, c).
 fn ref_lstm_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], c: &[f64], u: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
     let [wi, wf, wo, wc] = &layer.gates[..] else { unreachable!("checked: an LSTM layer has four gates") };
