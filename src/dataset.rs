@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bars::BarSeries;
+use crate::bars::{BarSeries, trading_calendar};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES, is_complete};
@@ -61,6 +61,16 @@ impl Default for Splits {
 }
 
 impl Splits {
+    /// The training split's first and last days.
+    pub fn train_range(&self) -> (Date, Date) {
+        (self.train_start, self.train_end)
+    }
+
+    /// The validation split's first and last days (it starts the day after training ends).
+    pub fn validation_range(&self) -> (Date, Date) {
+        (Date::from_days_since_epoch(self.train_end.days_since_epoch() + 1), self.validation_end)
+    }
+
     pub fn of(&self, date: Date) -> Option<Split> {
         if date < self.train_start {
             None
@@ -277,9 +287,7 @@ fn embargo_cutoffs(series: &[BarSeries], spec: &DatasetSpec) -> Vec<(Date, Date)
     if spec.embargo == 0 {
         return Vec::new();
     }
-    let mut calendar: Vec<Date> = series.iter().flat_map(|s| s.dates.iter().copied()).collect();
-    calendar.sort_unstable();
-    calendar.dedup();
+    let calendar = trading_calendar(series);
     [spec.splits.train_end, spec.splits.validation_end]
         .into_iter()
         .filter_map(|end| {

@@ -32,7 +32,9 @@ impl std::fmt::Display for Location {
 }
 
 /// Everything that can go wrong, by category. The categories are stable; the messages say the rest.
+/// New categories may come (match with a `_` arm).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be opened or read.
     #[error("cannot read {path}: {source}")]
@@ -144,4 +146,13 @@ impl Error {
     pub(crate) fn backend(what: impl Into<String>) -> Self {
         Error::Backend { what: what.into() }
     }
+}
+
+/// The message a caught panic carried (a panic's payload is a `&str` or a `String`), for the
+/// errors that report one: the tract backend's and the C boundary's.
+pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }

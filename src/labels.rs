@@ -111,20 +111,31 @@ pub fn rank_labels(panel: &Panel, target: RankTarget) -> Vec<f64> {
     for d in 0..nd {
         day.clear();
         day.extend((0..nt).map(|k| (target.forward_return(panel, k, d), k)).filter(|(r, _)| r.is_finite()));
-        day.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let values: Vec<f64> = day.iter().map(|&(r, _)| r).collect();
         let n = day.len() as f64;
-        let mut i = 0;
-        while i < day.len() {
-            let mut j = i;
-            while j + 1 < day.len() && day[j + 1].0 == day[i].0 {
-                j += 1;
-            }
-            let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-            for &(_, k) in &day[i..=j] {
-                out[k * nd + d] = avg_rank / n;
-            }
-            i = j + 1;
+        for (&(_, k), rank) in day.iter().zip(average_ranks(&values)) {
+            out[k * nd + d] = rank / n;
         }
+    }
+    out
+}
+
+/// Ranks of `x`, 1-based, smallest first, tied values sharing the mean of their places: the rank
+/// label's ranks and the rank IC's (Spearman).
+pub fn average_ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut out = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        for &k in &idx[i..=j] {
+            out[k] = (i + j) as f64 / 2.0 + 1.0;
+        }
+        i = j + 1;
     }
     out
 }

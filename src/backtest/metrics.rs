@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::DailyRecord;
+use crate::labels::average_ranks;
 
 const DAYS_PER_YEAR: f64 = 252.0;
 
@@ -105,28 +106,9 @@ pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
     sxy / (sxx * syy).sqrt()
 }
 
-/// Average ranks (1-based, ties averaged).
-fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
-    let mut out = vec![0.0; x.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
-            j += 1;
-        }
-        for &k in &idx[i..=j] {
-            out[k] = (i + j) as f64 / 2.0 + 1.0;
-        }
-        i = j + 1;
-    }
-    out
-}
-
 /// Spearman rank correlation.
 pub fn rank_correlation(x: &[f64], y: &[f64]) -> f64 {
-    correlation(&ranks(x), &ranks(y))
+    correlation(&average_ranks(x), &average_ranks(y))
 }
 
 #[cfg(test)]

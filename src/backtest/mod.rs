@@ -13,6 +13,8 @@ use serde::Serialize;
 use crate::bars::Panel;
 use crate::date::Date;
 use crate::error::{Error, Result};
+use crate::labels::RankTarget;
+use crate::predict::order_best_first;
 
 /// Backtest settings.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -186,14 +188,11 @@ fn not_a_trading_day(panel: &Panel, d: Date) -> Error {
     Error::argument(format!("{d} is not a trading day of the bars (a holiday or weekend, or outside them: {span})"))
 }
 
-/// The open-to-open return from t+1 to t+2 of every stock decided on day `d` (NaN where undefined).
+/// The open-to-open return from t+1 to t+2 of every stock decided on day `d` (NaN where undefined):
+/// what a decision earns, the rank label `OpenT1ToT2`.
 pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
     out.clear();
-    let nd = panel.n_days();
-    out.extend((0..panel.n_tickers()).map(|k| {
-        let o = panel.open_of(k);
-        if d + 2 < nd { o[d + 2] / o[d + 1] - 1.0 } else { f64::NAN }
-    }));
+    out.extend((0..panel.n_tickers()).map(|k| RankTarget::OpenT1ToT2.forward_return(panel, k, d)));
 }
 
 /// The largest cost per side a backtest takes: 10% of the traded value.
@@ -235,8 +234,7 @@ pub fn run(
         }
         next_open_returns(panel, d, &mut fwd);
         // Eligible: scored, and tradable at both opens (a stock without them cannot be bought).
-        let mut eligible: Vec<usize> = (0..s.len()).filter(|&k| s[k].is_finite() && fwd[k].is_finite()).collect();
-        eligible.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+        let eligible = order_best_first(&s, |k| fwd[k].is_finite());
         let picks = spec.strategy.next_holdings(spec.top_k, &eligible, &held);
         let kept = picks.iter().filter(|k| held.binary_search(k).is_ok()).count();
         let turnover = if picks.is_empty() { 0.0 } else { 1.0 - kept as f64 / picks.len() as f64 };

@@ -102,7 +102,7 @@ pub fn load_bars_noted(files: &[PathBuf], opts: &LoadOptions) -> Result<(Vec<Bar
                     for (i, &line) in lines.iter().enumerate() {
                         let bar = s.bar(i);
                         if let Some(&last) = acc.dates.last()
-                            && bar.date <= last
+                            && let Some(problem) = super::series::date_order_problem(last, bar.date)
                         {
                             let at = Location {
                                 file: Some(file.clone()),
@@ -110,7 +110,7 @@ pub fn load_bars_noted(files: &[PathBuf], opts: &LoadOptions) -> Result<(Vec<Bar
                                 ticker: Some(s.ticker.clone()),
                                 date: Some(bar.date.to_string()),
                             };
-                            let what = format!("date not after the same ticker's {last} in an earlier file");
+                            let what = format!("{problem}, the same ticker's last date in an earlier file");
                             if opts.on_bad_bar == BadBarPolicy::Fail {
                                 return Err(Error::Unsorted { at, what });
                             }

@@ -39,13 +39,19 @@ impl Clone for Panel {
     }
 }
 
+/// The trading calendar of a universe: every date on which any of its stocks has a bar, sorted.
+pub fn trading_calendar(series: &[BarSeries]) -> Vec<Date> {
+    let mut calendar: Vec<Date> = series.iter().flat_map(|s| s.dates.iter().copied()).collect();
+    calendar.sort_unstable();
+    calendar.dedup();
+    calendar
+}
+
 impl Panel {
     /// Puts (already validated) series on the union of their dates. Missing cells hold NaN and
     /// `present = false`.
     pub fn from_series(series: &[BarSeries]) -> Panel {
-        let mut calendar: Vec<Date> = series.iter().flat_map(|s| s.dates.iter().copied()).collect();
-        calendar.sort_unstable();
-        calendar.dedup();
+        let calendar = trading_calendar(series);
         let (nt, nd) = (series.len(), calendar.len());
         let mut p = Panel {
             tickers: series.iter().map(|s| s.ticker.clone()).collect(),

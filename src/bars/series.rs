@@ -44,13 +44,20 @@ impl Bar {
         if let Some(what) = self.problem() {
             return Err(Error::invalid_bar(at(), what));
         }
-        if let Some(last) = last
-            && self.date <= last
-        {
-            let what = if self.date == last { "duplicate date".to_string() } else { format!("date out of order (after {last})") };
+        if let Some(what) = last.and_then(|last| date_order_problem(last, self.date)) {
             return Err(Error::Unsorted { at: at(), what });
         }
         Ok(())
+    }
+}
+
+/// What is wrong with `next` following `prev` in one stock's bars, if anything: the one rule for
+/// date order (strictly increasing) of the series, the incremental features and the loader.
+pub(crate) fn date_order_problem(prev: Date, next: Date) -> Option<String> {
+    match next.cmp(&prev) {
+        std::cmp::Ordering::Greater => None,
+        std::cmp::Ordering::Equal => Some(format!("duplicate date {next}")),
+        std::cmp::Ordering::Less => Some(format!("date out of order: {next} comes after {prev}")),
     }
 }
 
@@ -148,15 +155,10 @@ impl BarSeries {
     }
 
     fn check_order(&self, prev: Date, next: Date, index: usize) -> Result<()> {
-        if next > prev {
-            return Ok(());
+        match date_order_problem(prev, next) {
+            None => Ok(()),
+            Some(problem) => Err(Error::Unsorted { at: self.location_of(next), what: format!("{problem} (bar {index})") }),
         }
-        let what = if next == prev {
-            format!("duplicate date (bar {index})")
-        } else {
-            format!("dates out of order: {next} comes after {prev} (bar {index})")
-        };
-        Err(Error::Unsorted { at: self.location_of(next), what })
     }
 
     fn location(&self, i: usize) -> Location {

@@ -105,6 +105,7 @@ enum Command {
         /// Data directory (bars_*.csv[.gz] + industries.csv).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// The ticker, as in the data.
         #[arg(long)]
         ticker: String,
         /// YYYY-MM-DD; must be a trading day of the ticker.
@@ -113,8 +114,10 @@ enum Command {
     },
     /// Print the number of direction samples and their classes per split as JSON.
     Dataset {
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// Window length in trading days.
         #[arg(long, default_value_t = 30)]
         lookback: usize,
         /// Windows end the day before t (the original project's one-day gap).
@@ -126,10 +129,13 @@ enum Command {
     },
     /// Direction probabilities of each ticker as of the close of a date (JSON lines).
     Direction {
+        /// A model bundle directory (manifest.json and its ONNX files).
         #[arg(long)]
         model: PathBuf,
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// YYYY-MM-DD: the close the answer is as of (a trading day of the data).
         #[arg(long)]
         date: Date,
         /// auto (ONNX Runtime when it loads, else tract), ort or tract.
@@ -141,12 +147,16 @@ enum Command {
     },
     /// The top K tickers by a ranking model's score as of the close of a date.
     Rank {
+        /// A model bundle directory (manifest.json and its ONNX files).
         #[arg(long)]
         model: PathBuf,
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// YYYY-MM-DD: the close the answer is as of (a trading day of the data).
         #[arg(long)]
         date: Date,
+        /// How many stocks: the top k listed or held.
         #[arg(long, default_value_t = 10)]
         top: usize,
         /// auto (ONNX Runtime when it loads, else tract), ort or tract.
@@ -162,12 +172,16 @@ enum Command {
         /// A one-line rule instead of a model.
         #[arg(long, value_enum)]
         baseline: Option<Baseline>,
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// First day of the range, YYYY-MM-DD (inclusive).
         #[arg(long)]
         from: Date,
+        /// Last day of the range, YYYY-MM-DD (inclusive).
         #[arg(long)]
         to: Date,
+        /// How many stocks: the top k listed or held.
         #[arg(long, default_value_t = 10)]
         top: usize,
         /// Cost per side in basis points of traded value.
@@ -197,6 +211,7 @@ enum Command {
     },
     /// A model's manifest and the backend and execution provider it runs on.
     Info {
+        /// A model bundle directory (manifest.json and its ONNX files).
         #[arg(long)]
         model: PathBuf,
         /// auto (ONNX Runtime when it loads, else tract), ort or tract.
@@ -206,12 +221,16 @@ enum Command {
     /// Macro-F1, accuracy, per-class F1 and confusion matrix of a direction model over a date range,
     /// computed through the inference library.
     Eval {
+        /// A model bundle directory (manifest.json and its ONNX files).
         #[arg(long)]
         model: PathBuf,
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
+        /// First day of the range, YYYY-MM-DD (inclusive).
         #[arg(long)]
         from: Date,
+        /// Last day of the range, YYYY-MM-DD (inclusive).
         #[arg(long)]
         to: Date,
         /// auto (ONNX Runtime when it loads, else tract), ort or tract.
@@ -227,7 +246,8 @@ enum Command {
         /// Folder of model bundles (default: $TRENDCAST_MODELS, else ./models).
         #[arg(long, default_value_os_t = shipped_models())]
         models: PathBuf,
-        #[arg(long, default_value = "tract")]
+        /// tract (the default: no download), ort, or auto (ONNX Runtime when it loads, else tract).
+        #[arg(long, default_value = "tract", value_parser = backend_parser())]
         backend: BackendKind,
     },
 }

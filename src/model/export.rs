@@ -10,7 +10,7 @@ use super::manifest::{
 use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
 #[cfg(feature = "test-support")]
 use super::onnx::RankingProbe;
-use crate::dataset::WindowAlignment;
+use crate::dataset::{Splits, WindowAlignment};
 use crate::error::{Error, Result};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
 
@@ -32,7 +32,6 @@ pub struct DirectionExport {
 impl DirectionExport {
     /// A contract with the default label and the original's split dates.
     pub fn new(name: &str, window: usize) -> Self {
-        let d = |s| crate::Date::parse(s).expect("valid date");
         DirectionExport {
             name: name.into(),
             window,
@@ -40,8 +39,8 @@ impl DirectionExport {
             scaler: None,
             market: false,
             label: DirectionLabel::default(),
-            train: DateRange { from: d("2010-01-01"), to: d("2018-12-31") },
-            validation: DateRange { from: d("2019-01-01"), to: d("2021-12-31") },
+            train: Splits::default().train_range().into(),
+            validation: Splits::default().validation_range().into(),
             extra: Default::default(),
         }
     }

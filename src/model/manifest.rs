@@ -83,6 +83,12 @@ pub struct DateRange {
     pub to: Date,
 }
 
+impl From<(Date, Date)> for DateRange {
+    fn from((from, to): (Date, Date)) -> Self {
+        DateRange { from, to }
+    }
+}
+
 /// What the model was trained to predict.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -31,10 +31,17 @@ impl Ranking {
     /// The ranking of `scores` (one per stock, NaN for an unscored one): the scored stocks, best
     /// first, ties in stock order.
     pub fn of_scores(date: Date, scores: Vec<f32>) -> Ranking {
-        let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite()).collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        let order = order_best_first(&scores, |_| true);
         Ranking { date, scores, order }
     }
+}
+
+/// The stocks with a finite score that `keep` accepts, best first, ties in stock order: the order
+/// of a ranking and of the backtest's picks.
+pub fn order_best_first(scores: &[f32], keep: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..scores.len()).filter(|&k| scores[k].is_finite() && keep(k)).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    order
 }
 
 impl Model {

@@ -17,19 +17,12 @@ const MAX_PLANS: usize = 16;
 /// Input dimensions of one call, all inputs concatenated: the plan cache's key (no allocation).
 type ShapeKey = [usize; 12];
 
-pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
-}
-
 /// Runs `f`, turning a tract error or a tract panic into a backend error.
 fn guarded<T>(what: &str, f: impl FnOnce() -> TractResult<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Error::backend(format!("tract {what}: {e:#}"))),
-        Err(p) => Err(Error::backend(format!("tract {what} panicked: {}", panic_message(p)))),
+        Err(p) => Err(Error::backend(format!("tract {what} panicked: {}", crate::error::panic_message(p)))),
     }
 }
 
