@@ -10,6 +10,7 @@ pub mod charts;
 pub mod dataset;
 pub mod date;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod ffi;
 pub mod labels;

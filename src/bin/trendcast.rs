@@ -14,6 +14,7 @@ use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, loa
 use trendcast::charts;
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
 use trendcast::features::{self, FEATURE_NAMES, Market};
+use trendcast::evaluate::Progress;
 use trendcast::labels::Direction;
 use trendcast::model::ModelKind;
 use trendcast::bars::BarsRef;
@@ -585,64 +586,17 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
         return Err(Error::InvalidArgument { what: format!("--from {from} is after --to {to}") });
     }
     let m = open(model, backend)?;
-    let label = match m.manifest().label {
-        trendcast::model::manifest::LabelSpec::Direction(l) => l,
-        _ => {
-            return Err(Error::WrongKind { what: "eval needs a direction model".into() });
-        }
-    };
+    if m.kind() != ModelKind::Direction {
+        return Err(Error::WrongKind { what: "eval needs a direction model".into() });
+    }
     let u = load(data, None)?;
-    // The samples of the dataset (the original's cleaning rules) whose date is in the range; the
-    // inputs are computed by the direction call from raw bars, as in serving.
-    let spec = DatasetSpec { lookback: m.manifest().window, alignment: m.manifest().alignment, label, ..Default::default() };
-    let market = market_for(&m, &u.series)?;
-    // The samples are those of the training rules (with a market model: rows with market features).
-    let ds = DirectionDataset::build(&u.series, &DatasetSpec { market: market.is_some(), ..spec })?;
-    let mut by_symbol: Vec<Vec<(usize, Direction)>> = vec![Vec::new(); ds.symbols.len()];
-    for s in ds.samples.iter().filter(|s| s.date >= from && s.date <= to) {
-        let series = u.get(&ds.symbols[s.symbol as usize].ticker).expect("dataset symbols come from the universe");
-        let t = series.dates.binary_search(&s.date).expect("sample dates are bar dates");
-        by_symbol[s.symbol as usize].push((t, s.label));
-    }
-    let samples = progress(by_symbol.iter().map(Vec::len).sum(), "eval samples");
-    let mut confusion = trendcast::metrics::Confusion::default();
-    let mut batch: Vec<BarsRef> = Vec::new();
-    let mut truth = Vec::new();
-    let mut probs = Vec::new();
-    let mut flush = |batch: &mut Vec<BarsRef>, truth: &mut Vec<Direction>| -> Result<(), Error> {
-        probs.resize(3 * batch.len(), 0.0);
-        m.direction_given_into(batch, market.as_ref(), &mut probs)?;
-        for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
-            confusion.add(*t as usize, trendcast::metrics::argmax3(p));
-        }
-        samples.inc(batch.len() as u64);
-        batch.clear();
-        truth.clear();
-        Ok(())
-    };
-    for (sym, samples) in by_symbol.iter().enumerate() {
-        let series = u.get(&ds.symbols[sym].ticker).expect("present");
-        for &(t, l) in samples {
-            batch.push(BarsRef::from(series).prefix(t));
-            truth.push(l);
-            if batch.len() == 512 {
-                flush(&mut batch, &mut truth)?;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        flush(&mut batch, &mut truth)?;
-    }
-    samples.finish_and_clear();
-    let s = confusion.scores();
-    if s.samples == 0 {
-        return Err(Error::InvalidArgument {
-            what: format!(
-                "no samples from {from} to {to}: no day in that range has a full window and a label (the data runs {})",
-                data_span(&u)
-            ),
-        });
-    }
+    let mut bar = indicatif::ProgressBar::hidden();
+    let s = trendcast::evaluate::evaluate_direction(&m, &u.series, from, to, |p| match p {
+        Progress::Total(n) => bar = progress(n, "eval samples"),
+        Progress::Done(n) => bar.inc(n as u64),
+    });
+    bar.finish_and_clear();
+    let s = s?;
     Ok(json!({
         "model": m.manifest().name, "backend": m.backend().name(), "from": from.to_string(), "to": to.to_string(),
         "samples": s.samples, "macro_f1": s.macro_f1, "accuracy": s.accuracy,

@@ -1,0 +1,101 @@
+//! A direction model over a range of days: the samples of the training rules (the dataset's
+//! cleaning and labels) whose day lies in the range, their inputs computed by the direction call
+//! from raw bars as in serving, and the classification scores. What `trendcast eval` prints; there
+//! for any caller of the library.
+
+use crate::bars::{BarSeries, BarsRef};
+use crate::dataset::{DatasetSpec, DirectionDataset};
+use crate::date::Date;
+use crate::error::{Error, Result};
+use crate::features::Market;
+use crate::labels::Direction;
+use crate::metrics::{ClassScores, Confusion, argmax3};
+use crate::model::Model;
+use crate::model::manifest::LabelSpec;
+
+/// Samples sent to the model per call.
+const BATCH: usize = 512;
+
+/// Scores `model` on the samples dated `from..=to` of `series` (the whole universe: a model with
+/// market features reads it). `progress` hears how many samples there are, then each batch done.
+/// A range without samples (no day with a full window and a label) is an error naming the data's
+/// span, not zero scores.
+pub fn evaluate_direction(
+    model: &Model,
+    series: &[BarSeries],
+    from: Date,
+    to: Date,
+    mut progress: impl FnMut(Progress),
+) -> Result<ClassScores> {
+    if from > to {
+        return Err(Error::argument(format!("the range starts on {from}, after its end {to}")));
+    }
+    let LabelSpec::Direction(label) = model.manifest().label else {
+        return Err(Error::WrongKind { what: format!("evaluation needs a direction model; {:?} is not one", model.manifest().name) });
+    };
+    let market = model.manifest().reads_market().then(|| Market::equal_weighted(series)).transpose()?;
+    let spec = DatasetSpec {
+        lookback: model.manifest().window,
+        alignment: model.manifest().alignment,
+        label,
+        market: market.is_some(),
+        ..Default::default()
+    };
+    let ds = DirectionDataset::build(series, &spec)?;
+    let by_ticker = |t: &str| series.iter().find(|s| s.ticker == t).expect("dataset symbols come from the series");
+    let mut by_symbol: Vec<Vec<(usize, Direction)>> = vec![Vec::new(); ds.symbols.len()];
+    for s in ds.samples.iter().filter(|s| s.date >= from && s.date <= to) {
+        let bars = by_ticker(&ds.symbols[s.symbol as usize].ticker);
+        let t = bars.dates.binary_search(&s.date).expect("sample dates are bar dates");
+        by_symbol[s.symbol as usize].push((t, s.label));
+    }
+    let total: usize = by_symbol.iter().map(Vec::len).sum();
+    if total == 0 {
+        let first = series.iter().filter_map(|s| s.dates.first()).min();
+        let last = series.iter().filter_map(|s| s.dates.last()).max();
+        let span = match (first, last) {
+            (Some(a), Some(b)) => format!("{a} to {b}"),
+            _ => "nowhere: no bars".into(),
+        };
+        return Err(Error::argument(format!(
+            "no samples from {from} to {to}: no day in that range has a full window and a label (the data runs {span})"
+        )));
+    }
+    progress(Progress::Total(total));
+    let mut confusion = Confusion::default();
+    let (mut batch, mut truth, mut probs): (Vec<BarsRef>, Vec<Direction>, Vec<f32>) = (Vec::new(), Vec::new(), Vec::new());
+    let mut flush = |batch: &mut Vec<BarsRef>, truth: &mut Vec<Direction>| -> Result<()> {
+        probs.resize(3 * batch.len(), 0.0);
+        model.direction_given_into(batch, market.as_ref(), &mut probs)?;
+        for (p, t) in probs.chunks_exact(3).zip(truth.iter()) {
+            confusion.add(*t as usize, argmax3(p));
+        }
+        progress(Progress::Done(batch.len()));
+        batch.clear();
+        truth.clear();
+        Ok(())
+    };
+    for (sym, samples) in by_symbol.iter().enumerate() {
+        let bars = by_ticker(&ds.symbols[sym].ticker);
+        for &(t, l) in samples {
+            batch.push(BarsRef::from(bars).prefix(t));
+            truth.push(l);
+            if batch.len() == BATCH {
+                flush(&mut batch, &mut truth)?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, &mut truth)?;
+    }
+    Ok(confusion.scores())
+}
+
+/// What [`evaluate_direction`] reports as it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The number of samples in the range (once, before any is scored).
+    Total(usize),
+    /// This many more samples scored.
+    Done(usize),
+}
