@@ -84,7 +84,7 @@ enum trendcast_status
    */
   TRENDCAST_STATUS_TOO_LITTLE_HISTORY = 6,
   /**
-   * A file could not be read.
+   * A file could not be read or written (a bundle's missing manifest or ONNX file among them).
    */
   TRENDCAST_STATUS_IO = 7,
   /**
@@ -92,7 +92,7 @@ enum trendcast_status
    */
   TRENDCAST_STATUS_PARSE = 8,
   /**
-   * A model file is missing, truncated or unreadable.
+   * A model file reads but is not a usable model (truncated, not ONNX, a graph that fails to load).
    */
   TRENDCAST_STATUS_MODEL = 9,
   /**

@@ -64,11 +64,11 @@ fn broken_bundles_are_refused_with_the_reason() {
         let _ = std::fs::remove_dir_all(&dir);
         common::models::direction_bundle(&dir, 8, 30);
     };
-    cases.expect(Model::open(tmp.path().join("absent"), &tract()), S::Model, "manifest.json");
+    cases.expect(Model::open(tmp.path().join("absent"), &tract()), S::Io, "manifest.json");
 
     fresh();
     std::fs::remove_file(dir.join("model.onnx")).unwrap();
-    cases.expect(Model::open(&dir, &tract()), S::Model, "model.onnx");
+    cases.expect(Model::open(&dir, &tract()), S::Io, "model.onnx");
 
     fresh();
     let bytes = std::fs::read(dir.join("model.onnx")).unwrap();
@@ -117,7 +117,7 @@ fn broken_ranking_bundles_are_refused_with_the_reason() {
     fresh();
     Model::open(&dir, &tract()).unwrap();
     std::fs::remove_file(dir.join("encoder.onnx")).unwrap();
-    cases.expect(Model::open(&dir, &tract()), S::Model, "encoder.onnx");
+    cases.expect(Model::open(&dir, &tract()), S::Io, "encoder.onnx");
 
     // The single-graph form of earlier bundles: refused, with the command that rewrites it.
     fresh();

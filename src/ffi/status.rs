@@ -23,11 +23,11 @@ pub enum trendcast_status {
     Unsorted = 5,
     /// Fewer bars than the model needs (see trendcast_model_min_bars).
     TooLittleHistory = 6,
-    /// A file could not be read.
+    /// A file could not be read or written (a bundle's missing manifest or ONNX file among them).
     Io = 7,
     /// A value could not be parsed (a YYYYMMDD that is not a date, a malformed file).
     Parse = 8,
-    /// A model file is missing, truncated or unreadable.
+    /// A model file reads but is not a usable model (truncated, not ONNX, a graph that fails to load).
     Model = 9,
     /// The bundle's manifest disagrees with its ONNX file (sha256, inputs, outputs) or asks for what
     /// this library cannot honour.

@@ -79,13 +79,15 @@ fn read_graph(
 }
 
 impl Bundle {
-    /// Reads and checks a bundle directory.
+    /// Reads and checks a bundle directory. A file that cannot be read is an I/O error, as one that
+    /// cannot be written is when a bundle is saved; one that reads but is not a model is a model
+    /// error.
     pub fn load(dir: &Path) -> Result<Bundle> {
         let mpath = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&mpath).map_err(|e| Error::model(format!("cannot read {}: {e}", mpath.display())))?;
+        let text = std::fs::read_to_string(&mpath).map_err(|source| Error::Io { path: mpath.clone(), source })?;
         Bundle::from_parts(dir, &text, |file| {
             let opath = dir.join(file);
-            std::fs::read(&opath).map_err(|e| Error::model(format!("cannot read {}: {e}", opath.display())))
+            std::fs::read(&opath).map_err(|source| Error::Io { path: opath, source })
         })
     }
 

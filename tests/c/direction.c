@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
     CHECK(trendcast_direction(NULL, NULL, 0, dummy, 3) == TRENDCAST_STATUS_NULL_POINTER);
 
     /* A missing bundle and a bad option are clear errors. */
-    CHECK(trendcast_model_open("/nonexistent/bundle", NULL, &model) == TRENDCAST_STATUS_MODEL);
+    CHECK(trendcast_model_open("/nonexistent/bundle", NULL, &model) == TRENDCAST_STATUS_IO);
     CHECK(strstr(trendcast_last_error(), "manifest.json") != NULL);
     trendcast_open_options opts = trendcast_open_options_default();
     CHECK(opts.struct_size == sizeof(trendcast_open_options));
