@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing of the inputs a user controls (fuzz/, cargo-fuzz + libFuzzer, nightly):
 # bars_csv (the bar loader under each bad-bar policy), bundle (manifest + ONNX bytes), c_direction
 # and c_rank (the C entry points with arbitrary bars), c_universe (a live universe pushed arbitrary
-# days). Each target starts from its committed seeds
+# days), c_research (trendcast_features and trendcast_backtest with arbitrary bars, days, scores and
+# settings). Each target starts from its committed seeds
 # (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30) or RUNS
 # executions; a crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]      RUNS=10000000 scripts/fuzz.sh 0 bars_csv
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
-targets=("${@:-bars_csv bundle c_direction c_rank c_universe}")
+targets=("${@:-bars_csv bundle c_direction c_rank c_universe c_research}")
 command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz@0.13.2
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --profile minimal nightly
 cd fuzz

@@ -56,6 +56,11 @@ pub struct Stock {
 }
 
 impl Stock {
+    /// The dates the C view covers (its first `len`).
+    pub fn c_bars_dates(&self) -> Vec<i32> {
+        self.dates[..self.c_bars().len].to_vec()
+    }
+
     /// The C view: `len` is the shortest column's, so that every pointer is valid for `len` values.
     pub fn c_bars(&self) -> trendcast_bars {
         let len = [self.dates.len(), self.open.len(), self.high.len(), self.low.len(), self.close.len(), self.volume.len()]
