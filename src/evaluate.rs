@@ -3,7 +3,7 @@
 //! from raw bars as in serving, and the classification scores. What `trendcast eval` prints; there
 //! for any caller of the library.
 
-use crate::bars::{BarSeries, BarsRef};
+use crate::bars::{BarSeries, BarsRef, date_span};
 use crate::dataset::{DatasetSpec, DirectionDataset};
 use crate::date::Date;
 use crate::error::{Error, Result};
@@ -42,23 +42,22 @@ pub fn evaluate_direction(
         ..Default::default()
     };
     let ds = DirectionDataset::build(series, &spec)?;
-    let by_ticker = |t: &str| series.iter().find(|s| s.ticker == t).expect("dataset symbols come from the series");
+    // Each dataset symbol's series, looked up once (not once per sample).
+    let bars_of: Vec<&BarSeries> = ds
+        .symbols
+        .iter()
+        .map(|sym| series.iter().find(|s| s.ticker == sym.ticker).expect("dataset symbols come from the series"))
+        .collect();
     let mut by_symbol: Vec<Vec<(usize, Direction)>> = vec![Vec::new(); ds.symbols.len()];
     for s in ds.samples.iter().filter(|s| s.date >= from && s.date <= to) {
-        let bars = by_ticker(&ds.symbols[s.symbol as usize].ticker);
-        let t = bars.dates.binary_search(&s.date).expect("sample dates are bar dates");
+        let t = bars_of[s.symbol as usize].dates.binary_search(&s.date).expect("sample dates are bar dates");
         by_symbol[s.symbol as usize].push((t, s.label));
     }
     let total: usize = by_symbol.iter().map(Vec::len).sum();
     if total == 0 {
-        let first = series.iter().filter_map(|s| s.dates.first()).min();
-        let last = series.iter().filter_map(|s| s.dates.last()).max();
-        let span = match (first, last) {
-            (Some(a), Some(b)) => format!("{a} to {b}"),
-            _ => "nowhere: no bars".into(),
-        };
         return Err(Error::argument(format!(
-            "no samples from {from} to {to}: no day in that range has a full window and a label (the data runs {span})"
+            "no samples from {from} to {to}: no day in that range has a full window and a label (the data runs {})",
+            date_span(series)
         )));
     }
     progress(Progress::Total(total));
@@ -75,10 +74,9 @@ pub fn evaluate_direction(
         truth.clear();
         Ok(())
     };
-    for (sym, samples) in by_symbol.iter().enumerate() {
-        let bars = by_ticker(&ds.symbols[sym].ticker);
+    for (bars, samples) in bars_of.iter().zip(&by_symbol) {
         for &(t, l) in samples {
-            batch.push(BarsRef::from(bars).prefix(t));
+            batch.push(BarsRef::from(*bars).prefix(t));
             truth.push(l);
             if batch.len() == BATCH {
                 flush(&mut batch, &mut truth)?;

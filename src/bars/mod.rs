@@ -12,7 +12,7 @@ pub mod synthetic;
 pub use bars_ref::{AsBars, BarsRef, Dates};
 pub use industries::{Industries, IndustryRow};
 pub use load::{BadBarPolicy, LoadNote, LoadOptions, load_bars, load_bars_noted, load_dataset_dir, load_industries, read_bars};
-pub use panel::{Panel, trading_calendar};
+pub use panel::{Panel, date_span, trading_calendar};
 pub use series::{Bar, BarSeries};
 
 /// A loaded data set: every ticker's series (sorted by ticker) and the industry table.

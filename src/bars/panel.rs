@@ -39,6 +39,16 @@ impl Clone for Panel {
     }
 }
 
+/// "FIRST to LAST" of a universe's bars, for messages ("nowhere: no bars" without any).
+pub fn date_span(series: &[BarSeries]) -> String {
+    let first = series.iter().filter_map(|s| s.dates.first()).min();
+    let last = series.iter().filter_map(|s| s.dates.last()).max();
+    match (first, last) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => "nowhere: no bars".into(),
+    }
+}
+
 /// The trading calendar of a universe: every date on which any of its stocks has a bar, sorted.
 pub fn trading_calendar(series: &[BarSeries]) -> Vec<Date> {
     let mut calendar: Vec<Date> = series.iter().flat_map(|s| s.dates.iter().copied()).collect();

@@ -445,7 +445,7 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
     }
     let stocks = stocks_on(&u, date, tickers);
     if stocks.is_empty() {
-        let span = data_span(&u);
+        let span = trendcast::bars::date_span(&u.series);
         return Err(Error::InvalidArgument {
             what: format!("no stock has a bar on {date} (not a trading day of the data, which runs {span})"),
         });
@@ -466,16 +466,6 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
         return Err(Error::InvalidArgument { what: format!("no stock could be predicted on {date} (each reason is above)") });
     }
     Ok(())
-}
-
-/// "FIRST to LAST" of the bars loaded, for messages.
-fn data_span(u: &Universe) -> String {
-    let first = u.series.iter().filter_map(|s| s.dates.first()).min();
-    let last = u.series.iter().filter_map(|s| s.dates.last()).max();
-    match (first, last) {
-        (Some(a), Some(b)) => format!("{a} to {b}"),
-        _ => "nowhere: no bars".into(),
-    }
 }
 
 fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendKind) -> Result<Value, Error> {
@@ -516,7 +506,7 @@ fn backtest_cmd(
     }
     if first > last || panel.n_days() < 3 {
         return Err(Error::InvalidArgument {
-            what: format!("no decision day from {from} to {to} with two trading days after it (the data runs {})", data_span(&u)),
+            what: format!("no decision day from {from} to {to} with two trading days after it (the data runs {})", trendcast::bars::date_span(&u.series)),
         });
     }
     let days = progress(last + 1 - first, "backtest days");

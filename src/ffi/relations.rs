@@ -6,8 +6,7 @@ use super::guard::{guard, non_null};
 use super::model::trendcast_model;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
-use crate::model::manifest::ModelKind;
-use crate::predict::{node_ids, ranking_inputs_with_ids};
+use crate::predict::{node_ids, ranking_inputs_with_ids, require_ranking_inputs};
 use crate::relations::N_NODE_FEATURES;
 
 /// The shapes of trendcast_ranking_inputs' outputs.
@@ -71,21 +70,13 @@ pub extern "C" fn trendcast_ranking_inputs(
                 std::slice::from_raw_parts(sub_industry_ids, n_stocks),
             )
         };
-        if m.kind() != ModelKind::Ranking {
-            return Err(Error::WrongKind { what: format!("ranking inputs of the {} model {:?}", m.kind().name(), m.manifest().name) });
-        }
-        let ids = node_ids(sectors, subs);
-        let distinct = |v: &[i32]| {
-            let mut v = v.to_vec();
-            v.sort_unstable();
-            v.dedup();
-            v.len()
-        };
+        require_ranking_inputs(m)?;
+        let nodes = node_ids(sectors, subs);
         let sizes = trendcast_ranking_input_sizes {
-            n_nodes: ids.len(),
+            n_nodes: nodes.ids.len(),
             n_stocks,
-            n_sub_industries: distinct(subs),
-            n_sectors: distinct(sectors),
+            n_sub_industries: nodes.n_sub_industries,
+            n_sectors: nodes.n_sectors,
             window: m.manifest().window,
             n_node_features: N_NODE_FEATURES,
         };
@@ -98,15 +89,16 @@ pub extern "C" fn trendcast_ranking_inputs(
         if outs.iter().any(|p| p.is_null()) {
             return Err(Error::NullPointer { what: "give out_node_ids, out_nodes, out_long and out_short all, or none (sizes only)".into() });
         }
-        let (date, ids, inputs) = ranking_inputs_with_ids(m, stocks, sectors, subs)?;
+        let (date, inputs) = ranking_inputs_with_ids(m, stocks, sectors, subs)?;
         let (n, t) = (sizes.n_nodes, sizes.window);
+        check_len(inputs.n_nodes, n, "nodes")?;
         check_len(inputs.nodes.len(), t * n * N_NODE_FEATURES, "node features")?;
         check_len(inputs.long_rel.len(), n * n, "A_L")?;
         check_len(inputs.short_rel.len(), t * n * n, "A_S")?;
         // SAFETY: caller-owned arrays of the documented lengths (the C contract); written only now
         // that every input was computed.
         unsafe {
-            std::slice::from_raw_parts_mut(out_node_ids, n).copy_from_slice(&ids);
+            std::slice::from_raw_parts_mut(out_node_ids, n).copy_from_slice(&nodes.ids);
             std::slice::from_raw_parts_mut(out_nodes, inputs.nodes.len()).copy_from_slice(&inputs.nodes);
             std::slice::from_raw_parts_mut(out_long, n * n).copy_from_slice(&inputs.long_rel);
             std::slice::from_raw_parts_mut(out_short, t * n * n).copy_from_slice(&inputs.short_rel);

@@ -177,35 +177,49 @@ pub fn rank_with_ids<S: super::AsBars>(model: &Model, stocks: &[S], sector_ids: 
 }
 
 /// What a ranking model reads on the latest date of stocks given as in [`rank_with_ids`]: the
-/// date, the node ids (see [`node_ids`]) and the inputs of its window.
+/// date and the inputs of its window (nodes in the order of [`node_ids`]).
 pub fn ranking_inputs_with_ids<S: super::AsBars>(
     model: &Model,
     stocks: &[S],
     sector_ids: &[i32],
     sub_industry_ids: &[i32],
-) -> Result<(Date, Vec<i32>, RankingInputs)> {
+) -> Result<(Date, RankingInputs)> {
+    require_ranking_inputs(model)?;
+    let (panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
+    let inputs = model.ranking_inputs(&panel, &industries, panel.n_days() - 1)?;
+    Ok((date, inputs))
+}
+
+/// Ranking inputs exist for ranking models only.
+pub fn require_ranking_inputs(model: &Model) -> Result<()> {
     if model.kind() != ModelKind::Ranking {
         return Err(Error::WrongKind { what: format!("ranking inputs of the {} model {:?}", model.kind().name(), model.manifest().name) });
     }
-    let (panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
-    let d = panel.n_days() - 1;
-    let inputs = model.ranking_inputs(&panel, &industries, d)?;
-    let ids = node_ids(sector_ids, sub_industry_ids);
-    debug_assert_eq!(ids.len(), inputs.n_nodes);
-    Ok((date, ids, inputs))
+    Ok(())
 }
 
-/// The graph's nodes for integer industry ids, as the ranking inputs order them: each stock's
-/// index, then the sub-industry ids of the stocks, then their sector ids, each ascending.
-pub fn node_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Vec<i32> {
+/// The graph's nodes for integer industry ids, as the ranking inputs order them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeIds {
+    /// Each stock's index, then the sub-industry ids of the stocks, then their sector ids, each
+    /// ascending.
+    pub ids: Vec<i32>,
+    pub n_sub_industries: usize,
+    pub n_sectors: usize,
+}
+
+/// The nodes of stocks with these industry ids (see [`NodeIds`]).
+pub fn node_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> NodeIds {
     let sorted = |ids: &[i32]| {
         let mut v = ids.to_vec();
         v.sort_unstable();
         v.dedup();
         v
     };
+    let (subs, sectors) = (sorted(sub_industry_ids), sorted(sector_ids));
+    let (n_sub_industries, n_sectors) = (subs.len(), sectors.len());
     let stocks = (0..sector_ids.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX));
-    stocks.chain(sorted(sub_industry_ids)).chain(sorted(sector_ids)).collect()
+    NodeIds { ids: stocks.chain(subs).chain(sectors).collect(), n_sub_industries, n_sectors }
 }
 
 /// The validated panel of stocks with integer industry ids, their industry table and the latest

@@ -12,8 +12,6 @@ Overhead = the Python call's median minus the C call's. Needs pandas.
 """
 
 import argparse
-import ctypes
-import os
 import statistics
 import sys
 import time

@@ -6,7 +6,6 @@ import time
 from ctypes import POINTER, c_float
 
 import numpy as np
-import pytest
 
 import trendcast
 from trendcast import _native

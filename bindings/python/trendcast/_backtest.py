@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _native
 from ._bars import Stocks, is_frame, yyyymmdd
-from ._errors import InvalidArgumentError, ShapeError
+from ._errors import InvalidArgumentError
 from ._model import Model, _check
 
 METRICS = [f[0] for f in _native.trendcast_backtest_metrics._fields_]
@@ -128,7 +128,7 @@ def backtest(
     (lo, hi), (lo_v, hi_v), tradable = _decision_window(calendar, start, end)
 
     if model is not None:
-        scores = score_days(model, bars, sector_ids, sub_industry_ids, start=start, end=end)
+        scores = _score_days(model, bars, stocks, sector_ids, sub_industry_ids, start, end)
     if not is_frame(scores):
         raise InvalidArgumentError("scores must be a DataFrame with columns date, ticker, score")
     missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
@@ -177,6 +177,14 @@ def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, 
     streaming :class:`Universe` built from the bars before the first day pushes and ranks each day,
     bit for bit the stateless call the CLI makes per day. ``bars``: a long-format DataFrame; ids as
     :meth:`Model.rank` takes them."""
+    return _score_days(model, bars, None, sector_ids, sub_industry_ids, start, end)
+
+
+def _score_days(
+    model: Model, bars: Any, stocks: Optional[Stocks], sector_ids: Any, sub_industry_ids: Any, start: Any, end: Any
+) -> Any:
+    """:func:`score_days`, given the frame already split into ``stocks`` where the caller has it
+    (the frame is split once per call)."""
     import pandas as pd
 
     from ._universe import Universe
@@ -187,7 +195,8 @@ def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, 
         raise InvalidArgumentError("bars must be a long-format DataFrame (the days are pushed one by one)")
     if sector_ids is None or sub_industry_ids is None:
         raise InvalidArgumentError("give sector_ids and sub_industry_ids")
-    stocks = Stocks(bars)
+    if stocks is None:
+        stocks = Stocks(bars)
     date_col = next(c for c in bars.columns if str(c).lower() == "date")
     d = yyyymmdd(bars[date_col].to_numpy())
     (lo, hi), (lo_v, hi_v), tradable = _decision_window(np.unique(d), start, end)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from ctypes import POINTER, byref, c_double, c_float, c_int32, c_size_t, c_uint32
+from ctypes import POINTER, byref, c_float, c_int32, c_size_t, c_uint32
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
