@@ -181,6 +181,14 @@ fn ensemble(members: &[&BTreeMap<usize, Vec<f32>>]) -> BTreeMap<usize, Vec<f32>>
         .collect()
 }
 
+/// `nodes` blended with the 1-day reversal rule at equal weight, by the ensemble rule (each
+/// day's z-scores averaged): a declared combination with a known short-term effect, no weight
+/// fitted, judged on validation years like every row.
+fn with_reversal(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>) -> BTreeMap<usize, Vec<f32>> {
+    let reversal: BTreeMap<usize, Vec<f32>> = nodes.keys().map(|&d| (d, reversal_scores(&data.panel, d))).collect();
+    ensemble(&[nodes, &reversal])
+}
+
 /// The cost levels of the report: free, and 5 bps per side.
 pub const COSTS_BPS: [f64; 2] = [0.0, ranking::REPORTED_COST_BPS];
 
@@ -286,11 +294,19 @@ pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy], ma
                 let val = ensemble(&runs.iter().map(|r| &r.validation).collect::<Vec<_>>());
                 let test = ensemble(&runs.iter().map(|r| &r.test).collect::<Vec<_>>());
                 let validation = cells(data, &val, top_k, strategies)?;
+                let blend_val = with_reversal(data, &val);
+                let blend_test = with_reversal(data, &test);
                 table.entry(format!("{name} ensemble")).or_default().push(YearRow {
                     year,
                     seeds: n,
                     validation,
                     test: cells(data, &test, top_k, strategies)?,
+                });
+                table.entry(format!("{name} ensemble + reversal 1d")).or_default().push(YearRow {
+                    year,
+                    seeds: n,
+                    validation: cells(data, &blend_val, top_k, strategies)?,
+                    test: cells(data, &blend_test, top_k, strategies)?,
                 });
             }
         }
