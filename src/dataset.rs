@@ -6,21 +6,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bars::{BarSeries, trading_calendar};
+use crate::contract::{WindowAlignment, is_window_row};
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES, is_complete};
+use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES};
 use crate::labels::{Direction, DirectionLabel};
-
-/// Which rows a window of length L for day t covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowAlignment {
-    /// Rows t-L+1 ..= t: everything known at the close of t (the correct form).
-    #[default]
-    EndsAtT,
-    /// Rows t-L ..= t-1: the original project's one-day gap.
-    EndsBeforeT,
-}
 
 /// The three splits, by the date of the label's day t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,11 +165,8 @@ impl DirectionDataset {
         let symbols: Vec<SymbolRows> =
             series.iter().filter(|s| s.len() >= spec.min_bars).map(|s| clean_rows(s, &spec.label, market.as_ref())).collect();
         let cutoffs = embargo_cutoffs(series, spec);
-        // The first cleaned row that has a full window: L-1 with the window ending at t, L with the gap.
-        let first = match spec.alignment {
-            WindowAlignment::EndsAtT => spec.lookback - 1,
-            WindowAlignment::EndsBeforeT => spec.lookback,
-        };
+        // The first cleaned row that has a full window.
+        let first = spec.alignment.rows_needed(spec.lookback) - 1;
         let mut samples = Vec::new();
         for (si, sym) in symbols.iter().enumerate() {
             for row in first..sym.dates.len() {
@@ -203,11 +190,7 @@ impl DirectionDataset {
 
     /// The cleaned rows a sample's window covers.
     fn window_rows(&self, s: &Sample) -> std::ops::Range<usize> {
-        let end = match self.spec.alignment {
-            WindowAlignment::EndsAtT => s.row as usize + 1,
-            WindowAlignment::EndsBeforeT => s.row as usize,
-        };
-        end - self.spec.lookback..end
+        self.spec.alignment.window_rows(self.spec.lookback, s.row as usize).expect("samples start at the first row with a full window")
     }
 
     /// The 13 features of a sample's window: `lookback` consecutive rows, oldest first.
@@ -264,17 +247,16 @@ fn clean_rows(s: &BarSeries, label: &DirectionLabel, market: Option<&Market>) ->
     let feats = features::compute(s);
     let mut out = SymbolRows { ticker: s.ticker.clone(), dates: Vec::new(), features: Vec::new(), market: Vec::new(), labels: Vec::new() };
     for (t, row) in feats.into_iter().enumerate() {
-        let m = match market {
+        // A day the market does not know is no row of a market model's windows.
+        let m = match market.map(|market| market.at(s.dates[t])) {
             None => None,
-            Some(market) => match market.at(s.dates[t]) {
-                Some(m) if m.iter().all(|v| v.is_finite()) => Some(*m),
-                _ => continue,
-            },
+            Some(Some(m)) => Some(m),
+            Some(None) => continue,
         };
-        if let (true, Some(l)) = (is_complete(&row), label.at(&s.close, t)) {
+        if let (true, Some(l)) = (is_window_row(&row, m), label.at(&s.close, t)) {
             out.dates.push(s.dates[t]);
             out.features.push(row);
-            out.market.extend(m);
+            out.market.extend(m.copied());
             out.labels.push(l);
         }
     }

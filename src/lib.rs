@@ -7,6 +7,7 @@ pub mod backtest;
 pub mod bars;
 #[cfg(feature = "charts")]
 pub mod charts;
+pub mod contract;
 pub mod dataset;
 pub mod date;
 pub mod error;

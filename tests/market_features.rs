@@ -6,7 +6,8 @@ mod common;
 
 use trendcast::bars::BarSeries;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::dataset::{DatasetSpec, DirectionDataset, WindowAlignment};
+use trendcast::contract::WindowAlignment;
+use trendcast::dataset::{DatasetSpec, DirectionDataset};
 use trendcast::features::{Market, N_FEATURES, N_MARKET_FEATURES};
 use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::manifest::Scaler;

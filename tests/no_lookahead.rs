@@ -5,7 +5,8 @@ mod common;
 
 use common::{day, same_bits, series_from};
 use proptest::prelude::*;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Splits, WindowAlignment};
+use trendcast::contract::WindowAlignment;
+use trendcast::dataset::{DatasetSpec, DirectionDataset, Splits};
 use trendcast::features::{Market, compute};
 
 fn spec(alignment: WindowAlignment) -> DatasetSpec {

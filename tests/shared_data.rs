@@ -5,7 +5,8 @@ mod common;
 use std::process::Command;
 
 use trendcast::bars::{LoadOptions, load_dataset_dir};
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
+use trendcast::contract::WindowAlignment;
+use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
 
 #[test]
 fn loads_every_bar_and_industry() {

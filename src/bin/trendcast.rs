@@ -12,7 +12,8 @@ use trendcast::backtest::{BacktestSpec, Strategy};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::charts;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split, WindowAlignment};
+use trendcast::contract::WindowAlignment;
+use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
 use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::evaluate::Progress;
 use trendcast::labels::Direction;
@@ -121,9 +122,10 @@ enum Command {
         /// Window length in trading days.
         #[arg(long, default_value_t = 30)]
         lookback: usize,
-        /// Windows end the day before t (the original project's one-day gap).
-        #[arg(long)]
-        gap: bool,
+        /// Which rows a window for day t covers: ends-at-t (t-L+1..=t, known at the close of t) or
+        /// ends-before-t (t-L..=t-1, the original project's one-day gap).
+        #[arg(long, value_enum, default_value = "ends-at-t")]
+        alignment: WindowAlignment,
         /// Drop the last N trading days before each split boundary.
         #[arg(long, default_value_t = 0)]
         embargo: usize,
@@ -263,7 +265,7 @@ fn main() -> ExitCode {
     LOADING.set((policy, cli.bad_bar_report)).expect("set once");
     let result = match cli.command {
         Command::Features { data, ticker, date } => features_cmd(&data, &ticker, date).map(print_json),
-        Command::Dataset { data, lookback, gap, embargo } => dataset_cmd(&data, lookback, gap, embargo).map(print_json),
+        Command::Dataset { data, lookback, alignment, embargo } => dataset_cmd(&data, lookback, alignment, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
         Command::Backtest { model, baseline, data, from, to, top, cost_bps, strategy, curve, plot, backend } => {
@@ -368,9 +370,8 @@ fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
     Ok(json!({ "ticker": ticker, "date": date.to_string(), "features": feats }))
 }
 
-fn dataset_cmd(data: &Path, lookback: usize, gap: bool, embargo: usize) -> Result<Value, Error> {
+fn dataset_cmd(data: &Path, lookback: usize, alignment: WindowAlignment, embargo: usize) -> Result<Value, Error> {
     let universe = load(data, None)?;
-    let alignment = if gap { WindowAlignment::EndsBeforeT } else { WindowAlignment::EndsAtT };
     let spec = DatasetSpec { lookback, alignment, embargo, ..Default::default() };
     let building = spinner("building the samples");
     let ds = DirectionDataset::build(&universe.series, &spec);
@@ -391,7 +392,7 @@ fn dataset_cmd(data: &Path, lookback: usize, gap: bool, embargo: usize) -> Resul
     }
     Ok(json!({
         "lookback": lookback,
-        "window": if gap { "ends_before_t" } else { "ends_at_t" },
+        "window": alignment.name(),
         "embargo": embargo,
         "symbols": ds.symbols.len(),
         "bars": universe.n_bars(),

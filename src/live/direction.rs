@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::WindowAlignment;
 use crate::features::{FeatureRow, N_FEATURES};
 use crate::model::Model;
 
@@ -23,7 +22,7 @@ pub(super) struct DirectionStream {
 impl DirectionStream {
     pub(super) fn new(model: &Model, n_stocks: usize) -> DirectionStream {
         let m = model.manifest();
-        let skip = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
+        let skip = m.alignment.gap_rows();
         let cap = m.window + skip;
         DirectionStream { window: m.window, skip, rows: vec![0.0; n_stocks * cap * N_FEATURES], head: vec![0; n_stocks], len: vec![0; n_stocks] }
     }
@@ -73,7 +72,7 @@ impl DirectionStream {
         let m = model.manifest();
         let cap = self.capacity();
         self.window == m.window
-            && self.skip == usize::from(m.alignment == WindowAlignment::EndsBeforeT)
+            && self.skip == m.alignment.gap_rows()
             && self.rows.len() == n_stocks * cap * N_FEATURES
             && self.head.len() == n_stocks
             && self.len.len() == n_stocks

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use crate::bars::{Bar, BarSeries, Industries, Panel};
 use crate::date::Date;
 use crate::error::{Error, Location, Result};
-use crate::features::{FeatureRow, FeatureState, N_FEATURES, is_complete};
+use crate::contract::is_window_row;
+use crate::features::{FeatureRow, FeatureState, N_FEATURES};
 use crate::model::{Model, ModelKind, TensorIn};
 use crate::predict::Ranking;
 
@@ -252,11 +253,11 @@ impl LiveUniverse {
         for k in 0..n {
             let row = next.rows[k];
             s.traded_today[k] = row.is_some();
-            s.complete_today[k] = row.as_ref().is_some_and(is_complete);
+            s.complete_today[k] = row.as_ref().is_some_and(|r| is_window_row(r, None));
             if row.is_some() && s.first_day[k].is_none() {
                 s.first_day[k] = Some(day);
             }
-            if let Some(row) = row.filter(is_complete) {
+            if let Some(row) = row.filter(|r| is_window_row(r, None)) {
                 for (m, d) in self.models.iter().zip(&mut s.direction) {
                     if let Some(d) = d {
                         d.push(m, k, &row);

@@ -10,7 +10,8 @@ use super::manifest::{
 use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
 #[cfg(feature = "test-support")]
 use super::onnx::RankingProbe;
-use crate::dataset::{Splits, WindowAlignment};
+use crate::contract::WindowAlignment;
+use crate::dataset::Splits;
 use crate::error::{Error, Result};
 use crate::labels::{Direction, DirectionLabel, RankTarget};
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::WindowAlignment;
+use crate::contract::WindowAlignment;
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_NAMES, MARKET_FEATURE_NAMES};

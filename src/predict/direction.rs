@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use crate::dataset::WindowAlignment;
+use crate::contract::is_window_row;
 use crate::error::{Error, Result};
 use crate::features::{FeatureRow, FeatureState, Market, MarketRow, WARMUP_BARS, is_complete};
 use crate::model::manifest::ModelKind;
@@ -28,9 +28,8 @@ impl Model {
     /// of the gap for models trained with the original's one-day-gap windows).
     pub fn min_bars(&self) -> usize {
         let m = self.manifest();
-        let gap = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
         match m.kind {
-            ModelKind::Direction => m.window + WARMUP_BARS + gap,
+            ModelKind::Direction => m.alignment.rows_needed(m.window) + WARMUP_BARS,
             ModelKind::Ranking => m.window + m.relations.map_or(0, |r| r.short_lookback),
         }
     }
@@ -122,7 +121,6 @@ impl Model {
                 Error::argument(format!("the market has no row for {date}: build it from the universe's bars up to the stock's last day"))
             })
         };
-        let complete_market = |r: Option<&MarketRow>| r.is_none_or(|r| r.iter().all(|v| v.is_finite()));
         let need = self.min_bars();
         if n < need {
             return Err(Error::TooLittleHistory { what: format!("{n} bars given, the model needs at least {need}") });
@@ -146,7 +144,7 @@ impl Model {
                             .into(),
                 });
             }
-            if !complete_market(market_row(n - 1)?) {
+            if !market_row(n - 1)?.is_none_or(|r| r.iter().all(|v| v.is_finite())) {
                 return Err(Error::TooLittleHistory {
                     what: format!(
                         "the market features of {} are not defined: the market needs 20 days of returns before it",
@@ -154,9 +152,9 @@ impl Model {
                     ),
                 });
             }
-            // The newest complete rows, newest first (rows the training data dropped are skipped);
-            // the gap alignment skips day t itself.
-            let skip = usize::from(m.alignment == WindowAlignment::EndsBeforeT);
+            // The newest window rows, newest first (rows the training data dropped are skipped);
+            // the gap alignment skips day t's own.
+            let skip = m.alignment.gap_rows();
             let (mut k, mut skipped) = (m.window, 0);
             for (j, row) in rows.iter().enumerate().rev() {
                 if k == 0 {
@@ -166,7 +164,7 @@ impl Model {
                     continue;
                 }
                 let market = market_row(start + j)?;
-                if !complete_market(market) {
+                if !is_window_row(row, market) {
                     continue;
                 }
                 if skipped < skip {
