@@ -29,7 +29,16 @@ fn ymd(s: &trendcast::bars::BarSeries) -> Vec<i32> {
 
 /// The benched graphs: name, hidden units, members.
 const MODELS: &[(&str, usize, u64)] =
-    &[("gru32", 32, 1), ("gru64", 64, 1), ("gru96", 96, 1), ("gru128", 128, 1), ("ensemble3x64", 64, 3), ("ensemble3x128", 128, 3)];
+    &[
+        ("gru32", 32, 1),
+        ("gru64", 64, 1),
+        ("gru96", 96, 1),
+        ("gru128", 128, 1),
+        ("ensemble3x32", 32, 3),
+        ("ensemble3x64", 64, 3),
+        ("ensemble3x96", 96, 3),
+        ("ensemble3x128", 128, 3),
+    ];
 
 fn direction(c: &mut Criterion) {
     let u =

@@ -47,16 +47,19 @@ evaluate() { # bundle_dir json_dir
   "$tc" eval --model "$1" --data "$data" --from 2019-01-01 --to 2021-12-31 > "$2/eval-validation.json"
   "$tc" eval --model "$1" --data "$data" --from 2022-01-01 --to 2024-12-31 > "$2/eval-test.json"
 }
-"$train" ensemble --name direction-gru-ensemble --out $exp/gru-ensemble/bundle --data "$data" \
-  --member $exp/gru-original/s42 --member $exp/gru-original/s43 --member $exp/gru-original/s44
-evaluate $exp/gru-ensemble/bundle $exp/gru-ensemble
-"$train" ensemble --name direction-gru-h64-ensemble --out $exp/gru-h64-ensemble/bundle --data "$data" \
-  --member $exp/gru-h64/s42 --member $exp/gru-h64/s43 --member $exp/gru-h64/s44
-evaluate $exp/gru-h64-ensemble/bundle $exp/gru-h64-ensemble
+seed_ensemble() { # row [folder]: the mean probability of the row's seeds 42-44, evaluated
+  local row=$1 dir=$exp/${2:-$1-ensemble}
+  "$train" ensemble --name "direction-$row-ensemble" --out "$dir/bundle" --data "$data" \
+    --member "$exp/$row/s42" --member "$exp/$row/s43" --member "$exp/$row/s44"
+  evaluate "$dir/bundle" "$dir"
+}
+seed_ensemble gru-original gru-ensemble
+for row in gru-h32 gru-h64 gru-h96; do seed_ensemble $row; done
 # The 3 x 128 ensemble is the teacher of the distilled rows (their configs name its folder).
 runs=()
 for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$seed"); done
 printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
+for row in gru-h32-distilled gru-h64-distilled; do seed_ensemble $row; done
 
 # models/direction-gru: the cheapest candidate within one seed std of the best validation
 # macro-F1 (trainer/src/pareto.rs). The test years play no part in the choice. The market-feature
