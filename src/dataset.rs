@@ -10,7 +10,7 @@ use crate::contract::{WindowAlignment, is_window_row};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES};
-use crate::labels::{Direction, DirectionLabel};
+use crate::contract::labels::{Direction, DirectionLabel};
 
 /// The three splits, by the date of the label's day t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,7 +8,7 @@ use crate::dataset::{DatasetSpec, DirectionDataset};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::Market;
-use crate::labels::Direction;
+use crate::contract::labels::Direction;
 use crate::metrics::{ClassScores, Confusion, argmax3};
 use crate::model::Model;
 use crate::model::manifest::LabelSpec;

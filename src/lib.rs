@@ -1,6 +1,6 @@
 //! trendcast: which way stocks will move, and which to hold, from raw daily bars.
 //!
-//! Data runs one way: raw bars ([`bars`]) -> features ([`features`]) and labels ([`labels`]) ->
+//! Data runs one way: raw bars ([`bars`]) -> features ([`features`]) and labels ([`contract::labels`]) ->
 //! windows and splits ([`dataset`]) -> models. See ARCHITECTURE.md for the map.
 
 pub mod backtest;
@@ -14,7 +14,6 @@ pub mod error;
 pub mod evaluate;
 pub mod features;
 pub mod ffi;
-pub mod labels;
 pub mod live;
 pub mod metrics;
 pub mod model;

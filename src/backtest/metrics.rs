@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::DailyRecord;
-use crate::labels::average_ranks;
+use crate::contract::labels::average_ranks;
 
 const DAYS_PER_YEAR: f64 = 252.0;
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::bars::Panel;
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::labels::RankTarget;
+use crate::contract::labels::RankTarget;
 use crate::predict::order_best_first;
 
 /// Backtest settings.

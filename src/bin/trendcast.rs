@@ -16,7 +16,7 @@ use trendcast::contract::WindowAlignment;
 use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
 use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::evaluate::Progress;
-use trendcast::labels::Direction;
+use trendcast::contract::labels::Direction;
 use trendcast::model::ModelKind;
 use trendcast::bars::BarsRef;
 use trendcast::{BackendKind, Date, Error, Model, OpenOptions};

@@ -13,7 +13,7 @@ use super::onnx::RankingProbe;
 use crate::contract::WindowAlignment;
 use crate::dataset::Splits;
 use crate::error::{Error, Result};
-use crate::labels::{Direction, DirectionLabel, RankTarget};
+use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 
 /// Everything a direction bundle records besides its weights.
 #[derive(Debug, Clone)]

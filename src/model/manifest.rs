@@ -7,7 +7,7 @@ use crate::contract::WindowAlignment;
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_NAMES, MARKET_FEATURE_NAMES};
-use crate::labels::{Direction, DirectionLabel, RankTarget};
+use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 pub use crate::relations::RelationSpec;
 
 /// The manifest format this library reads and writes.

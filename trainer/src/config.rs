@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trendcast::Date;
-use trendcast::labels::RankTarget;
+use trendcast::contract::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, RelationSpec};
 use trendcast::model::onnx::{Cell, LsrIgruSpec};
 

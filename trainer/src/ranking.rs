@@ -23,7 +23,7 @@ use serde_json::json;
 use tch::{Device, Kind, Tensor};
 use trendcast::backtest::{BacktestResult, BacktestSpec};
 use trendcast::bars::{Industries, Panel, Universe};
-use trendcast::labels::rank_labels;
+use trendcast::contract::labels::rank_labels;
 use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
 use trendcast::model::onnx::EncoderKind;

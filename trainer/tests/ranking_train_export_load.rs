@@ -5,7 +5,7 @@
 use trendcast::backtest::BacktestSpec;
 use trendcast::bars::Panel;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::labels::RankTarget;
+use trendcast::contract::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, LabelSpec};
 use trendcast::model::onnx::{EncoderKind, LsrIgruSpec};
 use trendcast::{BackendKind, Date, Model, OpenOptions};

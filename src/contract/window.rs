@@ -1,8 +1,5 @@
-//! What training and serving must agree on for a direction model's input: which days' feature
-//! rows may stand in a window, and which of them a window for day t covers. The data set builds
-//! the training windows by these rules, the manifest records the alignment, and the direction call
-//! and the live universe select the serving windows by them. (What a model is trained to predict
-//! is in `labels`.)
+//! Which days' feature rows may stand in a direction model's window, and which of them a window
+//! for day t covers.
 
 use std::ops::Range;
 
