@@ -15,7 +15,8 @@ targets=("${@:-bars_csv bundle c_direction c_rank c_universe c_research}")
 command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz@0.13.2
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --profile minimal nightly
 cd fuzz
-cargo +nightly fuzz build -O ${targets[*]} 2>&1 | tail -n 3
+# cargo fuzz builds one target or all of them.
+for t in ${targets[*]}; do cargo +nightly fuzz build -O "$t" 2>&1 | tail -n 3; done
 for t in ${targets[*]}; do
   mkdir -p "corpus/$t" "artifacts/$t"
   limit=(-max_total_time="$seconds")
