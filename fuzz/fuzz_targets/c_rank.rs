@@ -1,7 +1,9 @@
-//! `trendcast_rank` through the C ABI with arbitrary stocks (raw values, and plausible bars of any
-//! length around the ranking inputs' 76 days) and industry ids: a named status, never
-//! TRENDCAST_STATUS_PANIC; on success, an order of distinct scored stocks with finite scores, best
-//! first, then SIZE_MAX for each unscored one.
+//! `trendcast_rank` and `trendcast_ranking_inputs` through the C ABI with arbitrary stocks (raw
+//! values, and plausible bars of any length around the ranking inputs' 76 days) and industry ids:
+//! a named status, never TRENDCAST_STATUS_PANIC; on success, an order of distinct scored stocks
+//! with finite scores, best first, then SIZE_MAX for each unscored one; the inputs' sizes add up
+//! (stocks, then sub-industries, then sectors), a partial set of output arrays is refused, and a
+//! failed call leaves its outputs as they were.
 #![no_main]
 
 mod common;
@@ -11,7 +13,7 @@ use std::sync::OnceLock;
 use arbitrary::Arbitrary;
 use common::{Handle, Stock, last_error, open_on_tract, plausible, write_probe};
 use libfuzzer_sys::fuzz_target;
-use trendcast::ffi::{trendcast_rank, trendcast_status};
+use trendcast::ffi::{trendcast_rank, trendcast_ranking_input_sizes, trendcast_ranking_inputs, trendcast_status};
 use trendcast::model::manifest::RelationSpec;
 
 /// The ranking-shaped probe graph (window 15, short lookback 61), opened on tract once.
@@ -28,6 +30,8 @@ fn model() -> &'static Handle {
 struct Input {
     raw: Vec<(Stock, i32, i32)>,
     plausible: Vec<(u8, u8, Vec<u8>, u8)>,
+    /// Which of the four input arrays the second ranking-inputs call passes (bit k: array k).
+    arrays: u8,
 }
 
 fuzz_target!(|input: Input| {
@@ -61,4 +65,53 @@ fuzz_target!(|input: Input| {
         }
         assert!((0..n).all(|k| seen[k] || scores[k].is_nan()), "an unscored stock has a NaN score");
     }
+
+    ranking_inputs(&bars, &sectors, &subs, input.arrays);
 });
+
+/// The ranking inputs of the same stocks: sizes first, then the arrays (all four, or the subset
+/// `arrays` names, which must be refused unless it is all or none).
+fn ranking_inputs(bars: &[trendcast::ffi::trendcast_bars], sectors: &[i32], subs: &[i32], arrays: u8) {
+    let n = bars.len();
+    let unset = trendcast_ranking_input_sizes { n_nodes: 777, ..Default::default() };
+    let mut sizes = unset;
+    let null = std::ptr::null_mut();
+    let status = trendcast_ranking_inputs(model().0, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, &mut sizes, null, null.cast(), null.cast(), null.cast(), null);
+    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
+    if status != trendcast_status::Ok {
+        assert_eq!(sizes.n_nodes, 777, "a failed sizes call wrote its sizes");
+        return;
+    }
+    assert_eq!(sizes.n_stocks, n);
+    assert_eq!(sizes.n_nodes, sizes.n_stocks + sizes.n_sub_industries + sizes.n_sectors);
+    assert_eq!(sizes.window, 15);
+    let (nn, t, f) = (sizes.n_nodes, sizes.window, sizes.n_node_features);
+    let (mut ids, mut nodes, mut long, mut short) = (vec![-7i32; nn], vec![7f32; t * nn * f], vec![7f32; nn * nn], vec![7f32; t * nn * nn]);
+    let mut date = -7i32;
+    let pick = |bit: u8| arrays & (1 << bit) != 0;
+    let all = arrays & 0xf == 0xf || arrays & 0xf == 0;
+    let status = trendcast_ranking_inputs(
+        model().0,
+        bars.as_ptr(),
+        sectors.as_ptr(),
+        subs.as_ptr(),
+        n,
+        &mut sizes,
+        if all || pick(0) { ids.as_mut_ptr() } else { null.cast() },
+        if all || pick(1) { nodes.as_mut_ptr() } else { null.cast() },
+        if all || pick(2) { long.as_mut_ptr() } else { null.cast() },
+        if all || pick(3) { short.as_mut_ptr() } else { null.cast() },
+        &mut date,
+    );
+    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
+    if !all {
+        assert_ne!(status, trendcast_status::Ok, "a partial set of arrays was accepted");
+    }
+    if status == trendcast_status::Ok {
+        assert!(date > 0, "the date scored");
+        assert!(ids[..n].iter().enumerate().all(|(k, &id)| id == k as i32), "the stocks first, in order");
+    } else {
+        assert!(ids.iter().all(|&v| v == -7) && date == -7, "a failed call wrote its outputs");
+        assert!(nodes.iter().chain(&long).chain(&short).all(|&v| v == 7.0), "a failed call wrote its outputs");
+    }
+}
