@@ -1,19 +1,8 @@
-//! The bar loader on arbitrary bytes, under each bad-bar policy: an error or series that are
-//! valid, never a panic. With `skip` and `repair`, every bar kept passes the validation the loader
-//! applies (a broken bar must never slip through a policy).
+//! libFuzzer's entry for the `bars_csv` target; what it feeds and what must hold: `run/bars_csv.rs`, which
+//! `tests/fuzz_corpora.rs` also runs on the committed seeds.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use trendcast::bars::{BadBarPolicy, LoadOptions, read_bars};
+#[path = "run/bars_csv.rs"]
+mod target;
 
-fuzz_target!(|data: &[u8]| {
-    for on_bad_bar in [BadBarPolicy::Fail, BadBarPolicy::Skip, BadBarPolicy::Repair] {
-        let opts = LoadOptions { on_bad_bar, ..Default::default() };
-        if let Ok((series, notes)) = read_bars(data, std::path::Path::new("fuzz.csv"), &opts) {
-            for s in &series {
-                s.validate().expect("a loaded series is valid");
-            }
-            assert!(on_bad_bar != BadBarPolicy::Fail || notes.is_empty(), "fail records nothing");
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| target::run(data));

@@ -1,22 +1,8 @@
-//! The bundle check on an arbitrary manifest and ONNX bytes. The manifest's sha256 is set to the
-//! bytes' own (else nearly every input would stop there), so the ONNX decoding and the contract
-//! checks see the mutations; a bundle that passes is opened on tract. An error, never a panic.
+//! libFuzzer's entry for the `bundle` target; what it feeds and what must hold: `run/bundle.rs`, which
+//! `tests/fuzz_corpora.rs` also runs on the committed seeds.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use trendcast::model::bundle::{Bundle, sha256_hex};
-use trendcast::{BackendKind, Model, OpenOptions};
+#[path = "run/bundle.rs"]
+mod target;
 
-fuzz_target!(|input: (String, Vec<u8>)| {
-    let (manifest, onnx) = input;
-    let text = match serde_json::from_str::<serde_json::Value>(&manifest) {
-        Ok(mut v) if v.is_object() => {
-            v["onnx_sha256"] = sha256_hex(&onnx).into();
-            v.to_string()
-        }
-        _ => manifest,
-    };
-    if let Ok(bundle) = Bundle::from_parts(std::path::Path::new("fuzz"), &text, |_| Ok(onnx.clone())) {
-        let _ = Model::from_bundle(bundle, &OpenOptions { backend: BackendKind::Tract, ..Default::default() });
-    }
-});
+libfuzzer_sys::fuzz_target!(|input: (String, Vec<u8>)| target::run(input));
