@@ -28,29 +28,23 @@ fn ymd(s: &trendcast::bars::BarSeries) -> Vec<i32> {
 }
 
 /// The benched graphs: name, hidden units, members.
-const MODELS: &[(&str, usize, u64)] =
-    &[
-        ("gru32", 32, 1),
-        ("gru64", 64, 1),
-        ("gru96", 96, 1),
-        ("gru128", 128, 1),
-        ("ensemble3x32", 32, 3),
-        ("ensemble3x64", 64, 3),
-        ("ensemble3x96", 96, 3),
-        ("ensemble3x128", 128, 3),
-    ];
+const MODELS: &[(&str, usize, u64)] = &[
+    ("gru32", 32, 1),
+    ("gru64", 64, 1),
+    ("gru96", 96, 1),
+    ("gru128", 128, 1),
+    ("ensemble3x32", 32, 3),
+    ("ensemble3x64", 64, 3),
+    ("ensemble3x96", 96, 3),
+    ("ensemble3x128", 128, 3),
+];
 
 fn direction(c: &mut Criterion) {
     let u =
         generate(&SyntheticSpec { sectors: 10, sub_industries_per_sector: 10, stocks_per_sub_industry: 5, days: 80, ..Default::default() });
     let stocks: Vec<BarsRef> = u.series.iter().map(BarsRef::from).collect();
     let dates: Vec<Vec<i32>> = u.series.iter().map(ymd).collect();
-    let c_bars: Vec<trendcast_bars> = u
-        .series
-        .iter()
-        .zip(&dates)
-        .map(|(s, d)| trendcast_bars::of_series(s, d))
-        .collect();
+    let c_bars: Vec<trendcast_bars> = u.series.iter().zip(&dates).map(|(s, d)| trendcast_bars::of_series(s, d)).collect();
     let only = std::env::var("DIRECTION_MODELS").ok();
     let dirs = tempfile::tempdir().unwrap();
 

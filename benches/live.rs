@@ -49,7 +49,8 @@ fn live(c: &mut Criterion) {
             b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
         });
     }
-    let mut after = LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()], u.industries.clone(), &history).unwrap();
+    let mut after =
+        LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()], u.industries.clone(), &history).unwrap();
     after.push_day(cut, &day).unwrap();
     g.bench_function("rank", |b| b.iter(|| black_box(&after).rank().unwrap()));
     let n_stocks = panel.n_tickers();
@@ -107,8 +108,15 @@ fn prefix(s: &BarSeries, date: trendcast::Date) -> BarSeries {
     let k = s.dates.partition_point(|&d| d < date);
     let mut out = BarSeries::empty(s.ticker.clone());
     for i in 0..k {
-        out.push(trendcast::bars::Bar { date: s.dates[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] })
-            .unwrap();
+        out.push(trendcast::bars::Bar {
+            date: s.dates[i],
+            open: s.open[i],
+            high: s.high[i],
+            low: s.low[i],
+            close: s.close[i],
+            volume: s.volume[i],
+        })
+        .unwrap();
     }
     out
 }

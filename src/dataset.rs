@@ -6,11 +6,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bars::{BarSeries, trading_calendar};
+use crate::contract::labels::{Direction, DirectionLabel};
 use crate::contract::{WindowAlignment, is_window_row};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES};
-use crate::contract::labels::{Direction, DirectionLabel};
 
 /// The three splits, by the date of the label's day t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,11 +4,11 @@
 //! for any caller of the library.
 
 use crate::bars::{BarSeries, BarsRef, date_span};
+use crate::contract::labels::Direction;
 use crate::dataset::{DatasetSpec, DirectionDataset};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::Market;
-use crate::contract::labels::Direction;
 use crate::metrics::{ClassScores, Confusion, argmax3};
 use crate::model::Model;
 use crate::model::manifest::LabelSpec;

@@ -143,7 +143,8 @@ fn broken_ranking_bundles_are_refused_with_the_reason() {
     // A direction model's manifest cannot declare an encoder.
     let d = tmp.path().join("d");
     common::models::direction_bundle(&d, 8, 30);
-    let encoder = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()["encoder"].clone();
+    let encoder =
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()["encoder"].clone();
     edit_manifest(&d, |m| m["encoder"] = encoder.clone());
     cases.expect(Model::open(&d, &tract()), S::Contract, "a direction model has one graph");
 }

@@ -140,7 +140,20 @@ fn python_research_example_matches_the_cli() {
         serde_json::from_str::<serde_json::Value>(&out).unwrap()["metrics"].clone()
     };
     let lines: Vec<&str> = out.lines().collect();
-    let reversal = cli(&["--baseline", "reversal", "--from", "2020-03-02", "--to", "2099-01-01", "--top", "5", "--cost-bps", "5", "--strategy", "dropout:2"]);
+    let reversal = cli(&[
+        "--baseline",
+        "reversal",
+        "--from",
+        "2020-03-02",
+        "--to",
+        "2099-01-01",
+        "--top",
+        "5",
+        "--cost-bps",
+        "5",
+        "--strategy",
+        "dropout:2",
+    ]);
     let v: Vec<&str> = lines[0].split(' ').collect();
     assert_eq!(v[0], "reversal", "{out}");
     assert_eq!(v[1].parse::<u64>().unwrap(), reversal["days"].as_u64().unwrap(), "{out}");
@@ -153,7 +166,18 @@ fn python_research_example_matches_the_cli() {
     let rows: Vec<Vec<&str>> = lines[4..].iter().map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(rows.len(), 4, "{out}");
     for r in rows {
-        let want = cli(&["--model", f.path("ranking").to_str().unwrap(), "--from", "2020-05-01", "--to", "2020-08-31", "--top", r[0], "--cost-bps", r[1]]);
+        let want = cli(&[
+            "--model",
+            f.path("ranking").to_str().unwrap(),
+            "--from",
+            "2020-05-01",
+            "--to",
+            "2020-08-31",
+            "--top",
+            r[0],
+            "--cost-bps",
+            r[1],
+        ]);
         assert_eq!(r[2].parse::<u64>().unwrap(), want["days"].as_u64().unwrap(), "{out}");
         assert!((r[3].parse::<f64>().unwrap() - want["arr"].as_f64().unwrap()).abs() < 1e-6, "{out}\n{want}");
         assert!((r[4].parse::<f64>().unwrap() - want["rank_ic"].as_f64().unwrap()).abs() < 1e-6, "{out}\n{want}");
@@ -368,7 +392,8 @@ fn rust_readme_example_runs() {
         .arg(f.path("data"))
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(v["top"][0]["ticker"], best.as_str());
 }
 

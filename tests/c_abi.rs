@@ -92,7 +92,10 @@ fn c_program_is_clean_under_address_sanitizer() {
 fn c_program_is_clean_under_valgrind() {
     if Command::new("valgrind").arg("--version").output().is_err() {
         // scripts/test.sh installs valgrind and sets the guard: in CI this check runs or fails.
-        assert!(std::env::var_os("TRENDCAST_REQUIRE_VALGRIND").is_none(), "TRENDCAST_REQUIRE_VALGRIND is set but valgrind is not installed");
+        assert!(
+            std::env::var_os("TRENDCAST_REQUIRE_VALGRIND").is_none(),
+            "TRENDCAST_REQUIRE_VALGRIND is set but valgrind is not installed"
+        );
         eprintln!("SKIPPED: valgrind is not installed");
         return;
     }
@@ -197,7 +200,10 @@ fn c_universe_program_is_clean_under_sanitizers_and_valgrind() {
     compile("cc", "-std=c11", "universe.c", &exe, &["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]);
     run(&exe, dir.path(), "tract", &[], &[("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"), ("UBSAN_OPTIONS", "halt_on_error=1")]);
     if Command::new("valgrind").arg("--version").output().is_err() {
-        assert!(std::env::var_os("TRENDCAST_REQUIRE_VALGRIND").is_none(), "TRENDCAST_REQUIRE_VALGRIND is set but valgrind is not installed");
+        assert!(
+            std::env::var_os("TRENDCAST_REQUIRE_VALGRIND").is_none(),
+            "TRENDCAST_REQUIRE_VALGRIND is set but valgrind is not installed"
+        );
         eprintln!("SKIPPED: valgrind is not installed");
         return;
     }

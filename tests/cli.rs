@@ -53,7 +53,8 @@ fn direction_info_and_eval_commands() {
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["ticker"], "S0U0N0");
     // The library's own answer for the same stock and day.
-    let lib = trendcast::Model::open(&model, &trendcast::OpenOptions { backend: trendcast::BackendKind::Tract, ..Default::default() }).unwrap();
+    let lib =
+        trendcast::Model::open(&model, &trendcast::OpenOptions { backend: trendcast::BackendKind::Tract, ..Default::default() }).unwrap();
     let s = u.get("S0U0N0").unwrap();
     let t = s.dates.binary_search(&trendcast::Date::parse("2022-02-01").unwrap()).unwrap();
     let want = lib.direction(&[trendcast::predict::BarsRef::from(s).prefix(t)]).unwrap()[0];
@@ -311,7 +312,11 @@ fn exit_codes_tell_usage_errors_from_failed_commands() {
         (vec!["direction", "--model", m, "--date", "2021-10-01", "--no-such-flag"], 2, "unexpected argument"),
         (vec!["direction", "--model", m], 2, "--date"),
         (vec!["direction", "--model", missing.to_str().unwrap(), "--date", "2021-10-01", "--backend", "tract"], 1, "manifest.json"),
-        (vec!["direction", "--model", ranking.to_str().unwrap(), "--date", "2021-10-01", "--backend", "tract"], 1, "needs a direction model"),
+        (
+            vec!["direction", "--model", ranking.to_str().unwrap(), "--date", "2021-10-01", "--backend", "tract"],
+            1,
+            "needs a direction model",
+        ),
         (vec!["direction", "--model", m, "--date", "2021-10-02", "--backend", "tract"], 1, "no stock has a bar on 2021-10-02"),
         (vec!["direction", "--model", m, "--date", "2021-10-01", "--backend", "tract"], 0, ""),
     ];

@@ -14,7 +14,7 @@ use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Bar, BarSeries, LoadOptions, Panel, load_dataset_dir};
 use trendcast::error::Error;
 use trendcast::predict::BarsRef;
-use trendcast::{BackendKind, DayBar, Date, LiveUniverse, Model, OpenOptions};
+use trendcast::{BackendKind, Date, DayBar, LiveUniverse, Model, OpenOptions};
 
 fn open(name: &str, backend: BackendKind) -> Arc<Model> {
     Arc::new(Model::open(root().join("models").join(name), &OpenOptions { backend, ..Default::default() }).unwrap())
@@ -33,8 +33,15 @@ fn before(series: &BarSeries, date: Date) -> BarSeries {
     let k = series.dates.partition_point(|&d| d < date);
     let mut s = BarSeries::empty(series.ticker.clone());
     for i in 0..k {
-        s.push(Bar { date: series.dates[i], open: series.open[i], high: series.high[i], low: series.low[i], close: series.close[i], volume: series.volume[i] })
-            .unwrap();
+        s.push(Bar {
+            date: series.dates[i],
+            open: series.open[i],
+            high: series.high[i],
+            low: series.low[i],
+            close: series.close[i],
+            volume: series.volume[i],
+        })
+        .unwrap();
     }
     s
 }
@@ -111,7 +118,10 @@ fn a_year_of_pushed_days_answers_as_the_stateless_calls_on_both_backends() {
                 let (a, b) = (r.rank().unwrap(), live.rank().unwrap());
                 assert!(a.scores.iter().zip(&b.scores).all(|(x, y)| x.to_bits() == y.to_bits()), "{date}: restored ranking differs");
                 let (a, b) = (r.direction().unwrap(), live.direction().unwrap());
-                assert!(a.as_flattened().iter().zip(b.as_flattened()).all(|(x, y)| x.to_bits() == y.to_bits()), "{date}: restored direction differs");
+                assert!(
+                    a.as_flattened().iter().zip(b.as_flattened()).all(|(x, y)| x.to_bits() == y.to_bits()),
+                    "{date}: restored direction differs"
+                );
             }
         }
         eprintln!(

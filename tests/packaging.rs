@@ -198,7 +198,10 @@ fn installed_library_finds_onnx_runtime_beside_itself() {
     let before = program().output().unwrap();
     let said = String::from_utf8_lossy(&before.stderr);
     assert!(!before.status.success(), "opened on ort with no ONNX Runtime installed: {}", String::from_utf8_lossy(&before.stdout));
-    assert!(said.contains("ONNX Runtime not found") && said.contains("TRENDCAST_ORT_LIB") && said.contains(&lib.display().to_string()), "{said}");
+    assert!(
+        said.contains("ONNX Runtime not found") && said.contains("TRENDCAST_ORT_LIB") && said.contains(&lib.display().to_string()),
+        "{said}"
+    );
 
     make("install", Some(&ort));
     assert!(lib.join(ort.file_name().unwrap()).is_file());

@@ -75,7 +75,9 @@ fn every_shipped_bundle_answers_alike_on_both_backends() {
                     let (d, need) = (panel.day_index(date).unwrap(), m.min_bars());
                     let nd = panel.n_days();
                     let expected = (0..panel.n_tickers())
-                        .filter(|&k| panel.present[k * nd + d] && d + 1 >= need && panel.present[k * nd..=k * nd + d + 1 - need].contains(&true))
+                        .filter(|&k| {
+                            panel.present[k * nd + d] && d + 1 >= need && panel.present[k * nd..=k * nd + d + 1 - need].contains(&true)
+                        })
                         .count();
                     assert!(expected > u.series.len() * 9 / 10, "the data has most stocks scorable ({expected})");
                     assert_eq!(r.order.len(), expected, "{}: ranked {} stocks", dir.display(), r.order.len());

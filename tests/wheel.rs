@@ -71,8 +71,13 @@ with trendcast.Model(model_dir) as m:
 #[test]
 fn wheel_installs_into_a_fresh_venv_and_predicts_without_the_source_tree() {
     let (Some(wheel), Some(house), Some(python)) = (var("TRENDCAST_WHEEL"), var("TRENDCAST_WHEELHOUSE"), var("TRENDCAST_PYTHON")) else {
-        assert!(var("TRENDCAST_REQUIRE_WHEEL").is_none(), "TRENDCAST_REQUIRE_WHEEL is set but TRENDCAST_WHEEL, TRENDCAST_WHEELHOUSE or TRENDCAST_PYTHON is not");
-        eprintln!("SKIPPED: TRENDCAST_WHEEL / TRENDCAST_WHEELHOUSE / TRENDCAST_PYTHON not set (scripts/test.sh builds the wheel and sets them)");
+        assert!(
+            var("TRENDCAST_REQUIRE_WHEEL").is_none(),
+            "TRENDCAST_REQUIRE_WHEEL is set but TRENDCAST_WHEEL, TRENDCAST_WHEELHOUSE or TRENDCAST_PYTHON is not"
+        );
+        eprintln!(
+            "SKIPPED: TRENDCAST_WHEEL / TRENDCAST_WHEELHOUSE / TRENDCAST_PYTHON not set (scripts/test.sh builds the wheel and sets them)"
+        );
         return;
     };
     let Some(data) = common::shared_data() else { return };

@@ -11,9 +11,9 @@ pub use metrics::{Metrics, correlation, rank_correlation};
 use serde::Serialize;
 
 use crate::bars::Panel;
+use crate::contract::labels::RankTarget;
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::contract::labels::RankTarget;
 use crate::predict::order_best_first;
 
 /// Backtest settings.
@@ -169,7 +169,10 @@ pub fn run_on_scores(panel: &Panel, dates: &[Date], scores: &[f32], spec: Backte
             return Err(match panel.calendar.binary_search(&d) {
                 Err(_) => not_a_trading_day(panel, d),
                 Ok(_) if i > 0 && d <= dates[i - 1] => Error::argument(format!("decision days must increase: {d} after {}", dates[i - 1])),
-                Ok(_) => Error::argument(format!("decision days must be consecutive trading days: {} is missing before {d}", panel.calendar[first + i])),
+                Ok(_) => Error::argument(format!(
+                    "decision days must be consecutive trading days: {} is missing before {d}",
+                    panel.calendar[first + i]
+                )),
             });
         }
     }

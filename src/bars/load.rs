@@ -242,8 +242,7 @@ fn read_bar_file(input: impl Read, path: &Path, opts: &LoadOptions) -> Result<(F
             (Ok(bar), _) => bar,
             (Err(e), BadBarPolicy::Fail) => return Err(e),
             (Err(e), policy) => {
-                let repaired =
-                    parsed.filter(|_| policy == BadBarPolicy::Repair).and_then(swap_high_low).and_then(|bar| check(bar).ok());
+                let repaired = parsed.filter(|_| policy == BadBarPolicy::Repair).and_then(swap_high_low).and_then(|bar| check(bar).ok());
                 notes.push(LoadNote { at: at(Some(date_field)), problem: e.to_string(), repaired: repaired.is_some() });
                 match repaired {
                     Some(bar) => bar,
@@ -362,7 +361,11 @@ mod tests {
              2020-01-08,A,10,11,9,10.2,100\n\
              2020-01-02,B,5,6,4,5,10\n",
         );
-        let second = write(dir.path(), "bars_b.csv", "date,ticker,open,high,low,close,volume\n2020-01-07,A,1,2,1,1,1\n2020-01-09,A,10,11,9,10,100\n");
+        let second = write(
+            dir.path(),
+            "bars_b.csv",
+            "date,ticker,open,high,low,close,volume\n2020-01-07,A,1,2,1,1,1\n2020-01-09,A,10,11,9,10,100\n",
+        );
         let files = [first.clone(), second];
         let opts = |on_bad_bar| LoadOptions { on_bad_bar, ..Default::default() };
 

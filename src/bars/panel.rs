@@ -201,8 +201,11 @@ mod tests {
     fn a_trailing_panel_is_the_tail_of_the_whole_one() {
         let d = |s: &str| Date::parse(s).unwrap();
         let bar = |date: &str, c: f64| Some(Bar { date: d(date), open: c, high: c + 1.0, low: c - 0.5, close: c, volume: 10.0 * c });
-        let days = [("2020-01-02", [bar("2020-01-02", 1.0), None]), ("2020-01-03", [bar("2020-01-03", 2.0), bar("2020-01-03", 5.0)]),
-            ("2020-01-06", [None, bar("2020-01-06", 6.0)])];
+        let days = [
+            ("2020-01-02", [bar("2020-01-02", 1.0), None]),
+            ("2020-01-03", [bar("2020-01-03", 2.0), bar("2020-01-03", 5.0)]),
+            ("2020-01-06", [None, bar("2020-01-06", 6.0)]),
+        ];
         let mut p = Panel::empty(vec!["A".into(), "B".into()]);
         for (k, (date, bars)) in days.iter().enumerate() {
             p.push_trailing(d(date), bars, 2);

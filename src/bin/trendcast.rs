@@ -9,16 +9,16 @@ use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
 use trendcast::backtest::{BacktestSpec, Strategy};
+use trendcast::bars::BarsRef;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
 use trendcast::charts;
 use trendcast::contract::WindowAlignment;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
-use trendcast::features::{self, FEATURE_NAMES, Market};
-use trendcast::evaluate::Progress;
 use trendcast::contract::labels::Direction;
+use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
+use trendcast::evaluate::Progress;
+use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::model::ModelKind;
-use trendcast::bars::BarsRef;
 use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
 
 #[derive(Parser)]
@@ -270,16 +270,8 @@ fn main() -> ExitCode {
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
         Command::Backtest { model, baseline, data, from, to, top, cost_bps, strategy, curve, plot, backend } => {
             let outputs = CurveOutputs { csv: curve.as_deref(), png: plot.as_deref() };
-            backtest_cmd(
-                model.as_deref(),
-                baseline,
-                &data,
-                (from, to),
-                BacktestSpec { top_k: top, cost_bps, strategy },
-                outputs,
-                backend,
-            )
-            .map(print_json)
+            backtest_cmd(model.as_deref(), baseline, &data, (from, to), BacktestSpec { top_k: top, cost_bps, strategy }, outputs, backend)
+                .map(print_json)
         }
         Command::UpgradeBundle { old, new } => {
             trendcast::model::upgrade::upgrade_ranking(&old, &new).map(|m| print_json(json!({"written": new, "name": m.name})))
@@ -507,7 +499,10 @@ fn backtest_cmd(
     }
     if first > last || panel.n_days() < 3 {
         return Err(Error::InvalidArgument {
-            what: format!("no decision day from {from} to {to} with two trading days after it (the data runs {})", trendcast::bars::date_span(&u.series)),
+            what: format!(
+                "no decision day from {from} to {to} with two trading days after it (the data runs {})",
+                trendcast::bars::date_span(&u.series)
+            ),
         });
     }
     let days = progress(last + 1 - first, "backtest days");
@@ -520,14 +515,20 @@ fn backtest_cmd(
             })?;
             (m.manifest().name.clone(), r)
         }
-        (None, Some(Baseline::Momentum)) => ("momentum-20d".to_string(), run(&panel, first, last, spec, |d| {
-            days.inc(1);
-            Ok(momentum_scores(&panel, d, 20))
-        })?),
-        (None, Some(Baseline::Reversal)) => ("reversal-1d".to_string(), run(&panel, first, last, spec, |d| {
-            days.inc(1);
-            Ok(reversal_scores(&panel, d))
-        })?),
+        (None, Some(Baseline::Momentum)) => (
+            "momentum-20d".to_string(),
+            run(&panel, first, last, spec, |d| {
+                days.inc(1);
+                Ok(momentum_scores(&panel, d, 20))
+            })?,
+        ),
+        (None, Some(Baseline::Reversal)) => (
+            "reversal-1d".to_string(),
+            run(&panel, first, last, spec, |d| {
+                days.inc(1);
+                Ok(reversal_scores(&panel, d))
+            })?,
+        ),
         (None, None) => unreachable!("clap requires --model or --baseline"),
     };
     days.finish_and_clear();
@@ -550,7 +551,8 @@ fn backtest_cmd(
             charts::Series { name: "equal-weighted universe", points: &bl },
             charts::Series { name: "excess (daily difference, compounded)", points: &el },
         ];
-        charts::line_chart(path, &title, "year", "net value", &series).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+        charts::line_chart(path, &title, "year", "net value", &series)
+            .map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
     }
     Ok(json!({
         "model": name, "from": result.daily.first().map(|r| r.date.to_string()), "to": result.daily.last().map(|r| r.date.to_string()),

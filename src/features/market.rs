@@ -4,9 +4,9 @@
 //! bars up to and including t only.
 
 use super::{RETURN_LOOKBACK, sample_std};
+use crate::bars::AsBars;
 use crate::date::Date;
 use crate::error::{Location, Result};
-use crate::bars::AsBars;
 
 pub const N_MARKET_FEATURES: usize = 2;
 

@@ -119,7 +119,10 @@ pub extern "C" fn trendcast_backtest(
             (
                 std::slice::from_raw_parts(stocks, n_stocks),
                 std::slice::from_raw_parts(days, n_days),
-                std::slice::from_raw_parts(scores, n_days.checked_mul(n_stocks).ok_or_else(|| Error::shape("n_days * n_stocks overflows"))?),
+                std::slice::from_raw_parts(
+                    scores,
+                    n_days.checked_mul(n_stocks).ok_or_else(|| Error::shape("n_days * n_stocks overflows"))?,
+                ),
             )
         };
         let dates = days

@@ -1,7 +1,7 @@
 //! Bars as C hands them over: one array per field (structure of arrays), caller-owned.
 
-use crate::error::{Error, Result};
 use crate::bars::{AsBars, BarsRef, Dates};
+use crate::error::{Error, Result};
 
 /// One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
 ///

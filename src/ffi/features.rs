@@ -46,8 +46,8 @@ pub extern "C" fn trendcast_features(stock: *const trendcast_bars, out: *mut f64
 mod tests {
     use super::*;
     use crate::bars::synthetic::{SyntheticSpec, generate};
-    use crate::ffi::trendcast_last_error;
     use crate::features::compute;
+    use crate::ffi::trendcast_last_error;
 
     fn last_error() -> String {
         // SAFETY: the library's own NUL-terminated string, read before the next call.
@@ -65,7 +65,13 @@ mod tests {
 
     #[test]
     fn features_are_those_of_compute_bit_for_bit_and_a_failed_call_writes_nothing() {
-        let u = generate(&SyntheticSpec { sectors: 1, sub_industries_per_sector: 1, stocks_per_sub_industry: 1, days: 60, ..Default::default() });
+        let u = generate(&SyntheticSpec {
+            sectors: 1,
+            sub_industries_per_sector: 1,
+            stocks_per_sub_industry: 1,
+            days: 60,
+            ..Default::default()
+        });
         let s = &u.series[0];
         let dates: Vec<i32> = s.dates.iter().map(|d| d.yyyymmdd()).collect();
         let bars = trendcast_bars::of_series(s, &dates);
@@ -83,14 +89,20 @@ mod tests {
         let mut bad = s.clone();
         bad.high[40] = bad.low[40] * 0.5;
         let mut out_bad = sentinel.clone();
-        assert_eq!(trendcast_features(&trendcast_bars::of_series(&bad, &dates), out_bad.as_mut_ptr(), out_bad.len()), trendcast_status::InvalidBar);
+        assert_eq!(
+            trendcast_features(&trendcast_bars::of_series(&bad, &dates), out_bad.as_mut_ptr(), out_bad.len()),
+            trendcast_status::InvalidBar
+        );
         assert!(last_error().contains("below low") && last_error().contains(&s.dates[40].to_string()), "{}", last_error());
         assert_eq!(out_bad, sentinel, "a failed call changed the output");
 
         let mut swapped = dates.clone();
         swapped.swap(10, 11);
         let mut out_unsorted = sentinel.clone();
-        assert_eq!(trendcast_features(&trendcast_bars::of_series(s, &swapped), out_unsorted.as_mut_ptr(), out_unsorted.len()), trendcast_status::Unsorted);
+        assert_eq!(
+            trendcast_features(&trendcast_bars::of_series(s, &swapped), out_unsorted.as_mut_ptr(), out_unsorted.len()),
+            trendcast_status::Unsorted
+        );
         assert_eq!(out_unsorted, sentinel);
 
         assert_eq!(trendcast_features(std::ptr::null(), out.as_mut_ptr(), out.len()), trendcast_status::NullPointer);

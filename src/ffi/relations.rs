@@ -55,7 +55,8 @@ pub extern "C" fn trendcast_ranking_inputs(
 ) -> trendcast_status {
     guard(|| {
         let m = &non_null(model, "model")?.model;
-        for (p, name) in [(stocks.cast::<u8>(), "stocks"), (sector_ids.cast(), "sector_ids"), (sub_industry_ids.cast(), "sub_industry_ids")] {
+        for (p, name) in [(stocks.cast::<u8>(), "stocks"), (sector_ids.cast(), "sector_ids"), (sub_industry_ids.cast(), "sub_industry_ids")]
+        {
             non_null(p, name)?;
         }
         non_null(out_sizes, "out_sizes")?;
@@ -87,7 +88,9 @@ pub extern "C" fn trendcast_ranking_inputs(
             return Ok(());
         }
         if outs.iter().any(|p| p.is_null()) {
-            return Err(Error::NullPointer { what: "give out_node_ids, out_nodes, out_long and out_short all, or none (sizes only)".into() });
+            return Err(Error::NullPointer {
+                what: "give out_node_ids, out_nodes, out_long and out_short all, or none (sizes only)".into(),
+            });
         }
         let (date, inputs) = ranking_inputs_with_ids(m, stocks, sectors, subs)?;
         let (n, t) = (sizes.n_nodes, sizes.window);
@@ -143,12 +146,7 @@ mod tests {
         assert_eq!(trendcast_model_open(path.as_ptr(), std::ptr::null(), &mut handle), trendcast_status::Ok);
 
         let dates: Vec<Vec<i32>> = u.series.iter().map(|s| s.dates.iter().map(|d| d.yyyymmdd()).collect()).collect();
-        let bars: Vec<trendcast_bars> = u
-            .series
-            .iter()
-            .zip(&dates)
-            .map(|(s, d)| trendcast_bars::of_series(s, d))
-            .collect();
+        let bars: Vec<trendcast_bars> = u.series.iter().zip(&dates).map(|(s, d)| trendcast_bars::of_series(s, d)).collect();
         let ind: &Industries = &u.industries;
         let id_of = |names: &[String], name: &str| names.iter().position(|n| n == name).unwrap() as i32;
         let (sectors, subs): (Vec<i32>, Vec<i32>) = u

@@ -55,7 +55,8 @@ fn setup(
         return Err(Error::Shape { what: "no stocks given".into() });
     }
     // SAFETY: non-NULL arrays of n_stocks values (contract).
-    let (sectors, subs) = unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) };
+    let (sectors, subs) =
+        unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) };
     let (names, industries) = industries_from_ids(sectors, subs)?;
     Ok((models, names, industries))
 }
@@ -198,7 +199,11 @@ pub extern "C" fn trendcast_universe_rank(
 /// The latest pushed day as YYYYMMDD (0 before the first push) and the number of days pushed.
 /// Either output may be NULL.
 #[unsafe(no_mangle)]
-pub extern "C" fn trendcast_universe_last_day(universe: *const trendcast_universe, out_date: *mut i32, out_days: *mut usize) -> trendcast_status {
+pub extern "C" fn trendcast_universe_last_day(
+    universe: *const trendcast_universe,
+    out_date: *mut i32,
+    out_days: *mut usize,
+) -> trendcast_status {
     guard(|| {
         let u = non_null(universe, "universe")?;
         if !out_date.is_null() {

@@ -24,7 +24,13 @@ impl DirectionStream {
         let m = model.manifest();
         let skip = m.alignment.gap_rows();
         let cap = m.window + skip;
-        DirectionStream { window: m.window, skip, rows: vec![0.0; n_stocks * cap * N_FEATURES], head: vec![0; n_stocks], len: vec![0; n_stocks] }
+        DirectionStream {
+            window: m.window,
+            skip,
+            rows: vec![0.0; n_stocks * cap * N_FEATURES],
+            head: vec![0; n_stocks],
+            len: vec![0; n_stocks],
+        }
     }
 
     fn capacity(&self) -> usize {

@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bars::{Bar, BarSeries, Industries, Panel};
+use crate::contract::is_window_row;
 use crate::date::Date;
 use crate::error::{Error, Location, Result};
-use crate::contract::is_window_row;
 use crate::features::{FeatureRow, FeatureState, N_FEATURES};
 use crate::model::{Model, ModelKind, TensorIn};
 use crate::predict::Ranking;
@@ -272,7 +272,10 @@ impl LiveUniverse {
 
     /// The first model of `kind`'s index.
     fn first_of(&self, kind: ModelKind) -> Result<usize> {
-        self.models.iter().position(|m| m.kind() == kind).ok_or_else(|| Error::WrongKind { what: format!("the universe has no {} model", kind.name()) })
+        self.models
+            .iter()
+            .position(|m| m.kind() == kind)
+            .ok_or_else(|| Error::WrongKind { what: format!("the universe has no {} model", kind.name()) })
     }
 
     /// Down / flat / up probabilities of every stock for the latest day, from the first direction
@@ -380,7 +383,9 @@ impl LiveUniverse {
     fn stream_of(&self, model: usize, kind: ModelKind) -> Result<(&Model, usize)> {
         let m = self.models.get(model).ok_or_else(|| Error::argument(format!("model {model}: the universe has {}", self.models.len())))?;
         if m.kind() != kind {
-            return Err(Error::WrongKind { what: format!("a {} call on the {} model {:?}", kind.name(), m.kind().name(), m.manifest().name) });
+            return Err(Error::WrongKind {
+                what: format!("a {} call on the {} model {:?}", kind.name(), m.kind().name(), m.manifest().name),
+            });
         }
         Ok((m, model))
     }

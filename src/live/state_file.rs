@@ -115,7 +115,9 @@ impl LiveUniverse {
             });
         }
         if ours.stocks != saved.identity.stocks {
-            return Err(Error::Contract { what: format!("{}: the industries table gives the saved stocks other industries", path.display()) });
+            return Err(Error::Contract {
+                what: format!("{}: the industries table gives the saved stocks other industries", path.display()),
+            });
         }
         let mut state = saved.state;
         if !state.fits(&u) {
@@ -139,12 +141,8 @@ impl State {
         let per_model = self.direction.len() == u.models.len()
             && self.ranking.len() == u.models.len()
             && u.models.iter().enumerate().all(|(i, m)| match m.kind() {
-                crate::model::ModelKind::Direction => {
-                    self.direction[i].as_ref().is_some_and(|d| d.fits(m, n)) && self.ranking[i].is_none()
-                }
-                crate::model::ModelKind::Ranking => {
-                    self.ranking[i].as_ref().is_some_and(|r| r.fits(m)) && self.direction[i].is_none()
-                }
+                crate::model::ModelKind::Direction => self.direction[i].as_ref().is_some_and(|d| d.fits(m, n)) && self.ranking[i].is_none(),
+                crate::model::ModelKind::Ranking => self.ranking[i].as_ref().is_some_and(|r| r.fits(m)) && self.direction[i].is_none(),
             });
         per_model
             && self.first_day.len() == n

@@ -95,8 +95,8 @@ impl Bundle {
     /// names the bundle in messages): what [`load`](Self::load) does after reading the manifest.
     pub fn from_parts(dir: &Path, manifest_text: &str, mut read_onnx: impl FnMut(&str) -> Result<Vec<u8>>) -> Result<Bundle> {
         let mpath = dir.join(MANIFEST_FILE);
-        let manifest: Manifest =
-            serde_json::from_str(manifest_text).map_err(|e| Error::contract(format!("{} is not a valid manifest: {e}", mpath.display())))?;
+        let manifest: Manifest = serde_json::from_str(manifest_text)
+            .map_err(|e| Error::contract(format!("{} is not a valid manifest: {e}", mpath.display())))?;
         check_file_name(&manifest.onnx_file)?;
         manifest.check()?;
         let main = read_graph(dir, &manifest.onnx_file, &manifest.onnx_sha256, (&manifest.inputs, &manifest.outputs), &mut read_onnx)?;

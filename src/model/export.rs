@@ -5,15 +5,16 @@ use std::path::Path;
 
 use super::bundle::Bundle;
 use super::manifest::{
-    DateRange, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io, ranking_encoder_io, ranking_io, EncoderGraph,
+    DateRange, EncoderGraph, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io,
+    ranking_encoder_io, ranking_io,
 };
-use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
 #[cfg(feature = "test-support")]
 use super::onnx::RankingProbe;
+use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
 use crate::contract::WindowAlignment;
+use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 use crate::dataset::Splits;
 use crate::error::{Error, Result};
-use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 
 /// Everything a direction bundle records besides its weights.
 #[derive(Debug, Clone)]

@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::contract::WindowAlignment;
+use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::{FEATURE_NAMES, MARKET_FEATURE_NAMES};
-use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
 pub use crate::relations::RelationSpec;
 
 /// The manifest format this library reads and writes.
@@ -177,10 +177,7 @@ pub fn ranking_encoder_io(members: usize, width: usize) -> (Vec<TensorSpec>, Vec
 pub fn ranking_io(window: usize, members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let n = Dim::Symbol("nodes".into());
     (
-        vec![TensorSpec::new(
-            "encodings",
-            &[Dim::Fixed(window as u64), Dim::Fixed(members as u64), n.clone(), Dim::Fixed(width as u64)],
-        )],
+        vec![TensorSpec::new("encodings", &[Dim::Fixed(window as u64), Dim::Fixed(members as u64), n.clone(), Dim::Fixed(width as u64)])],
         vec![TensorSpec::new("scores", &[n])],
     )
 }

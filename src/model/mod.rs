@@ -54,7 +54,8 @@ impl Model {
         let ort = |bytes: &[u8], output: &str, fallback: &mut Option<String>| -> Result<Box<dyn Engine>> {
             Ok(Box::new(backend::ort::OrtEngine::new(&lib, bytes, output, opts.device, fallback)?))
         };
-        let tract = |proto: &tract_onnx::pb::ModelProto| -> Result<Box<dyn Engine>> { Ok(Box::new(backend::tract::TractEngine::new(proto)?)) };
+        let tract =
+            |proto: &tract_onnx::pb::ModelProto| -> Result<Box<dyn Engine>> { Ok(Box::new(backend::tract::TractEngine::new(proto)?)) };
         let engine: Box<dyn Engine> = match opts.backend {
             BackendKind::Ort => ort(&bundle.onnx_bytes, &output, &mut fallback)?,
             BackendKind::Tract => tract(&bundle.onnx)?,
@@ -115,7 +116,9 @@ impl Model {
     /// -> each day's encodings [days, M, N, E] into `out`.
     pub fn encode(&self, inputs: &[TensorIn<'_>], out: &mut [f32]) -> Result<()> {
         let (Some(engine), Some(spec)) = (&self.encoder, &self.manifest.encoder) else {
-            return Err(Error::WrongKind { what: format!("the {} model {:?} has no encoder graph", self.manifest.kind.name(), self.manifest.name) });
+            return Err(Error::WrongKind {
+                what: format!("the {} model {:?} has no encoder graph", self.manifest.kind.name(), self.manifest.name),
+            });
         };
         check_inputs(inputs, &spec.inputs)?;
         engine.run(inputs, out)

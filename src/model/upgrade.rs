@@ -122,5 +122,4 @@ impl Inputs {
         let short = (0..t * n * n).map(|_| if rng.random_bool(0.5) { rng.random_range(0.5..1.0) } else { 0.0 }).collect();
         Inputs { t, n, nodes, long, short }
     }
-
 }

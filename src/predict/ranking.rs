@@ -125,8 +125,8 @@ impl Model {
 
     /// (members, values per node and member) of a day's encodings.
     pub fn encoding_shape(&self) -> Result<(usize, usize)> {
-        self.manifest().encoding_shape().ok_or_else(|| {
-            Error::WrongKind { what: format!("the {} model {:?} has no encoder graph", self.kind().name(), self.manifest().name) }
+        self.manifest().encoding_shape().ok_or_else(|| Error::WrongKind {
+            what: format!("the {} model {:?} has no encoder graph", self.kind().name(), self.manifest().name),
         })
     }
 }
@@ -159,7 +159,11 @@ pub fn industries_from_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Resu
     let rows = names
         .iter()
         .zip(sector_ids.iter().zip(sub_industry_ids))
-        .map(|(t, (&sec, &sub))| IndustryRow { ticker: t.clone(), sector: id_name("sector", sec), sub_industry: id_name("sub-industry", sub) })
+        .map(|(t, (&sec, &sub))| IndustryRow {
+            ticker: t.clone(),
+            sector: id_name("sector", sec),
+            sub_industry: id_name("sub-industry", sub),
+        })
         .collect();
     Ok((names, Industries::new(rows)?))
 }

@@ -16,6 +16,6 @@ pub use long_term::{LongTermFactors, long_term_matrix, long_term_matrix_into};
 pub use node_features::{N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
 pub use nodes::NodeSet;
 pub use normalize::normalize_relation;
-pub use short_term::{RelationMap, ShortTermRelations, overnight_returns};
 #[cfg(feature = "test-support")]
 pub use short_term::short_term_direct;
+pub use short_term::{RelationMap, ShortTermRelations, overnight_returns};

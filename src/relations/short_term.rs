@@ -60,7 +60,10 @@ impl ShortTermRelations {
 
     /// Whether the buffers have the sizes of `n_nodes` nodes (a decoded state could hold anything).
     pub fn is_consistent(&self, n_nodes: usize) -> bool {
-        self.n == n_nodes && self.gram.len() == n_nodes * n_nodes && self.inv_norms.len() == n_nodes && self.degrees.len() == n_nodes
+        self.n == n_nodes
+            && self.gram.len() == n_nodes * n_nodes
+            && self.inv_norms.len() == n_nodes
+            && self.degrees.len() == n_nodes
             && self.support.len() == n_nodes
     }
 
@@ -349,7 +352,8 @@ mod tests {
                 wide.pass(None, &step, Some((map, &mut a)));
                 base.pass_any(None, &step, Some((map, &mut b)));
                 assert!(a.iter().zip(&c).all(|(x, y)| x.to_bits() == y.to_bits()), "slide_from, day {d}");
-                let upper = |g: &ShortTermRelations| (0..n).flat_map(move |i| (i..n).map(move |j| g.gram[i * n + j].to_bits())).collect::<Vec<_>>();
+                let upper =
+                    |g: &ShortTermRelations| (0..n).flat_map(move |i| (i..n).map(move |j| g.gram[i * n + j].to_bits())).collect::<Vec<_>>();
                 assert_eq!(upper(&next), upper(&wide), "slide_from's Gram matrix, day {d}");
             }
             assert!(a.iter().any(|&v| v > 0.0));

@@ -309,8 +309,18 @@ pub fn table(p: &Pareto) -> Result<String> {
             continue;
         }
         let partial = if e.members == 1 && e.seeds.len() < SEEDS { " (not a candidate yet: fewer than 3 seeds)" } else { "" };
-        let seeds = if e.members > 1 { format!("{} members", e.members) } else { e.seeds.iter().map(|s| s.seed.to_string()).collect::<Vec<_>>().join(", ") };
-        let mark = if e.stem == p.chosen { " **(shipped default)**" } else if e.stem == p.best { " (best validation)" } else { "" };
+        let seeds = if e.members > 1 {
+            format!("{} members", e.members)
+        } else {
+            e.seeds.iter().map(|s| s.seed.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        let mark = if e.stem == p.chosen {
+            " **(shipped default)**"
+        } else if e.stem == p.best {
+            " (best validation)"
+        } else {
+            ""
+        };
         let l = &e.latency;
         writeln!(
             md,

@@ -248,7 +248,13 @@ fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategie
 /// the mean over seeds of each metric, and their ensemble when there are several seeds) and per
 /// baseline, each with one entry per year. `max_seeds` keeps each row's first seeds only (in
 /// seed order), so that ensembles of rows with more seeds compare with the others at equal size.
-pub fn report(out: &Path, data: &Data, top_k: usize, strategies: &[Strategy], max_seeds: Option<usize>) -> Result<BTreeMap<String, Vec<YearRow>>> {
+pub fn report(
+    out: &Path,
+    data: &Data,
+    top_k: usize,
+    strategies: &[Strategy],
+    max_seeds: Option<usize>,
+) -> Result<BTreeMap<String, Vec<YearRow>>> {
     let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
     let mut days_of_year: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for row in std::fs::read_dir(out).with_context(|| format!("reading {}", out.display()))? {

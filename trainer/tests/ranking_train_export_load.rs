@@ -66,7 +66,11 @@ fn train_export_and_rank_on_both_backends() {
     })
     .unwrap();
     let trained_ic = s["validation"]["rank_ic"].as_f64().unwrap();
-    assert!((served.metrics.rank_ic - trained_ic).abs() < 1e-3, "validation rank IC: trainer {trained_ic}, bundle {}", served.metrics.rank_ic);
+    assert!(
+        (served.metrics.rank_ic - trained_ic).abs() < 1e-3,
+        "validation rank IC: trainer {trained_ic}, bundle {}",
+        served.metrics.rank_ic
+    );
     let ort_lib_present = std::env::var_os("TRENDCAST_ORT_LIB").is_some_and(|p| std::path::Path::new(&p).exists());
     let mut answers = Vec::new();
     for backend in [BackendKind::Tract, BackendKind::Ort] {

@@ -276,9 +276,11 @@ impl LsrIgru {
     /// this module wrote: the single-graph form of earlier bundles names them so).
     pub fn from_initializers(spec: LsrIgruSpec, proto: &ModelProto, prefix: &str) -> Result<Self> {
         let init = super::initializers(proto)?;
-        if let Some((name, shape)) = spec.layout().into_iter().find(|(name, shape)| {
-            init.get(format!("{prefix}{name}").as_str()).is_none_or(|v| v.len() != shape.iter().product::<usize>())
-        }) {
+        if let Some((name, shape)) = spec
+            .layout()
+            .into_iter()
+            .find(|(name, shape)| init.get(format!("{prefix}{name}").as_str()).is_none_or(|v| v.len() != shape.iter().product::<usize>()))
+        {
             return Err(Error::model(format!("LSR-IGRU graph: no initializer {prefix}{name} of shape {shape:?}")));
         }
         Self::from_fn(spec, |name, _| init[format!("{prefix}{name}").as_str()].clone())
@@ -548,7 +550,8 @@ impl Writer {
         let mut terms = Vec::new();
         for (l, layer) in model.gru.iter().enumerate() {
             let Some(rows) = spec.day_rows(l) else { continue };
-            let parts: Vec<&str> = (l == 0 && spec.use_nodes).then_some("nodes").into_iter().chain(rel.iter().map(String::as_str)).collect();
+            let parts: Vec<&str> =
+                (l == 0 && spec.use_nodes).then_some("nodes").into_iter().chain(rel.iter().map(String::as_str)).collect();
             let inp = if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", -1)]) };
             let units = spec.gru_sizes[l];
             let (w, b) = gate_columns(layer, units, rows);
@@ -633,7 +636,8 @@ impl Writer {
             for (l, layer) in layers.iter().enumerate() {
                 let (units, gates) = (spec.gru_sizes[l], spec.cell.gates().len());
                 let mut pre: Option<String> = layer.offset.map(|o| self.slice_last(&day, o, o + gates * units));
-                for extra in [layer.below.as_ref().map(|w| self.op("MatMul", &[&h[l - 1], w], vec![])), layer.bias.clone()].into_iter().flatten()
+                for extra in
+                    [layer.below.as_ref().map(|w| self.op("MatMul", &[&h[l - 1], w], vec![])), layer.bias.clone()].into_iter().flatten()
                 {
                     pre = Some(match pre {
                         None => extra,
@@ -666,7 +670,8 @@ impl Writer {
                             let g = w.slice_last(&z, k * units, (k + 1) * units);
                             w.op(f, &[&g], vec![])
                         };
-                        let (i, f, o, g) = (gate(self, 0, "Sigmoid"), gate(self, 1, "Sigmoid"), gate(self, 2, "Sigmoid"), gate(self, 3, "Tanh"));
+                        let (i, f, o, g) =
+                            (gate(self, 0, "Sigmoid"), gate(self, 1, "Sigmoid"), gate(self, 2, "Sigmoid"), gate(self, 3, "Tanh"));
                         let fc = self.op("Mul", &[&f, &c[l]], vec![]);
                         let ig = self.op("Mul", &[&i, &g], vec![]);
                         c[l] = self.op("Add", &[&fc, &ig], vec![]);

@@ -9,8 +9,8 @@ mod ranking;
 
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{
-    Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell,
-    RankingGraphs, RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
+    Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RankingGraphs, RecurrentCell,
+    RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
 };
 #[cfg(feature = "test-support")]
 pub use ranking::RankingProbe;

@@ -19,9 +19,12 @@ impl RankingProbe {
         let f = self.weights.len();
         let mut g = GraphBuilder::new();
         g.i64("axis1", &[1], &[1]);
-        g.node("MatMul", &["short_rel", "nodes"], &["mixed"], vec![])
-            .node("MatMul", &["long_rel", "mixed"], &["grouped"], vec![])
-            .node("Unsqueeze", &["grouped", "axis1"], &["encodings"], vec![]);
+        g.node("MatMul", &["short_rel", "nodes"], &["mixed"], vec![]).node("MatMul", &["long_rel", "mixed"], &["grouped"], vec![]).node(
+            "Unsqueeze",
+            &["grouped", "axis1"],
+            &["encodings"],
+            vec![],
+        );
         let (inputs, outputs) = ranking_encoder_io(1, f);
         let encoder = g.finish("trendcast_ranking_probe_encoder", &inputs, &outputs, metadata);
 
