@@ -543,4 +543,26 @@ mod tests {
         let same = ensemble(&[&a, &a]);
         assert!((same[&5][2] - 1.2247449).abs() < 1e-5, "{:?}", same[&5]);
     }
+
+    #[test]
+    fn a_blend_weighs_the_reversal_rule_as_one_member() {
+        use trendcast::bars::synthetic::{SyntheticSpec, generate};
+        let data = Data::new(&generate(&SyntheticSpec { days: 120, ..Default::default() }), &RankingConfig::default()).unwrap();
+        let d = 100;
+        let rule = reversal_scores(&data.panel, d);
+        assert!(rule.iter().filter(|v| v.is_finite()).count() > 10);
+        // Scores opposite to the rule cancel it; the rule blended with itself is its z-score.
+        let opposite = BTreeMap::from([(d, rule.iter().map(|v| -v).collect::<Vec<f32>>())]);
+        let cancelled = &with_reversal(&data, &opposite)[&d];
+        let itself = &with_reversal(&data, &BTreeMap::from([(d, rule.clone())]))[&d];
+        let (mean, sd) = trendcast::model::onnx::mean_and_spread(&rule.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+        for ((c, s), r) in cancelled.iter().zip(itself).zip(&rule) {
+            if r.is_finite() {
+                assert!(c.abs() < 1e-5, "{c}");
+                assert!((f64::from(*s) - (f64::from(*r) - mean) / sd).abs() < 1e-5, "{s} {r}");
+            } else {
+                assert!(c.is_nan() && s.is_nan());
+            }
+        }
+    }
 }
