@@ -33,7 +33,7 @@ fn live(c: &mut Criterion) {
     let panel = Panel::from_series(&u.series);
     let last = panel.n_days() - 1;
     let cut = panel.calendar[last];
-    let history: Vec<BarSeries> = u.series.iter().map(|s| prefix(s, cut)).collect();
+    let history: Vec<BarSeries> = u.series.iter().map(|s| s.before(cut)).collect();
     let day: Vec<DayBar> = (0..panel.n_tickers()).filter_map(|k| panel.bar(k, last).map(|bar| DayBar { stock: k, bar })).collect();
 
     let mut g = c.benchmark_group("live");
@@ -101,24 +101,6 @@ fn live(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// The bars of `s` before `date`.
-fn prefix(s: &BarSeries, date: trendcast::Date) -> BarSeries {
-    let k = s.dates.partition_point(|&d| d < date);
-    let mut out = BarSeries::empty(s.ticker.clone());
-    for i in 0..k {
-        out.push(trendcast::bars::Bar {
-            date: s.dates[i],
-            open: s.open[i],
-            high: s.high[i],
-            low: s.low[i],
-            close: s.close[i],
-            volume: s.volume[i],
-        })
-        .unwrap();
-    }
-    out
 }
 
 criterion_group!(benches, live);

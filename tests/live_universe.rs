@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use common::native::root;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::bars::{Bar, BarSeries, LoadOptions, Panel, load_dataset_dir};
+use trendcast::bars::{BarSeries, LoadOptions, Panel, load_dataset_dir};
 use trendcast::error::Error;
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Date, DayBar, LiveUniverse, Model, OpenOptions};
@@ -28,24 +28,6 @@ fn backends() -> Vec<BackendKind> {
     b
 }
 
-/// The bars of `series` before `date`.
-fn before(series: &BarSeries, date: Date) -> BarSeries {
-    let k = series.dates.partition_point(|&d| d < date);
-    let mut s = BarSeries::empty(series.ticker.clone());
-    for i in 0..k {
-        s.push(Bar {
-            date: series.dates[i],
-            open: series.open[i],
-            high: series.high[i],
-            low: series.low[i],
-            close: series.close[i],
-            volume: series.volume[i],
-        })
-        .unwrap();
-    }
-    s
-}
-
 fn day_bars(panel: &Panel, d: usize) -> Vec<DayBar> {
     (0..panel.n_tickers()).filter_map(|k| panel.bar(k, d).map(|bar| DayBar { stock: k, bar })).collect()
 }
@@ -55,7 +37,7 @@ fn a_year_of_pushed_days_answers_as_the_stateless_calls_on_both_backends() {
     let Some(data) = common::shared_data() else { return };
     let u = load_dataset_dir(&data, &LoadOptions::default()).unwrap();
     let start = Date::parse("2024-01-01").unwrap();
-    let history: Vec<BarSeries> = u.series.iter().map(|s| before(s, start)).collect();
+    let history: Vec<BarSeries> = u.series.iter().map(|s| s.before(start)).collect();
     let panel = Panel::from_series(&u.series);
     let first = panel.calendar.partition_point(|&d| d < start);
     let tmp = tempfile::tempdir().unwrap();
@@ -158,7 +140,7 @@ fn listings_and_delistings_follow_the_stateless_calls() {
     let (mut u, models, _tmp) = synthetic_universe(160);
     // Stock 3 stops trading after day 100.
     let cut = u.series[3].dates[100];
-    u.series[3] = before(&u.series[3], cut);
+    u.series[3] = u.series[3].before(cut);
     let panel = Panel::from_series(&u.series);
     let tickers: Vec<String> = u.series.iter().map(|s| s.ticker.clone()).collect();
     let mut live = LiveUniverse::new(models.clone(), u.industries.clone(), tickers).unwrap();
@@ -195,7 +177,7 @@ fn listings_and_delistings_follow_the_stateless_calls() {
 fn bad_pushes_are_refused_by_name_and_change_nothing() {
     let (u, models, tmp) = synthetic_universe(120);
     let panel = Panel::from_series(&u.series);
-    let history: Vec<BarSeries> = u.series.iter().map(|s| before(s, panel.calendar[100])).collect();
+    let history: Vec<BarSeries> = u.series.iter().map(|s| s.before(panel.calendar[100])).collect();
     let mut live = LiveUniverse::from_history(models.clone(), u.industries.clone(), &history).unwrap();
     let snapshot = |live: &LiveUniverse, name: &str| {
         let p = tmp.path().join(name);

@@ -176,7 +176,16 @@ impl BarSeries {
 
     /// The bars up to and including index `end` (a prefix: what was known at the close of that day).
     pub fn prefix(&self, end_inclusive: usize) -> BarSeries {
-        let k = end_inclusive + 1;
+        self.first(end_inclusive + 1)
+    }
+
+    /// The bars dated before `date`: what was known before that day's bars (possibly none).
+    pub fn before(&self, date: Date) -> BarSeries {
+        self.first(self.dates.partition_point(|&d| d < date))
+    }
+
+    /// The first `k` bars.
+    fn first(&self, k: usize) -> BarSeries {
         BarSeries {
             ticker: self.ticker.clone(),
             dates: self.dates[..k].to_vec(),
@@ -225,6 +234,16 @@ mod tests {
         let mut s = series(&["2020-01-02"], &[1.0]).unwrap();
         s.volume[0] = -3.0;
         assert!(s.validate().unwrap_err().to_string().contains("volume must not be negative"));
+    }
+
+    #[test]
+    fn a_series_before_a_date_holds_the_earlier_bars_only() {
+        let s = series(&["2020-01-02", "2020-01-03", "2020-01-07"], &[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(s.before(d("2020-01-03")).close, vec![1.0]);
+        assert_eq!(s.before(d("2020-01-06")).dates, vec![d("2020-01-02"), d("2020-01-03")]);
+        assert!(s.before(d("2020-01-02")).is_empty());
+        assert_eq!(s.before(d("2021-01-01")).close, s.close);
+        assert_eq!(s.prefix(1).close, vec![1.0, 2.0]);
     }
 
     #[test]
