@@ -160,6 +160,8 @@ impl Model {
                 if k == 0 {
                     break;
                 }
+                // A row dropped for its own features is skipped before its market row is looked
+                // up: the market need not know that day.
                 if !is_complete(row) {
                     continue;
                 }

@@ -65,23 +65,20 @@ pub fn run(input: Input) {
 /// `arrays` names, which must be refused unless it is all or none).
 fn ranking_inputs(bars: &[trendcast::ffi::trendcast_bars], sectors: &[i32], subs: &[i32], arrays: u8) {
     let n = bars.len();
-    let unset = trendcast_ranking_input_sizes { n_nodes: 777, ..Default::default() };
-    let mut sizes = unset;
+    let call = |sizes: &mut trendcast_ranking_input_sizes,
+                ids: *mut i32,
+                nodes: *mut f32,
+                long: *mut f32,
+                short: *mut f32,
+                date: *mut i32| {
+        let status =
+            trendcast_ranking_inputs(model().0, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, sizes, ids, nodes, long, short, date);
+        assert_ne!(status, trendcast_status::Panic, "{}", last_error());
+        status
+    };
+    let mut sizes = trendcast_ranking_input_sizes { n_nodes: 777, ..Default::default() };
     let null = std::ptr::null_mut();
-    let status = trendcast_ranking_inputs(
-        model().0,
-        bars.as_ptr(),
-        sectors.as_ptr(),
-        subs.as_ptr(),
-        n,
-        &mut sizes,
-        null,
-        null.cast(),
-        null.cast(),
-        null.cast(),
-        null,
-    );
-    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
+    let status = call(&mut sizes, null, null.cast(), null.cast(), null.cast(), null);
     if status != trendcast_status::Ok {
         assert_eq!(sizes.n_nodes, 777, "a failed sizes call wrote its sizes");
         return;
@@ -92,22 +89,16 @@ fn ranking_inputs(bars: &[trendcast::ffi::trendcast_bars], sectors: &[i32], subs
     let (nn, t, f) = (sizes.n_nodes, sizes.window, sizes.n_node_features);
     let (mut ids, mut nodes, mut long, mut short) = (vec![-7i32; nn], vec![7f32; t * nn * f], vec![7f32; nn * nn], vec![7f32; t * nn * nn]);
     let mut date = -7i32;
-    let pick = |bit: u8| arrays & (1 << bit) != 0;
     let all = arrays & 0xf == 0xf || arrays & 0xf == 0;
-    let status = trendcast_ranking_inputs(
-        model().0,
-        bars.as_ptr(),
-        sectors.as_ptr(),
-        subs.as_ptr(),
-        n,
+    let wanted = |bit: u8| all || arrays & (1 << bit) != 0;
+    let status = call(
         &mut sizes,
-        if all || pick(0) { ids.as_mut_ptr() } else { null.cast() },
-        if all || pick(1) { nodes.as_mut_ptr() } else { null.cast() },
-        if all || pick(2) { long.as_mut_ptr() } else { null.cast() },
-        if all || pick(3) { short.as_mut_ptr() } else { null.cast() },
+        if wanted(0) { ids.as_mut_ptr() } else { null.cast() },
+        if wanted(1) { nodes.as_mut_ptr() } else { null.cast() },
+        if wanted(2) { long.as_mut_ptr() } else { null.cast() },
+        if wanted(3) { short.as_mut_ptr() } else { null.cast() },
         &mut date,
     );
-    assert_ne!(status, trendcast_status::Panic, "{}", last_error());
     if !all {
         assert_ne!(status, trendcast_status::Ok, "a partial set of arrays was accepted");
     }
