@@ -7,6 +7,9 @@
 # (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30) or RUNS
 # executions; a crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]      RUNS=10000000 scripts/fuzz.sh 0 bars_csv
+# SANITIZER (default address; none: coverage only, the build in a quarter of the time) and
+# CODEGEN_UNITS (cargo-fuzz's default is 1: the fastest fuzzing, the slowest build) set the build;
+# BUILD_ONLY=1 builds and stops. scripts/test.sh uses all three (CI: none, 16, a short run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -15,17 +18,25 @@ targets=("${@:-bars_csv bundle c_direction c_rank c_universe c_research}")
 command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz@0.13.2
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --profile minimal nightly
 cd fuzz
+build=(-O -s "${SANITIZER:-address}")
+[[ -n ${CODEGEN_UNITS:-} ]] && build+=(--codegen-units "$CODEGEN_UNITS")
 # cargo fuzz builds one target or all of them.
-for t in ${targets[*]}; do cargo +nightly fuzz build -O "$t" 2>&1 | tail -n 3; done
+for t in ${targets[*]}; do cargo +nightly fuzz build "${build[@]}" "$t" 2>&1 | tail -n 3; done
+[[ -n ${BUILD_ONLY:-} ]] && exit 0
 for t in ${targets[*]}; do
   mkdir -p "corpus/$t" "artifacts/$t"
   limit=(-max_total_time="$seconds")
   [[ -n ${RUNS:-} ]] && limit=(-runs="$RUNS")
   echo "fuzz $t: ${RUNS:-$seconds s}" >&2
   # Findings go to a scratch corpus: the committed one holds the minimised seeds only.
-  work=$(mktemp -d)
-  cargo +nightly fuzz run -O "$t" "$work" "corpus/$t" -- "${limit[@]}" -seed=${SEED:-1} -rss_limit_mb=4096 -print_final_stats=1 2>&1 \
-    | grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE|==[0-9]+==|SUMMARY|thread .* panicked)" || true
+  work=$(mktemp -d) log=$(mktemp)
+  status=0
+  cargo +nightly fuzz run "${build[@]}" "$t" "$work" "corpus/$t" -- "${limit[@]}" -seed=${SEED:-1} -rss_limit_mb=4096 -print_final_stats=1 \
+    > "$log" 2>&1 || status=$?
+  grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE|==[0-9]+==|SUMMARY|thread .* panicked)" "$log" || true
   rm -rf "$work"
   if compgen -G "artifacts/$t/*" > /dev/null; then echo "fuzz $t: crash inputs in fuzz/artifacts/$t" >&2; exit 1; fi
+  # Any other failure (a build error, a fuzzer that would not start) fails too, with its output.
+  if [[ $status != 0 ]]; then tail -n 40 "$log" >&2; echo "fuzz $t: exit status $status" >&2; exit 1; fi
+  rm -f "$log"
 done

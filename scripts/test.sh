@@ -7,6 +7,19 @@ cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
 source scripts/env.sh
 
+# Coverage-guided fuzzing (fuzz/README.md), short: the instrumented build of every target starts
+# now, in the background at the lowest priority, so that it takes the cores the wheel build and
+# the tests leave idle; each target then runs FUZZ_SECONDS (default 15; 0: no fuzzing) from its
+# committed seeds after the tests. No sanitizer and 16 codegen units: the build with
+# AddressSanitizer takes about 25 minutes here (scripts/fuzz.sh, its default, runs with it).
+fuzz_seconds=${FUZZ_SECONDS:-15}
+fuzz=(env SANITIZER=none CODEGEN_UNITS=16 scripts/fuzz.sh)
+if [ "$fuzz_seconds" != 0 ]; then
+  mkdir -p target
+  BUILD_ONLY=1 nice -n 19 "${fuzz[@]}" > target/fuzz-build.log 2>&1 &
+  fuzz_build=$!
+fi
+
 # The bindings' tests (tests/bindings.rs runs the Python package's pytest suite, tests/packaging.rs
 # builds outside programs against `make install`):
 # - cmake, pkg-config and valgrind (the C ABI's leak check), from Debian when missing (CI runs as
@@ -54,3 +67,8 @@ export TRENDCAST_PYTHON="$PWD/$venv/bin/python" TRENDCAST_WHEEL="$PWD/$wheel" TR
 export TRENDCAST_REQUIRE_WHEEL=1
 
 cargo test --release --workspace "$@"
+
+if [ "$fuzz_seconds" != 0 ]; then
+  wait "$fuzz_build" || { cat target/fuzz-build.log >&2; echo "fuzz: the build failed" >&2; exit 1; }
+  "${fuzz[@]}" "$fuzz_seconds"
+fi
