@@ -7,6 +7,7 @@ mod common;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Panel, Universe};
 use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
+use trendcast::model::manifest::WindowInputs;
 use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell};
 use trendcast::{BackendKind, Model, OpenOptions};
 
@@ -218,6 +219,52 @@ fn single_graph_bundles_are_refused_and_upgraded() {
             assert!(!r.order.is_empty());
         }
         // Nothing left to upgrade.
+        let e = trendcast::model::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
+        assert!(e.to_string().contains("nothing to upgrade"), "{e}");
+    }
+}
+
+/// Bundles whose window graph takes the encodings stacked (written before the pieces; see
+/// tests/fixtures/stacked-window-ranking/README.md) are still served, equal to their weights'
+/// reference; `trendcast upgrade-bundle` rewrites them with the window graph taking each day's
+/// encodings in pieces, equal to the same reference, after which nothing is left to upgrade.
+#[test]
+fn stacked_window_bundles_are_served_and_upgraded() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stacked-window-ranking");
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = |encoder| LsrIgruSpec { encoder, encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], head_hidden: 4, ..LsrIgruSpec::paper() };
+    let seeded = |spec: &LsrIgruSpec, seeds: std::ops::Range<u64>| -> Vec<LsrIgru> {
+        seeds.map(|s| LsrIgru::seeded(spec.clone(), s).unwrap()).collect()
+    };
+    let cases = [
+        ("gcn", seeded(&tiny(EncoderKind::Gcn), 1..2)),
+        ("lstm", seeded(&LsrIgruSpec { cell: RecurrentCell::Lstm, ..tiny(EncoderKind::Gcn) }, 2..3)),
+        ("nodes-only", seeded(&LsrIgruSpec { use_long: false, use_short: false, ..tiny(EncoderKind::Gcn) }, 3..4)),
+        ("gat-ensemble", seeded(&tiny(EncoderKind::Gat), 4..6)),
+    ];
+    for (name, members) in cases {
+        let old = fixtures.join(name);
+        let stacked = Model::open(&old, &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+        assert_eq!(stacked.manifest().window_inputs(), Some(WindowInputs::Stacked), "{name}");
+        assert!(stacked.window_pieces().is_empty());
+        let ensemble = LsrIgruEnsemble { members };
+        // An ensemble's z-scores: each member's rounding divided by its spread; 1e-4 (both forms
+        // show ~1.6e-5 here, a wrongly cut gate O(1)).
+        let (single, tolerance) = if ensemble.members.len() == 1 { (true, 1e-5) } else { (false, 1e-4) };
+        let reference = |x: &[f32], l: &[f32], s: &[f32], t: usize, n: usize| {
+            if single { ensemble.members[0].reference(x, l, s, t, n) } else { ensemble.reference(x, l, s, t, n) }
+        };
+        served_equal_reference(name, &old, single, tolerance, reference);
+
+        let new = tmp.path().join(name);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trendcast")).arg("upgrade-bundle").arg(&old).arg(&new).output().unwrap();
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let pieces = Model::open(&new, &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+        let spec = &ensemble.members[0].spec;
+        assert_eq!(pieces.manifest().window_inputs(), Some(WindowInputs::Pieces(spec.day_pieces())), "{name}");
+        assert_eq!(pieces.manifest().inputs.len(), 15 * spec.day_pieces().len());
+        assert_eq!(pieces.manifest().extra, stacked.manifest().extra, "{name}: the manifest's record carries over");
+        served_equal_reference(name, &new, single, tolerance, reference);
         let e = trendcast::model::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
         assert!(e.to_string().contains("nothing to upgrade"), "{e}");
     }

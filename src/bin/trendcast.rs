@@ -204,8 +204,10 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = backend_parser())]
         backend: BackendKind,
     },
-    /// Rewrites a single-graph ranking bundle (written before the encoder / window split) in the
-    /// two-graph form, after checking that both forms compute what its weights do.
+    /// Rewrites a ranking bundle of an earlier form in the current one: a single-graph bundle
+    /// (written before the encoder / window split) as two graphs, a window graph taking the
+    /// encodings stacked as one taking each day's in pieces; after checking that both forms rank
+    /// alike.
     UpgradeBundle {
         /// The old bundle's directory.
         old: PathBuf,

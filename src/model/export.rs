@@ -223,7 +223,7 @@ pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &Rankin
 
 /// Declares the two graphs' tensors in the ranking contract `m` and writes the bundle.
 fn write_ranking_graphs(dir: &Path, mut m: Manifest, graphs: &RankingGraphs) -> Result<Manifest> {
-    (m.inputs, m.outputs) = ranking_io(m.window, graphs.members, graphs.width);
+    (m.inputs, m.outputs) = ranking_io(m.window, graphs.members, graphs.width, &graphs.inputs);
     let (inputs, outputs) = ranking_encoder_io(graphs.members, graphs.width);
     m.encoder = Some(EncoderGraph { onnx_file: String::new(), onnx_sha256: String::new(), inputs, outputs });
     Bundle::write(dir, &mut m, &graphs.window, Some(&graphs.encoder))?;

@@ -172,14 +172,52 @@ pub fn ranking_encoder_io(members: usize, width: usize) -> (Vec<TensorSpec>, Vec
     )
 }
 
-/// A ranking model's window graph: the encodings of the window's T days [T, M, N, E] -> a score
-/// per node [N].
-pub fn ranking_io(window: usize, members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+/// How a ranking model's window graph takes the encodings of its window's T days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowInputs {
+    /// One input, `encodings` [T, M, N, E]: the LSR-IGRU bundles written before the pieces (still
+    /// served) and the ranking probe.
+    Stacked,
+    /// Each day's encodings cut along E into pieces of these widths, in order: T x K inputs
+    /// `encodings.dS.pK` [M, N, w_K]. A graph that reads a day's parts apart (a recurrent layer's
+    /// gate terms) then takes each as its own input, bound where the caller holds it, instead of
+    /// cutting a stacked input, which copies (ONNX Runtime's Gather and Slice do).
+    Pieces(Vec<usize>),
+}
+
+impl WindowInputs {
+    /// The window graph's input of day `day`'s piece `piece` (`Pieces`).
+    pub fn piece_name(day: usize, piece: usize) -> String {
+        format!("encodings.d{day}.p{piece}")
+    }
+
+    /// The widths a day's encodings are cut into (`[E]` when stacked).
+    pub fn widths(&self, width: usize) -> Vec<usize> {
+        match self {
+            WindowInputs::Stacked => vec![width],
+            WindowInputs::Pieces(w) => w.clone(),
+        }
+    }
+}
+
+/// A ranking model's window graph: the encodings of the window's T days (stacked, or each day's
+/// cut into pieces, see [`WindowInputs`]) -> a score per node [N].
+pub fn ranking_io(window: usize, members: usize, width: usize, form: &WindowInputs) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let n = Dim::Symbol("nodes".into());
-    (
-        vec![TensorSpec::new("encodings", &[Dim::Fixed(window as u64), Dim::Fixed(members as u64), n.clone(), Dim::Fixed(width as u64)])],
-        vec![TensorSpec::new("scores", &[n])],
-    )
+    let (t, m) = (Dim::Fixed(window as u64), Dim::Fixed(members as u64));
+    let inputs = match form {
+        WindowInputs::Stacked => vec![TensorSpec::new("encodings", &[t, m, n.clone(), Dim::Fixed(width as u64)])],
+        WindowInputs::Pieces(widths) => (0..window)
+            .flat_map(|d| {
+                let (m, n) = (m.clone(), n.clone());
+                widths
+                    .iter()
+                    .enumerate()
+                    .map(move |(k, &w)| TensorSpec::new(&WindowInputs::piece_name(d, k), &[m.clone(), n.clone(), Dim::Fixed(w as u64)]))
+            })
+            .collect(),
+    };
+    (inputs, vec![TensorSpec::new("scores", &[n])])
 }
 
 /// What a ranking manifest without an encoder graph was written as, and what to do about it.
@@ -268,7 +306,8 @@ impl Manifest {
                 if enc.onnx_file.is_empty() || enc.onnx_file == self.onnx_file {
                     return Err(Error::contract(format!("the encoder's onnx_file {:?} must name its own file", enc.onnx_file)));
                 }
-                ranking_io(self.window, members, width)
+                let form = self.window_inputs().filter(|f| f.widths(width).iter().sum::<usize>() == width);
+                ranking_io(self.window, members, width, &form.unwrap_or(WindowInputs::Stacked))
             }
         };
         if self.kind == ModelKind::Direction && self.encoder.is_some() {
@@ -310,6 +349,24 @@ impl Manifest {
             [Dim::Symbol(_), Dim::Fixed(m), Dim::Symbol(_), Dim::Fixed(e)] if *m > 0 && *e > 0 => Some((*m as usize, *e as usize)),
             _ => None,
         }
+    }
+
+    /// How a ranking model's window graph, as declared, takes the encodings: `Pieces` when its
+    /// first inputs are day 0's pieces (the contract check then holds every input to that cut).
+    pub fn window_inputs(&self) -> Option<WindowInputs> {
+        if self.kind != ModelKind::Ranking {
+            return None;
+        }
+        let widths: Vec<usize> = (0..)
+            .map_while(|k| {
+                let spec = self.inputs.get(k).filter(|s| s.name == WindowInputs::piece_name(0, k))?;
+                match spec.shape[..] {
+                    [_, _, Dim::Fixed(w)] if w > 0 => Some(w as usize),
+                    _ => None,
+                }
+            })
+            .collect();
+        Some(if widths.is_empty() { WindowInputs::Stacked } else { WindowInputs::Pieces(widths) })
     }
 
     /// One window row as the model reads it, into `out`: each value scaled by the scaler when the

@@ -27,6 +27,9 @@ pub struct Model {
     encoder: Option<Box<dyn Engine>>,
     /// Why the model does not run where it was asked to (ort unavailable, CUDA unavailable).
     fallback: Option<String>,
+    /// A ranking model's cut of a day's encodings into the window graph's pieces (their widths);
+    /// empty when the window graph takes the encodings stacked.
+    window_pieces: Vec<usize>,
 }
 
 impl std::fmt::Debug for Model {
@@ -78,7 +81,11 @@ impl Model {
         if opts.device != Device::Cpu && engine.backend() == BackendKind::Tract && fallback.is_none() {
             fallback = Some("tract runs on the CPU only".into());
         }
-        Ok(Model { manifest: bundle.manifest, engine, encoder, fallback })
+        let window_pieces = match bundle.manifest.window_inputs() {
+            Some(manifest::WindowInputs::Pieces(widths)) => widths,
+            _ => Vec::new(),
+        };
+        Ok(Model { manifest: bundle.manifest, engine, encoder, fallback, window_pieces })
     }
 
     pub fn manifest(&self) -> &Manifest {
@@ -103,6 +110,11 @@ impl Model {
     /// Why the model is not running where it was asked to, if it is not.
     pub fn fallback_reason(&self) -> Option<&str> {
         self.fallback.as_deref()
+    }
+
+    /// The widths a ranking model's window graph cuts each day's encodings into (empty: stacked).
+    pub fn window_pieces(&self) -> &[usize] {
+        &self.window_pieces
     }
 
     /// The bare backend call: inputs in contract order, the one output into `out`. The direction and

@@ -1,8 +1,12 @@
-//! Rewrites a ranking bundle of the single-graph form (nodes, A_L, A_S of the window -> scores) as
-//! the encoder and window graphs this library serves. The weights are read back from the old
-//! graph's initializers, and both the old graph and the new bundle are run on the same random
-//! inputs against the f64 reference of the weights read, so that an upgrade that changed what the
-//! model computes is refused instead of written.
+//! Rewrites a ranking bundle of an earlier form as the one this library writes:
+//! - the single-graph form (nodes, A_L, A_S of the window -> scores) as the encoder and window
+//!   graphs: the weights are read back from the old graph's initializers, and both the old graph
+//!   and the new bundle are run on the same random inputs against the f64 reference of the weights
+//!   read;
+//! - a window graph that takes the encodings stacked as one that takes each day's in pieces: the
+//!   window weights read back, the encoder kept, old and new run on the same random inputs.
+//!
+//! An upgrade that changed what the model computes is refused instead of written.
 
 use std::path::Path;
 
@@ -11,8 +15,10 @@ use rand::{Rng, SeedableRng};
 use super::backend::{Engine, TensorIn};
 use super::bundle::{Bundle, MANIFEST_FILE, sha256_hex};
 use super::export::{RankingExport, write_ranking, write_ranking_ensemble};
-use super::manifest::{LabelSpec, Manifest, ModelKind};
-use super::onnx::{LsrIgru, LsrIgruEnsemble, LsrIgruSpec, combine_zscores, mean_and_spread, zscore_tolerance};
+use super::manifest::{LabelSpec, Manifest, ModelKind, WindowInputs, ranking_io};
+use super::onnx::{
+    LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RankingGraphs, WindowWeights, combine_zscores, mean_and_spread, zscore_tolerance,
+};
 use super::{BackendKind, Model, OpenOptions};
 use crate::error::{Error, Result};
 use crate::relations::N_NODE_FEATURES;
@@ -32,7 +38,7 @@ pub fn upgrade_ranking(old: &Path, new: &Path) -> Result<Manifest> {
         return Err(Error::argument(format!("{} is a {} bundle: only ranking bundles are upgraded", old.display(), m.kind.name())));
     }
     if m.encoder.is_some() {
-        return Err(Error::argument(format!("{} already has an encoder graph: nothing to upgrade", old.display())));
+        return upgrade_window(old, new, m);
     }
     let opath = old.join(&m.onnx_file);
     let bytes = std::fs::read(&opath).map_err(|e| Error::model(format!("cannot read {}: {e}", opath.display())))?;
@@ -40,11 +46,7 @@ pub fn upgrade_ranking(old: &Path, new: &Path) -> Result<Manifest> {
         return Err(Error::contract(format!("{} does not have the sha256 its manifest says", opath.display())));
     }
     let proto = super::onnx::decode(&bytes)?;
-    let spec: LsrIgruSpec = m
-        .extra
-        .get("architecture")
-        .and_then(|a| serde_json::from_value(a.clone()).ok())
-        .ok_or_else(|| Error::contract("the manifest records no LSR-IGRU architecture (extra.architecture)"))?;
+    let spec = architecture(&m)?;
     let n_members = m.extra.get("members").and_then(|v| v.as_u64());
     let members: Vec<LsrIgru> = match n_members {
         None => vec![LsrIgru::from_initializers(spec, &proto, "")?],
@@ -94,6 +96,52 @@ pub fn upgrade_ranking(old: &Path, new: &Path) -> Result<Manifest> {
     model.score_encodings(&encodings, x.n, &mut got)?;
     check_close("the upgraded bundle", &got, &want, tolerance)?;
     Ok(written)
+}
+
+/// The LSR-IGRU architecture a ranking manifest records.
+fn architecture(m: &Manifest) -> Result<LsrIgruSpec> {
+    m.extra
+        .get("architecture")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .ok_or_else(|| Error::contract("the manifest records no LSR-IGRU architecture (extra.architecture)"))
+}
+
+/// Largest difference allowed between an ensemble's z-scores from the stacked and the pieces
+/// window graph: the same sums in another order, each member's rounding (~1e-7 of a score)
+/// divided by its spread (~1e-2 for trained members). A wrongly cut gate differs by O(1).
+const ZSCORE_TOLERANCE: f64 = 1e-4;
+
+/// Rewrites a two-graph LSR-IGRU bundle whose window graph takes the encodings stacked (the form
+/// before the pieces) as one whose window graph takes them in pieces: the window weights read
+/// back from the old window graph, the encoder graph kept. Both bundles rank the same random
+/// inputs on tract and must agree.
+fn upgrade_window(old: &Path, new: &Path, mut m: Manifest) -> Result<Manifest> {
+    if m.window_inputs() != Some(WindowInputs::Stacked) {
+        return Err(Error::argument(format!("{} already takes its encodings in pieces: nothing to upgrade", old.display())));
+    }
+    let spec = architecture(&m)?;
+    let bundle = Bundle::load(old)?;
+    let (members, width) = m.encoding_shape().ok_or_else(|| Error::contract("the encoder declares no encodings[days, M, nodes, E]"))?;
+    let ensemble = m.extra.get("members").is_some();
+    let weights = WindowWeights::from_stacked_window(spec.clone(), members, &bundle.onnx)?;
+    let metadata: Vec<(String, String)> = bundle.onnx.metadata_props.iter().map(|p| (p.key.clone(), p.value.clone())).collect();
+    let window = RankingGraphs::window_graph(&weights, ensemble, m.window, &metadata)?;
+    let encoder = &bundle.encoder.as_ref().ok_or_else(|| Error::contract("a two-graph bundle without its encoder graph"))?.onnx;
+    (m.inputs, m.outputs) = ranking_io(m.window, members, width, &WindowInputs::Pieces(spec.day_pieces()));
+    Bundle::write(new, &mut m, &window, Some(encoder))?;
+
+    let x = Inputs::random(m.window, 24, 7);
+    let tract = OpenOptions { backend: BackendKind::Tract, ..Default::default() };
+    let scores = |dir: &Path| -> Result<Vec<f32>> {
+        let model = Model::open(dir, &tract)?;
+        let (mut encodings, mut got) = (Vec::new(), vec![0f32; x.n]);
+        model.encode_days(x.n, &x.nodes, &x.long, &x.short, &mut encodings)?;
+        model.score_encodings(&encodings, x.n, &mut got)?;
+        Ok(got)
+    };
+    let want: Vec<f64> = scores(old)?.into_iter().map(f64::from).collect();
+    check_close("the upgraded bundle (against the old one)", &scores(new)?, &want, if ensemble { ZSCORE_TOLERANCE } else { TOLERANCE })?;
+    Ok(m)
 }
 
 fn check_close(what: &str, got: &[f32], want: &[f64], tolerance: f64) -> Result<()> {

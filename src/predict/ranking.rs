@@ -14,6 +14,9 @@ use crate::relations::{N_NODE_FEATURES, RankingInputs, RelationSpec, ranking_inp
 thread_local! {
     /// The last call's inputs and encodings, whose buffers the next call on this thread reuses.
     static INPUTS: RefCell<(RankingInputs, Vec<f32>)> = RefCell::new(Default::default());
+    /// One day's encodings as the encoder gives them, before they are cut into the window graph's
+    /// pieces.
+    static DAY: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Scores of a universe on a day.
@@ -87,9 +90,11 @@ impl Model {
     }
 
     /// The encodings of each day of node features [days, N, F] and A_S [days, N, N] with A_L
-    /// [N, N]: [days, M, N, E] into `out`, resized to fit. Each day is encoded by a run of its
-    /// own, the run a live universe makes when that day is pushed, so that both give the same bits
-    /// whatever an engine would do with a batch of days.
+    /// [N, N], M x N x E values per day, into `out`, resized to fit: each day laid out as the
+    /// window graph takes it, [M, N, E] when stacked, else its pieces one after the other (each
+    /// [M, N, w], see [`window_pieces`](Self::window_pieces)). Each day is encoded by a run of
+    /// its own, the run a live universe makes when that day is pushed, so that both give the same
+    /// bits whatever an engine would do with a batch of days.
     pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
         let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
@@ -104,23 +109,62 @@ impl Model {
         out.resize(days * day_size, 0.0);
         let day_nodes = nodes.chunks_exact((n * N_NODE_FEATURES).max(1));
         let day_short = short_rel.chunks_exact((n * n).max(1));
+        let pieces = self.window_pieces();
         for ((x, a_s), dst) in day_nodes.zip(day_short).zip(out.chunks_exact_mut(day_size.max(1))) {
-            self.encode(
-                &[
-                    TensorIn { shape: &[1, n, N_NODE_FEATURES], data: x },
-                    TensorIn { shape: &[n, n], data: long_rel },
-                    TensorIn { shape: &[1, n, n], data: a_s },
-                ],
-                dst,
-            )?;
+            let encode = |into: &mut [f32]| {
+                self.encode(
+                    &[
+                        TensorIn { shape: &[1, n, N_NODE_FEATURES], data: x },
+                        TensorIn { shape: &[n, n], data: long_rel },
+                        TensorIn { shape: &[1, n, n], data: a_s },
+                    ],
+                    into,
+                )
+            };
+            if pieces.is_empty() {
+                encode(dst)?;
+            } else {
+                DAY.with_borrow_mut(|day| -> Result<()> {
+                    day.resize(day_size, 0.0);
+                    encode(day)?;
+                    cut_into_pieces(day, width, pieces, dst);
+                    Ok(())
+                })?;
+            }
         }
         Ok(())
     }
 
-    /// The node scores of a window's encodings [T, M, N, E] (the window graph), into `out` [N].
+    /// The node scores of a window's encodings (T days as [`encode_days`](Self::encode_days) lays
+    /// them out), by the window graph, into `out` [N]. Each piece of each day is its own input,
+    /// read where it lies.
     pub fn score_encodings(&self, encodings: &[f32], n_nodes: usize, out: &mut [f32]) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
-        self.run(&[TensorIn { shape: &[self.manifest().window, members, n_nodes, width], data: encodings }], out)
+        let window = self.manifest().window;
+        let pieces = self.window_pieces();
+        if pieces.is_empty() {
+            return self.run(&[TensorIn { shape: &[window, members, n_nodes, width], data: encodings }], out);
+        }
+        let day_size = members * n_nodes * width;
+        if encodings.len() != window * day_size {
+            return Err(Error::shape(format!(
+                "{} encoding values are not {window} days of {members} x {n_nodes} x {width}",
+                encodings.len()
+            )));
+        }
+        // Two small lists per call (a shape per piece, a view per piece and day): the views are
+        // what let the engine read the encodings in place.
+        let shapes: Vec<[usize; 3]> = pieces.iter().map(|&w| [members, n_nodes, w]).collect();
+        let mut inputs = Vec::with_capacity(window * pieces.len());
+        for day in encodings.chunks_exact(day_size.max(1)) {
+            let mut at = 0;
+            for shape in &shapes {
+                let len = shape.iter().product::<usize>();
+                inputs.push(TensorIn { shape, data: &day[at..at + len] });
+                at += len;
+            }
+        }
+        self.run(&inputs, out)
     }
 
     /// (members, values per node and member) of a day's encodings.
@@ -128,6 +172,21 @@ impl Model {
         self.manifest().encoding_shape().ok_or_else(|| Error::WrongKind {
             what: format!("the {} model {:?} has no encoder graph", self.kind().name(), self.manifest().name),
         })
+    }
+}
+
+/// One day's encodings [rows, width] (rows: members x nodes) rewritten into `dst` as its pieces
+/// one after the other, piece k [rows, widths[k]] holding columns at its offset (the widths add
+/// up to `width`).
+fn cut_into_pieces(day: &[f32], width: usize, widths: &[usize], dst: &mut [f32]) {
+    let rows = day.len() / width.max(1);
+    let (mut offset, mut at) = (0, 0);
+    for &w in widths {
+        for (r, out) in dst[at..at + rows * w].chunks_exact_mut(w).enumerate() {
+            out.copy_from_slice(&day[r * width + offset..r * width + offset + w]);
+        }
+        offset += w;
+        at += rows * w;
     }
 }
 

@@ -26,7 +26,7 @@ use tract_onnx::pb::ModelProto;
 
 use super::{Attr, GraphBuilder, f32_tensor};
 use crate::error::{Error, Result};
-use crate::model::manifest::{ranking_encoder_io, ranking_io};
+use crate::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
 use crate::relations::N_NODE_FEATURES;
 
 /// Which relation encoder.
@@ -158,6 +158,16 @@ impl LsrIgruSpec {
             _ if self.use_long || self.use_short => Some(self.gru_sizes[l - 1]..self.gru_input(l)),
             _ => None,
         }
+    }
+
+    /// The pieces a day's encoding is cut into for the window graph, their widths in order: each
+    /// layer's day terms (of the layers that have them), one gate's H values per piece.
+    pub fn day_pieces(&self) -> Vec<usize> {
+        let gates = self.cell.gates().len();
+        (0..self.gru_sizes.len())
+            .filter(|&l| self.day_rows(l).is_some())
+            .flat_map(|l| std::iter::repeat_n(self.gru_sizes[l], gates))
+            .collect()
     }
 
     /// Values per node of one day's encoding: each layer's day terms, G x H per layer that has them.
@@ -446,6 +456,8 @@ pub struct RankingGraphs {
     /// Members M and values per node and member E of a day's encodings.
     pub members: usize,
     pub width: usize,
+    /// How the window graph takes them.
+    pub inputs: WindowInputs,
 }
 
 impl RankingGraphs {
@@ -460,9 +472,6 @@ impl RankingGraphs {
                 "the members of an ensemble must share one architecture: {:?} and {:?}",
                 first.spec, other.spec
             )));
-        }
-        if window == 0 {
-            return Err(Error::shape("LSR-IGRU needs a window of at least one day"));
         }
         let (m, width) = (members.len(), first.spec.encoding_width());
 
@@ -484,8 +493,19 @@ impl RankingGraphs {
         let (inputs, outputs) = ranking_encoder_io(m, width);
         let encoder = w.g.finish("trendcast_lsr_igru_encoder", &inputs, &outputs, metadata);
 
+        let window = Self::window_graph(&WindowWeights::of_members(members), zscore, window, metadata)?;
+        Ok(RankingGraphs { encoder, window, members: m, width, inputs: WindowInputs::Pieces(first.spec.day_pieces()) })
+    }
+
+    /// The window graph of `weights` (see [`WindowWeights`]), each day's encodings taken in
+    /// pieces; `zscore` as for [`write`](Self::write).
+    pub fn window_graph(weights: &WindowWeights, zscore: bool, window: usize, metadata: &[(String, String)]) -> Result<ModelProto> {
+        if window == 0 {
+            return Err(Error::shape("LSR-IGRU needs a window of at least one day"));
+        }
+        let m = weights.members;
         let mut w = Writer::new();
-        let scores = w.window_scores(members, window);
+        let scores = w.window_scores(weights, window);
         if zscore {
             let z = w.zscore(&scores);
             let mean = w.op("ReduceMean", &[&z], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 0)]);
@@ -496,9 +516,116 @@ impl RankingGraphs {
         } else {
             return Err(Error::argument("several members are combined by the ensemble rule"));
         }
-        let (inputs, outputs) = ranking_io(window, m, width);
-        let window = w.g.finish("trendcast_lsr_igru_window", &inputs, &outputs, metadata);
-        Ok(RankingGraphs { encoder, window, members: m, width })
+        let form = WindowInputs::Pieces(weights.spec.day_pieces());
+        let (inputs, outputs) = ranking_io(window, m, weights.spec.encoding_width(), &form);
+        Ok(w.g.finish("trendcast_lsr_igru_window", &inputs, &outputs, metadata))
+    }
+}
+
+/// What the window graph multiplies at each step, the members' matrices stacked on a first axis:
+/// per recurrent layer and gate, the rows that multiply the layer below's state (l > 0) [M, H_below,
+/// H], those that multiply the layer's own state [M, H, H] and, for a layer without day terms,
+/// the bias [M, 1, H]; the head's dense layers [M, in, out] and [M, 1, out]. (The day terms are
+/// the window graph's inputs.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowWeights {
+    pub spec: LsrIgruSpec,
+    pub members: usize,
+    pub layers: Vec<WindowLayer>,
+    pub head: Vec<(Vec<f32>, Vec<f32>)>,
+}
+
+/// One recurrent layer's part of [`WindowWeights`], one entry per gate (`below` and `bias` empty
+/// where the layer has none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowLayer {
+    pub below: Vec<Vec<f32>>,
+    pub state: Vec<Vec<f32>>,
+    pub bias: Vec<Vec<f32>>,
+}
+
+impl WindowWeights {
+    /// The window weights of `members`, which share one architecture.
+    pub fn of_members(members: &[LsrIgru]) -> WindowWeights {
+        let spec = members[0].spec.clone();
+        let stack = |f: &dyn Fn(&LsrIgru) -> Vec<f32>| members.iter().flat_map(f).collect::<Vec<f32>>();
+        let layers = (0..spec.gru_sizes.len())
+            .map(|l| {
+                let (units, input) = (spec.gru_sizes[l], spec.gru_input(l));
+                let per_gate = |rows: std::ops::Range<usize>| -> Vec<Vec<f32>> {
+                    (0..spec.cell.gates().len())
+                        .map(|g| stack(&|mm| gate_columns_of(&mm.gru[l].gates[g..=g], units, rows.clone()).0))
+                        .collect()
+                };
+                WindowLayer {
+                    below: if l > 0 { per_gate(0..spec.gru_sizes[l - 1]) } else { Vec::new() },
+                    state: per_gate(input..input + units),
+                    bias: if spec.day_rows(l).is_some() {
+                        Vec::new()
+                    } else {
+                        (0..spec.cell.gates().len()).map(|g| stack(&|mm| mm.gru[l].gates[g].b.clone())).collect()
+                    },
+                }
+            })
+            .collect();
+        let head = (0..3).map(|k| (stack(&|mm| mm.head[k].w.clone()), stack(&|mm| mm.head[k].b.clone()))).collect();
+        WindowWeights { spec, members: members.len(), layers, head }
+    }
+
+    /// The window weights read back from a window graph that takes its encodings stacked (the
+    /// form written before the pieces), whose initializers hold each layer's gates side by side:
+    /// `{cell}.{l}.w_below` [M, H_below, G x H], the GRU's `gru.{l}.w_state_ur` [M, H, 2H] and
+    /// `gru.{l}.w_state_c` [M, H, H] or the LSTM's `lstm.{l}.w_state` [M, H, 4H],
+    /// `{cell}.{l}.b_window` [M, 1, G x H], `head.{k}.w` / `.b`.
+    pub fn from_stacked_window(spec: LsrIgruSpec, members: usize, proto: &ModelProto) -> Result<WindowWeights> {
+        spec.check()?;
+        let init = super::initializers(proto)?;
+        let get = |name: String, len: usize| -> Result<&Vec<f32>> {
+            init.get(name.as_str())
+                .filter(|v| v.len() == len)
+                .ok_or_else(|| Error::model(format!("LSR-IGRU window graph: no initializer {name} of {len} values")))
+        };
+        // Columns `cols` of a stacked [M, rows, width] tensor: [M, rows, cols.len()].
+        let columns = |v: &[f32], rows: usize, width: usize, cols: std::ops::Range<usize>| -> Vec<f32> {
+            v.chunks_exact(width).take(members * rows).flat_map(|row| row[cols.clone()].iter().copied()).collect()
+        };
+        let (cell, g) = (spec.cell.name(), spec.cell.gates().len());
+        let mut layers = Vec::new();
+        for (l, &h) in spec.gru_sizes.iter().enumerate() {
+            let gate_cols = |k: usize| k * h..(k + 1) * h;
+            let below = if l > 0 {
+                let hb = spec.gru_sizes[l - 1];
+                let v = get(format!("{cell}.{l}.w_below"), members * hb * g * h)?;
+                (0..g).map(|k| columns(v, hb, g * h, gate_cols(k))).collect()
+            } else {
+                Vec::new()
+            };
+            let state = match spec.cell {
+                RecurrentCell::Gru => {
+                    let ur = get(format!("gru.{l}.w_state_ur"), members * h * 2 * h)?;
+                    let c = get(format!("gru.{l}.w_state_c"), members * h * h)?;
+                    vec![columns(ur, h, 2 * h, gate_cols(0)), columns(ur, h, 2 * h, gate_cols(1)), c.clone()]
+                }
+                RecurrentCell::Lstm => {
+                    let v = get(format!("lstm.{l}.w_state"), members * h * g * h)?;
+                    (0..g).map(|k| columns(v, h, g * h, gate_cols(k))).collect()
+                }
+            };
+            let bias = if spec.day_rows(l).is_some() {
+                Vec::new()
+            } else {
+                let v = get(format!("{cell}.{l}.b_window"), members * g * h)?;
+                (0..g).map(|k| columns(v, 1, g * h, gate_cols(k))).collect()
+            };
+            layers.push(WindowLayer { below, state, bias });
+        }
+        let hidden = *spec.gru_sizes.last().expect("checked");
+        let head = [(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]
+            .into_iter()
+            .enumerate()
+            .map(|(k, (i, o))| Ok((get(format!("head.{k}.w"), members * i * o)?.clone(), get(format!("head.{k}.b"), members * o)?.clone())))
+            .collect::<Result<_>>()?;
+        Ok(WindowWeights { spec, members, layers, head })
     }
 }
 
@@ -533,12 +660,6 @@ impl Writer {
         name
     }
 
-    /// `x[.., from..to]` along the last axis.
-    fn slice_last(&mut self, x: &str, from: usize, to: usize) -> String {
-        let (s, e, axes) = (self.ints(&[from as i64]), self.ints(&[to as i64]), self.ints(&[-1]));
-        self.op("Slice", &[x, &s, &e, &axes], vec![])
-    }
-
     /// One member's encodings of each day [B, N, E]: its relation encoders, then each recurrent
     /// layer's input terms of the day (the day's part of every gate, bias included).
     fn member_encodings(&mut self, model: &LsrIgru) -> Result<String> {
@@ -563,62 +684,38 @@ impl Writer {
         Ok(if parts.len() == 1 { parts[0].to_string() } else { self.op("Concat", &parts, vec![Attr::Int("axis", -1)]) })
     }
 
-    /// The window graph's part: every member's node scores [M, N, 1] from `encodings` [T, M, N, E],
-    /// the members run as one batch (their weights stacked on a first axis).
-    fn window_scores(&mut self, members: &[LsrIgru], window: usize) -> String {
-        let spec = &members[0].spec;
-        let m = members.len();
-        // Per layer: the rows of every gate that multiply the layer below's state (l > 0), the
-        // rows that multiply the layer's own state, and the bias when no day terms carry it.
-        struct Layer {
-            below: Option<String>,
-            state: String,
-            state_c: Option<String>,
-            bias: Option<String>,
-            offset: Option<usize>,
-        }
-        let mut layers = Vec::new();
-        let mut offset = 0;
-        for l in 0..spec.gru_sizes.len() {
-            let (units, input, gates) = (spec.gru_sizes[l], spec.gru_input(l), spec.cell.gates().len());
-            let stack = |f: &dyn Fn(&LsrIgru) -> Vec<f32>| members.iter().flat_map(f).collect::<Vec<f32>>();
-            let below = (l > 0).then(|| {
-                let w = stack(&|mm| gate_columns(&mm.gru[l], units, 0..spec.gru_sizes[l - 1]).0);
-                self.g.f32(&format!("{}.{l}.w_below", spec.cell.name()), &[m, spec.gru_sizes[l - 1], gates * units], &w);
-                format!("{}.{l}.w_below", spec.cell.name())
-            });
-            let state_rows = input..input + units;
-            // The GRU's candidate reads r * h: its state rows multiply separately.
-            let (state, state_c) = match spec.cell {
-                RecurrentCell::Gru => {
-                    let ur = stack(&|mm| gate_columns_of(&mm.gru[l].gates[..2], units, state_rows.clone()).0);
-                    let c = stack(&|mm| gate_columns_of(&mm.gru[l].gates[2..], units, state_rows.clone()).0);
-                    let (nu, nc) = (format!("gru.{l}.w_state_ur"), format!("gru.{l}.w_state_c"));
-                    self.g.f32(&nu, &[m, units, 2 * units], &ur).f32(&nc, &[m, units, units], &c);
-                    (nu, Some(nc))
-                }
-                RecurrentCell::Lstm => {
-                    let w = stack(&|mm| gate_columns(&mm.gru[l], units, state_rows.clone()).0);
-                    let n = format!("lstm.{l}.w_state");
-                    self.g.f32(&n, &[m, units, gates * units], &w);
-                    (n, None)
-                }
+    /// The window graph's part: every member's node scores [M, N, 1] from the window's day terms,
+    /// each day's cut into its pieces (a layer's terms of one gate, [M, N, H]: inputs
+    /// `WindowInputs::piece_name`), the members run as one batch (their weights stacked on a
+    /// first axis). Every gate is its own product, so nothing is cut inside the graph.
+    fn window_scores(&mut self, weights: &WindowWeights, window: usize) -> String {
+        let spec = &weights.spec;
+        let cell = spec.cell.name();
+        let gates = spec.cell.gates();
+        let m = weights.members;
+        let mut names = Vec::new();
+        for (l, layer) in weights.layers.iter().enumerate() {
+            let units = spec.gru_sizes[l];
+            let add = |w: &mut Writer, what: &str, rows: usize, per_gate: &[Vec<f32>]| -> Vec<String> {
+                per_gate
+                    .iter()
+                    .zip(gates)
+                    .map(|(v, g)| {
+                        let name = format!("{cell}.{l}.{what}.{g}");
+                        w.g.f32(&name, &[m, rows, units], v);
+                        name
+                    })
+                    .collect()
             };
-            let day = spec.day_rows(l).is_some();
-            let bias = (!day).then(|| {
-                let b = stack(&|mm| gate_columns(&mm.gru[l], units, 0..0).1);
-                let n = format!("{}.{l}.b_window", spec.cell.name());
-                self.g.f32(&n, &[m, 1, gates * units], &b);
-                n
-            });
-            layers.push(Layer { below, state, state_c, bias, offset: day.then_some(offset) });
-            if day {
-                offset += gates * units;
-            }
+            let below = if l > 0 { add(self, "w_below", spec.gru_sizes[l - 1], &layer.below) } else { Vec::new() };
+            let state = add(self, "w_state", units, &layer.state);
+            let bias = add(self, "b_window", 1, &layer.bias);
+            names.push((below, state, bias));
         }
-        // States (and LSTM cells) start at zeros [M, N, H], N read from the input at run time.
-        let shape = self.op("Shape", &["encodings"], vec![]);
-        let mn = self.ints(&[1, 2]);
+        // States (and LSTM cells) start at zeros [M, N, H], M and N read from the first input.
+        let first = WindowInputs::piece_name(0, 0);
+        let shape = self.op("Shape", &[&first], vec![]);
+        let mn = self.ints(&[0, 1]);
         let mn = self.op("Gather", &[&shape, &mn], vec![Attr::Int("axis", 0)]);
         let mut h: Vec<String> = Vec::new();
         for &units in &spec.gru_sizes {
@@ -628,50 +725,49 @@ impl Writer {
         }
         let mut c: Vec<String> = if spec.cell == RecurrentCell::Lstm { h.clone() } else { Vec::new() };
         for s in 0..window {
-            let idx = format!("step{s}");
-            if self.consts.insert(idx.clone()) {
-                self.g.i64(&idx, &[], &[s as i64]);
-            }
-            let day = self.op("Gather", &["encodings", &idx], vec![Attr::Int("axis", 0)]); // [M, N, E]
-            for (l, layer) in layers.iter().enumerate() {
-                let (units, gates) = (spec.gru_sizes[l], spec.cell.gates().len());
-                let mut pre: Option<String> = layer.offset.map(|o| self.slice_last(&day, o, o + gates * units));
-                for extra in
-                    [layer.below.as_ref().map(|w| self.op("MatMul", &[&h[l - 1], w], vec![])), layer.bias.clone()].into_iter().flatten()
-                {
-                    pre = Some(match pre {
-                        None => extra,
-                        Some(p) => self.op("Add", &[&p, &extra], vec![]),
-                    });
+            let mut piece = 0;
+            for (l, (below, state, bias)) in names.iter().enumerate() {
+                let day = spec.day_rows(l).is_some();
+                // Each gate's terms that do not depend on the layer's own state.
+                let mut pre = Vec::new();
+                for g in 0..gates.len() {
+                    let mut terms = Vec::new();
+                    if day {
+                        terms.push(WindowInputs::piece_name(s, piece));
+                        piece += 1;
+                    }
+                    if let Some(w) = below.get(g) {
+                        terms.push(self.op("MatMul", &[&h[l - 1], w], vec![]));
+                    }
+                    terms.extend(bias.get(g).cloned());
+                    let first = terms.remove(0);
+                    pre.push(terms.into_iter().fold(first, |acc, t| self.op("Add", &[&acc, &t], vec![])));
                 }
-                let pre = pre.expect("a layer has day terms, a layer below or a bias");
+                let gate = |w: &mut Writer, g: usize, x: &str, f: &str| {
+                    let xw = w.op("MatMul", &[x, &state[g]], vec![]);
+                    let z = w.op("Add", &[&pre[g], &xw], vec![]);
+                    w.op(f, &[&z], vec![])
+                };
                 match spec.cell {
                     RecurrentCell::Gru => {
-                        let pre_ur = self.slice_last(&pre, 0, 2 * units);
-                        let pre_c = self.slice_last(&pre, 2 * units, 3 * units);
-                        let hw = self.op("MatMul", &[&h[l], &layer.state], vec![]);
-                        let z = self.op("Add", &[&pre_ur, &hw], vec![]);
-                        let ur = self.op("Sigmoid", &[&z], vec![]);
-                        let u = self.slice_last(&ur, 0, units);
-                        let r = self.slice_last(&ur, units, 2 * units);
-                        let rh = self.op("Mul", &[&r, &h[l]], vec![]);
-                        let rhw = self.op("MatMul", &[&rh, layer.state_c.as_ref().expect("a GRU layer")], vec![]);
-                        let z = self.op("Add", &[&pre_c, &rhw], vec![]);
-                        let cand = self.op("Tanh", &[&z], vec![]);
-                        let uh = self.op("Mul", &[&u, &h[l]], vec![]);
-                        let one_minus_u = self.op("Sub", &["one", &u], vec![]);
-                        let uc = self.op("Mul", &[&one_minus_u, &cand], vec![]);
-                        h[l] = self.op("Add", &[&uh, &uc], vec![]);
+                        let hl = h[l].clone();
+                        let u = gate(self, 0, &hl, "Sigmoid");
+                        let r = gate(self, 1, &hl, "Sigmoid");
+                        let rh = self.op("Mul", &[&r, &hl], vec![]);
+                        let cand = gate(self, 2, &rh, "Tanh");
+                        // u * h + (1 - u) * c, as c + u * (h - c): one node fewer.
+                        let diff = self.op("Sub", &[&hl, &cand], vec![]);
+                        let ud = self.op("Mul", &[&u, &diff], vec![]);
+                        h[l] = self.op("Add", &[&cand, &ud], vec![]);
                     }
                     RecurrentCell::Lstm => {
-                        let hw = self.op("MatMul", &[&h[l], &layer.state], vec![]);
-                        let z = self.op("Add", &[&pre, &hw], vec![]);
-                        let gate = |w: &mut Writer, k: usize, f: &str| {
-                            let g = w.slice_last(&z, k * units, (k + 1) * units);
-                            w.op(f, &[&g], vec![])
-                        };
-                        let (i, f, o, g) =
-                            (gate(self, 0, "Sigmoid"), gate(self, 1, "Sigmoid"), gate(self, 2, "Sigmoid"), gate(self, 3, "Tanh"));
+                        let hl = h[l].clone();
+                        let (i, f, o, g) = (
+                            gate(self, 0, &hl, "Sigmoid"),
+                            gate(self, 1, &hl, "Sigmoid"),
+                            gate(self, 2, &hl, "Sigmoid"),
+                            gate(self, 3, &hl, "Tanh"),
+                        );
                         let fc = self.op("Mul", &[&f, &c[l]], vec![]);
                         let ig = self.op("Mul", &[&i, &g], vec![]);
                         c[l] = self.op("Add", &[&fc, &ig], vec![]);
@@ -683,11 +779,11 @@ impl Writer {
         }
         let mut x = h.pop().expect("at least one GRU layer");
         let hidden = *spec.gru_sizes.last().expect("checked");
-        for (k, (i, o)) in [(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)].into_iter().enumerate() {
-            let w: Vec<f32> = members.iter().flat_map(|mm| mm.head[k].w.clone()).collect();
-            let b: Vec<f32> = members.iter().flat_map(|mm| mm.head[k].b.clone()).collect();
+        for (k, ((w, b), (i, o))) in
+            weights.head.iter().zip([(hidden, hidden), (hidden, spec.head_hidden), (spec.head_hidden, 1)]).enumerate()
+        {
             let (wn, bn) = (format!("head.{k}.w"), format!("head.{k}.b"));
-            self.g.f32(&wn, &[m, i, o], &w).f32(&bn, &[m, 1, o], &b);
+            self.g.f32(&wn, &[m, i, o], w).f32(&bn, &[m, 1, o], b);
             let z = self.affine(&x, &wn, &bn);
             x = self.op("Sigmoid", &[&z], vec![]);
         }

@@ -10,7 +10,7 @@ mod ranking;
 pub use direction::{Cell, DirectionNet, RecurrentClassifier};
 pub use lsr_igru::{
     Dense, EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, GraphLayer, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RankingGraphs, RecurrentCell,
-    RecurrentLayer, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
+    RecurrentLayer, WindowLayer, WindowWeights, aggregate_first, combine_zscores, mean_and_spread, zscore_tolerance,
 };
 #[cfg(feature = "test-support")]
 pub use ranking::RankingProbe;

@@ -3,7 +3,7 @@
 //! scores = sigmoid(mean_t(long_rel . short_rel[t] . nodes[t]) . w + b).
 
 use super::{Attr, GraphBuilder, RankingGraphs};
-use crate::model::manifest::{ranking_encoder_io, ranking_io};
+use crate::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
 
 /// Weights of the probe: one per node feature, and a bias.
 #[derive(Debug, Clone)]
@@ -35,8 +35,9 @@ impl RankingProbe {
             .node("Add", &["weighted", "b"], &["logit"], vec![])
             .node("Sigmoid", &["logit"], &["score_col"], vec![])
             .node("Squeeze", &["score_col", "axes02"], &["scores"], vec![]);
-        let (inputs, outputs) = ranking_io(window, 1, f);
-        RankingGraphs { encoder, window: g.finish("trendcast_ranking_probe", &inputs, &outputs, metadata), members: 1, width: f }
+        let (inputs, outputs) = ranking_io(window, 1, f, &WindowInputs::Stacked);
+        let window = g.finish("trendcast_ranking_probe", &inputs, &outputs, metadata);
+        RankingGraphs { encoder, window, members: 1, width: f, inputs: WindowInputs::Stacked }
     }
 
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, F], long [N, N],
