@@ -10,9 +10,9 @@ use trendcast::bars::BarSeries;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::ffi::trendcast_status as S;
 use trendcast::model::bundle::sha256_hex;
-use trendcast::model::export::{DirectionExport, write_ranking_probe};
+use trendcast::model::export::{DirectionExport, RankingExport, write_ranking, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::RankingProbe;
+use trendcast::model::onnx::{LsrIgru, LsrIgruSpec, RankingProbe};
 use trendcast::predict::{BarsRef, Dates};
 use trendcast::{BackendKind, Error, Model, OpenOptions};
 
@@ -139,6 +139,24 @@ fn broken_ranking_bundles_are_refused_with_the_reason() {
     let bytes = std::fs::read(dir.join("encoder.onnx")).unwrap();
     std::fs::write(dir.join("encoder.onnx"), &bytes[..bytes.len() / 2]).unwrap();
     cases.expect(Model::open(&dir, &tract()), S::Contract, "encoder.onnx has sha256");
+
+    // An LSR-IGRU window graph takes each day's encodings in pieces, which must cut the encoder's
+    // width exactly and all be there.
+    let l = tmp.path().join("l");
+    let spec = LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], head_hidden: 4, ..LsrIgruSpec::paper() };
+    let lsr = || {
+        let _ = std::fs::remove_dir_all(&l);
+        write_ranking(&l, &LsrIgru::seeded(spec.clone(), 1).unwrap(), &RankingExport::new("lsr")).unwrap();
+    };
+    lsr();
+    Model::open(&l, &tract()).unwrap();
+    edit_manifest(&l, |m| m["inputs"][0]["shape"][2] = 6.into());
+    cases.expect(Model::open(&l, &tract()), S::Contract, "pieces [6, 5, 5, 3, 3, 3] wide, 25 values in all; the encoder gives 24");
+    lsr();
+    edit_manifest(&l, |m| {
+        m["inputs"].as_array_mut().unwrap().pop();
+    });
+    cases.expect(Model::open(&l, &tract()), S::Contract, "encodings.d14.p5[1, nodes, 3]");
 
     // A direction model's manifest cannot declare an encoder.
     let d = tmp.path().join("d");

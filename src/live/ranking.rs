@@ -225,7 +225,8 @@ impl RankingStream {
         }
     }
 
-    /// The window's encodings in day order [T, M, N, E], if the last T days were encoded.
+    /// The window's encodings in day order (each day as `Model::encode_days` lays it out), if the
+    /// last T days were encoded.
     pub(super) fn window_encodings(&self) -> Option<&[f32]> {
         if self.encoded_run < self.window {
             return None;

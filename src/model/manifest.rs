@@ -306,8 +306,15 @@ impl Manifest {
                 if enc.onnx_file.is_empty() || enc.onnx_file == self.onnx_file {
                     return Err(Error::contract(format!("the encoder's onnx_file {:?} must name its own file", enc.onnx_file)));
                 }
-                let form = self.window_inputs().filter(|f| f.widths(width).iter().sum::<usize>() == width);
-                ranking_io(self.window, members, width, &form.unwrap_or(WindowInputs::Stacked))
+                let form = self.window_inputs().unwrap_or(WindowInputs::Stacked);
+                let cut: usize = form.widths(width).iter().sum();
+                if cut != width {
+                    return Err(Error::contract(format!(
+                        "the window graph cuts a day's encodings into pieces {:?} wide, {cut} values in all; the encoder gives {width}",
+                        form.widths(width)
+                    )));
+                }
+                ranking_io(self.window, members, width, &form)
             }
         };
         if self.kind == ModelKind::Direction && self.encoder.is_some() {
