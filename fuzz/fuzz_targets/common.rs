@@ -43,6 +43,16 @@ pub fn write_probe(dir: &std::path::Path, window: usize, relations: trendcast::r
     trendcast::model::export::write_ranking_probe(dir, &probe, &e, relations).expect("written");
 }
 
+/// A small LSR-IGRU (GAT encoder 6, 4; GRU 5, 3; seeded weights), whose window graph takes each
+/// day's encodings in pieces (the probe's takes them stacked), as a bundle of window `window` and
+/// relation settings `relations` in `dir`.
+pub fn write_lsr_igru(dir: &std::path::Path, window: usize, relations: trendcast::relations::RelationSpec) {
+    use trendcast::model::onnx::{LsrIgru, LsrIgruSpec};
+    let spec = LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], head_hidden: 4, ..LsrIgruSpec::paper() };
+    let e = trendcast::model::export::RankingExport { window, relations, ..trendcast::model::export::RankingExport::new("fuzz") };
+    trendcast::model::export::write_ranking(dir, &LsrIgru::seeded(spec, 7).expect("a valid spec"), &e).expect("written");
+}
+
 /// One stock's bars: any values, any dates, any length (the columns share one length, as the
 /// C struct has one `len`; the arrays' own lengths are the fuzzer's).
 #[derive(Debug, Arbitrary)]

@@ -1,5 +1,5 @@
-//! The live universe through the C ABI: a universe of 12 stocks (a small GRU and the ranking probe
-//! with a short lookback) pushed arbitrary days (any date, any stock ids, raw values or plausible
+//! The live universe through the C ABI: a universe of 12 stocks (a small GRU and a small LSR-IGRU
+//! with a short lookback, its window graph taking the encodings in pieces) pushed arbitrary days (any date, any stock ids, raw values or plausible
 //! bars, repeated or missing stocks): every call returns a named status, never
 //! TRENDCAST_STATUS_PANIC; a refused push leaves the last day as it was; after a push the answers
 //! have the documented shape (probabilities summing to 1 or NaN rows; an order of distinct scored
@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use crate::common::{Handle, last_error, open_on_tract, write_gru, write_probe};
+use crate::common::{Handle, last_error, open_on_tract, write_gru, write_lsr_igru};
 use arbitrary::Arbitrary;
 use trendcast::ffi::{
     trendcast_model, trendcast_status, trendcast_universe, trendcast_universe_create, trendcast_universe_direction,
@@ -17,13 +17,13 @@ use trendcast::model::manifest::RelationSpec;
 
 const STOCKS: usize = 12;
 
-/// A small GRU (window 5) and the ranking probe (window 3, short lookback 4), opened once.
+/// A small GRU (window 5) and a small LSR-IGRU (window 3, short lookback 4), opened once.
 fn models() -> &'static [Handle; 2] {
     static MODELS: OnceLock<(Vec<tempfile::TempDir>, [Handle; 2])> = OnceLock::new();
     &MODELS
         .get_or_init(|| {
             let (d_dir, d) = open_on_tract(|dir| write_gru(dir, 5));
-            let (r_dir, r) = open_on_tract(|dir| write_probe(dir, 3, RelationSpec { short_lookback: 4, ..RelationSpec::default() }));
+            let (r_dir, r) = open_on_tract(|dir| write_lsr_igru(dir, 3, RelationSpec { short_lookback: 4, ..RelationSpec::default() }));
             (vec![d_dir, r_dir], [d, r])
         })
         .1
