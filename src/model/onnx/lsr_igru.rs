@@ -637,7 +637,7 @@ type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 struct Writer {
     g: GraphBuilder,
     next: usize,
-    /// Names of the constants added so far (`ints`, the steps).
+    /// Names of the constants added so far (`ints`).
     consts: std::collections::HashSet<String>,
     /// Prepended to parameter names: one member's of an ensemble ("m0/"), empty for one model.
     prefix: String,
