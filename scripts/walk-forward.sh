@@ -10,7 +10,8 @@
 #
 #   scripts/walk-forward.sh                 # all rows: seeds 42-49 (GCN), 42-46 (ablation I), 42-44 (the
 #                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,
-#                                           # gat: the GAT encoder, gat-5d: both; scripts/device-walk-forward.sh runs the
+#                                           # gat: the GAT encoder, gat-5d: both, gat-short: the GAT with the
+#                                           # short-horizon node features; scripts/device-walk-forward.sh runs the
 #                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
@@ -32,7 +33,8 @@ for row in $ROWS; do
     gcn-pairwise) "${train[@]}" --config trainer/configs/lsr-igru-gcn-normalized-pairwise.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-5d) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-5d.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d)" >&2; exit 2 ;;
+    gat-short) "${train[@]}" --config trainer/configs/lsr-igru-gat-short-horizon.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short)" >&2; exit 2 ;;
   esac
 done
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \

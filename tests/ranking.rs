@@ -305,11 +305,13 @@ proptest! {
         prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert_eq!(a.long_rel, b.long_rel);
-        // The same with the ratio node features and normalised relations.
-        let spec = ratios_normalized();
-        let (a, b) = (ranking_inputs(&pa, &u.industries, cut, 15, &spec).unwrap(), ranking_inputs(&pb, &v.industries, cut, 15, &spec).unwrap());
-        prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
-        prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
-        prop_assert_eq!(a.long_rel, b.long_rel);
+        // The same with the scale-free node features and normalised relations.
+        for node_features in [NodeFeatures::Ratios, NodeFeatures::ShortHorizon] {
+            let spec = RelationSpec { node_features, ..ratios_normalized() };
+            let (a, b) = (ranking_inputs(&pa, &u.industries, cut, 15, &spec).unwrap(), ranking_inputs(&pb, &v.industries, cut, 15, &spec).unwrap());
+            prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
+            prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
+            prop_assert_eq!(a.long_rel, b.long_rel);
+        }
     }
 }

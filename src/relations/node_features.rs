@@ -1,8 +1,10 @@
 //! Node features: per stock five values of the day, per industry node the mean over its member
 //! stocks that have them; then, per day and feature across all nodes, clip to mean +- k std and
-//! z-score. Two choices of the five values: the authors' raw prices and volume (close, open, high,
-//! low, volume), or scale-free ratios whose day-to-day changes survive the cross-sectional
-//! z-score (a stock's price *level* barely moves relative to the others from one day to the next).
+//! z-score. Three choices of the five values: the authors' raw prices and volume (close, open,
+//! high, low, volume); scale-free ratios of the day whose day-to-day changes survive the
+//! cross-sectional z-score (a stock's price *level* barely moves relative to the others from one
+//! day to the next); or scale-free returns over several short horizons (the day split at the
+//! open, 5 and 20 days), where the short-term reversal and momentum effects live.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +23,10 @@ pub enum NodeFeatures {
     /// close_t / close_t-1 - 1, open_t / close_t-1 - 1, high_t / close_t - 1, low_t / close_t - 1,
     /// ln(volume_t / mean volume of the last 20 days up to t); the previous day must have a bar.
     Ratios,
+    /// open_t / close_t-1 - 1 (overnight), close_t / open_t - 1 (intraday), close_t / close_t-5
+    /// - 1, close_t / close_t-20 - 1 (universe days back; that day must have a bar), and the
+    /// `Ratios` volume ratio. The 1-day return is the first two compounded.
+    ShortHorizon,
 }
 
 impl NodeFeatures {
@@ -29,6 +35,7 @@ impl NodeFeatures {
         match self {
             NodeFeatures::Prices => ["close", "open", "high", "low", "volume"],
             NodeFeatures::Ratios => ["close_return", "open_gap", "high_to_close", "low_to_close", "log_volume_ratio_20"],
+            NodeFeatures::ShortHorizon => ["overnight_return", "intraday_return", "return_5", "return_20", "log_volume_ratio_20"],
         }
     }
 }
@@ -43,27 +50,39 @@ fn stock_values(panel: &Panel, k: usize, d: usize, kind: NodeFeatures) -> [f64; 
     if !panel.present[i] {
         return [f64::NAN; N_NODE_FEATURES];
     }
+    // The close `back` universe days before d, if the stock had a bar then.
+    let close_back = |back: usize| if d >= back && panel.present[i - back] { panel.close[i - back] } else { f64::NAN };
+    let volume_ratio = || {
+        let from = d.saturating_sub(VOLUME_DAYS - 1);
+        let (mut sum, mut count) = (0f64, 0f64);
+        for j in k * nd + from..=i {
+            if panel.present[j] {
+                sum += panel.volume[j];
+                count += 1.0;
+            }
+        }
+        let volume = (panel.volume[i] / (sum / count)).ln();
+        if volume.is_finite() { volume } else { f64::NAN }
+    };
     match kind {
         NodeFeatures::Prices => [panel.close[i], panel.open[i], panel.high[i], panel.low[i], panel.volume[i]],
         NodeFeatures::Ratios => {
-            let prev_close = if d > 0 && panel.present[i - 1] { panel.close[i - 1] } else { f64::NAN };
-            let from = d.saturating_sub(VOLUME_DAYS - 1);
-            let (mut sum, mut count) = (0f64, 0f64);
-            for j in k * nd + from..=i {
-                if panel.present[j] {
-                    sum += panel.volume[j];
-                    count += 1.0;
-                }
-            }
-            let volume = (panel.volume[i] / (sum / count)).ln();
+            let prev_close = close_back(1);
             [
                 panel.close[i] / prev_close - 1.0,
                 panel.open[i] / prev_close - 1.0,
                 panel.high[i] / panel.close[i] - 1.0,
                 panel.low[i] / panel.close[i] - 1.0,
-                if volume.is_finite() { volume } else { f64::NAN },
+                volume_ratio(),
             ]
         }
+        NodeFeatures::ShortHorizon => [
+            panel.open[i] / close_back(1) - 1.0,
+            panel.close[i] / panel.open[i] - 1.0,
+            panel.close[i] / close_back(5) - 1.0,
+            panel.close[i] / close_back(20) - 1.0,
+            volume_ratio(),
+        ],
     }
 }
 
@@ -179,5 +198,35 @@ mod tests {
         // Day 0 has no previous close: the return features are undefined there.
         node_features_at(&panel, &nodes, &members, 0, NodeFeatures::Ratios, &mut out);
         assert!(out[0].is_nan() && out[1].is_nan() && out[2].is_finite());
+    }
+
+    /// The short-horizon features likewise, and each horizon undefined until its day has a bar.
+    #[test]
+    fn short_horizon_features_follow_their_formulas() {
+        let u = generate(&SyntheticSpec { days: 60, ..Default::default() });
+        let panel = Panel::from_series(&u.series);
+        let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
+        let members = nodes.members();
+        let mut out = vec![0f32; nodes.n_nodes() * N_NODE_FEATURES];
+        node_features_at(&panel, &nodes, &members, 40, NodeFeatures::ShortHorizon, &mut out);
+        let s = &u.series[0];
+        let i = s.dates.iter().position(|&x| x == panel.calendar[40]).unwrap();
+        let mean_volume = s.volume[i - 19..=i].iter().sum::<f64>() / 20.0;
+        let want = [
+            s.open[i] / s.close[i - 1] - 1.0,
+            s.close[i] / s.open[i] - 1.0,
+            s.close[i] / s.close[i - 5] - 1.0,
+            s.close[i] / s.close[i - 20] - 1.0,
+            (s.volume[i] / mean_volume).ln(),
+        ];
+        for (f, w) in want.iter().enumerate() {
+            let name = NodeFeatures::ShortHorizon.names()[f];
+            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{name}: {} vs {w}", out[f]);
+        }
+        // Overnight needs day d-1, the 5- and 20-day returns days d-5 and d-20.
+        for (d, defined) in [(0, [false, true, false, false]), (4, [true, true, false, false]), (19, [true, true, true, false])] {
+            node_features_at(&panel, &nodes, &members, d, NodeFeatures::ShortHorizon, &mut out);
+            assert_eq!(out[..4].iter().map(|v| v.is_finite()).collect::<Vec<_>>(), defined, "day {d}");
+        }
     }
 }
