@@ -23,9 +23,10 @@ pub enum NodeFeatures {
     /// close_t / close_t-1 - 1, open_t / close_t-1 - 1, high_t / close_t - 1, low_t / close_t - 1,
     /// ln(volume_t / mean volume of the last 20 days up to t); the previous day must have a bar.
     Ratios,
-    /// open_t / close_t-1 - 1 (overnight), close_t / open_t - 1 (intraday), close_t / close_t-5
-    /// - 1, close_t / close_t-20 - 1 (universe days back; that day must have a bar), and the
-    /// `Ratios` volume ratio. The 1-day return is the first two compounded.
+    /// open_t / close_t-1 - 1 (overnight), close_t / open_t - 1 (intraday), the 5- and 20-day
+    /// returns close_t / close_t-5 - 1 and close_t / close_t-20 - 1 (universe days back; that day
+    /// must have a bar), and the `Ratios` volume ratio. The 1-day return is the first two
+    /// compounded.
     ShortHorizon,
 }
 
