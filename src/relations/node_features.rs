@@ -165,20 +165,53 @@ mod tests {
     use super::*;
     use crate::bars::synthetic::{SyntheticSpec, generate};
 
+    /// A 60-day synthetic universe and its node set.
+    struct Fixture {
+        u: crate::bars::Universe,
+        panel: Panel,
+        nodes: NodeSet,
+        members: Vec<Vec<usize>>,
+    }
+
+    impl Fixture {
+        fn new() -> Fixture {
+            let u = generate(&SyntheticSpec { days: 60, ..Default::default() });
+            let panel = Panel::from_series(&u.series);
+            let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
+            let members = nodes.members();
+            Fixture { u, panel, nodes, members }
+        }
+
+        /// Every node's features of `kind` on panel day `d`, [N, 5].
+        fn features(&self, d: usize, kind: NodeFeatures) -> Vec<f32> {
+            let mut out = vec![0f32; self.nodes.n_nodes() * N_NODE_FEATURES];
+            node_features_at(&self.panel, &self.nodes, &self.members, d, kind, &mut out);
+            out
+        }
+
+        /// Stock 0's series, the index of its bar on panel day `d`, and its mean volume over the 20
+        /// bars up to that one.
+        fn stock0(&self, d: usize) -> (&crate::bars::BarSeries, usize, f64) {
+            let s = &self.u.series[0];
+            let i = s.dates.iter().position(|&x| x == self.panel.calendar[d]).unwrap();
+            (s, i, s.volume[i - 19..=i].iter().sum::<f64>() / 20.0)
+        }
+    }
+
+    /// Stock 0's row of `out` against the values written out longhand.
+    fn assert_row(out: &[f32], want: [f64; N_NODE_FEATURES], kind: NodeFeatures) {
+        for (f, w) in want.iter().enumerate() {
+            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{}: {} vs {w}", kind.names()[f], out[f]);
+        }
+    }
+
     /// The ratio features of a stock, checked against its own series written out longhand; an
     /// industry node holds its members' mean.
     #[test]
     fn ratio_features_follow_their_formulas() {
-        let u = generate(&SyntheticSpec { days: 60, ..Default::default() });
-        let panel = Panel::from_series(&u.series);
-        let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
-        let members = nodes.members();
-        let d = 40;
-        let mut out = vec![0f32; nodes.n_nodes() * N_NODE_FEATURES];
-        node_features_at(&panel, &nodes, &members, d, NodeFeatures::Ratios, &mut out);
-        let s = &u.series[0];
-        let i = s.dates.iter().position(|&x| x == panel.calendar[d]).unwrap();
-        let mean_volume = s.volume[i - 19..=i].iter().sum::<f64>() / 20.0;
+        let x = Fixture::new();
+        let out = x.features(40, NodeFeatures::Ratios);
+        let (s, i, mean_volume) = x.stock0(40);
         let want = [
             s.close[i] / s.close[i - 1] - 1.0,
             s.open[i] / s.close[i - 1] - 1.0,
@@ -186,33 +219,25 @@ mod tests {
             s.low[i] / s.close[i] - 1.0,
             (s.volume[i] / mean_volume).ln(),
         ];
-        for (f, w) in want.iter().enumerate() {
-            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{}: {} vs {w}", NodeFeatures::Ratios.names()[f], out[f]);
-        }
+        assert_row(&out, want, NodeFeatures::Ratios);
         // The first industry node: the mean of its members' rows.
-        let (m, stocks) = (0, &members[0]);
+        let (m, stocks) = (0, &x.members[0]);
         for f in 0..N_NODE_FEATURES {
             let mean = stocks.iter().map(|&k| out[k * N_NODE_FEATURES + f] as f64).sum::<f64>() / stocks.len() as f64;
-            let got = out[(nodes.n_stocks + m) * N_NODE_FEATURES + f] as f64;
+            let got = out[(x.nodes.n_stocks + m) * N_NODE_FEATURES + f] as f64;
             assert!((got - mean).abs() < 1e-6, "industry feature {f}: {got} vs {mean}");
         }
         // Day 0 has no previous close: the return features are undefined there.
-        node_features_at(&panel, &nodes, &members, 0, NodeFeatures::Ratios, &mut out);
+        let out = x.features(0, NodeFeatures::Ratios);
         assert!(out[0].is_nan() && out[1].is_nan() && out[2].is_finite());
     }
 
     /// The short-horizon features likewise, and each horizon undefined until its day has a bar.
     #[test]
     fn short_horizon_features_follow_their_formulas() {
-        let u = generate(&SyntheticSpec { days: 60, ..Default::default() });
-        let panel = Panel::from_series(&u.series);
-        let nodes = NodeSet::new(&panel.tickers, &u.industries).unwrap();
-        let members = nodes.members();
-        let mut out = vec![0f32; nodes.n_nodes() * N_NODE_FEATURES];
-        node_features_at(&panel, &nodes, &members, 40, NodeFeatures::ShortHorizon, &mut out);
-        let s = &u.series[0];
-        let i = s.dates.iter().position(|&x| x == panel.calendar[40]).unwrap();
-        let mean_volume = s.volume[i - 19..=i].iter().sum::<f64>() / 20.0;
+        let x = Fixture::new();
+        let out = x.features(40, NodeFeatures::ShortHorizon);
+        let (s, i, mean_volume) = x.stock0(40);
         let want = [
             s.open[i] / s.close[i - 1] - 1.0,
             s.close[i] / s.open[i] - 1.0,
@@ -220,13 +245,10 @@ mod tests {
             s.close[i] / s.close[i - 20] - 1.0,
             (s.volume[i] / mean_volume).ln(),
         ];
-        for (f, w) in want.iter().enumerate() {
-            let name = NodeFeatures::ShortHorizon.names()[f];
-            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{name}: {} vs {w}", out[f]);
-        }
+        assert_row(&out, want, NodeFeatures::ShortHorizon);
         // Overnight needs day d-1, the 5- and 20-day returns days d-5 and d-20.
         for (d, defined) in [(0, [false, true, false, false]), (4, [true, true, false, false]), (19, [true, true, true, false])] {
-            node_features_at(&panel, &nodes, &members, d, NodeFeatures::ShortHorizon, &mut out);
+            let out = x.features(d, NodeFeatures::ShortHorizon);
             assert_eq!(out[..4].iter().map(|v| v.is_finite()).collect::<Vec<_>>(), defined, "day {d}");
         }
     }
