@@ -53,6 +53,13 @@ fn live(c: &mut Criterion) {
         LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()], u.industries.clone(), &history).unwrap();
     after.push_day(cut, &day).unwrap();
     g.bench_function("rank", |b| b.iter(|| black_box(&after).rank().unwrap()));
+    // A restart: the universe with the three models written to a file (synced) and read back.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    g.bench_function("save", |b| b.iter(|| black_box(&after).save(&state).unwrap()));
+    eprintln!("state file: {} bytes", std::fs::metadata(&state).unwrap().len());
+    let models = vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()];
+    g.bench_function("restore", |b| b.iter(|| LiveUniverse::restore(models.clone(), u.industries.clone(), &state).unwrap()));
     let n_stocks = panel.n_tickers();
     let mut out = vec![0f32; 3 * n_stocks];
     for (i, name) in [(1, "direction-gru"), (2, "direction-gru-h64")] {

@@ -239,13 +239,15 @@ fn state_files_of_other_models_or_formats_are_refused() {
     // Another model: the direction model alone, or another ranking model.
     let e = LiveUniverse::restore(models[..1].to_vec(), u.industries.clone(), &path).err().unwrap();
     assert!(matches!(e, Error::Contract { .. }) && e.to_string().contains("saved for the models"), "{e}");
-    // A newer format.
-    let mut bytes = std::fs::read(&path).unwrap();
-    bytes[16] = 2;
-    let newer = tmp.path().join("newer");
-    std::fs::write(&newer, &bytes).unwrap();
-    let e = LiveUniverse::restore(models.clone(), u.industries.clone(), &newer).err().unwrap();
-    assert!(e.to_string().contains("state format 2, this library reads format 1"), "{e}");
+    // A newer format, and the older one (format 1 kept each day's encodings twice).
+    for format in [3u8, 1] {
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[16] = format;
+        let other = tmp.path().join("other");
+        std::fs::write(&other, &bytes).unwrap();
+        let e = LiveUniverse::restore(models.clone(), u.industries.clone(), &other).err().unwrap();
+        assert!(e.to_string().contains(&format!("state format {format}, this library reads format 2")), "{e}");
+    }
     // Not a state, and a truncated one.
     let junk = tmp.path().join("junk");
     std::fs::write(&junk, b"ticker,date\n").unwrap();

@@ -367,11 +367,11 @@ impl LiveUniverse {
         let (m, stream) = self.stream_of(model, ModelKind::Ranking)?;
         let stream = self.state.ranking[stream].as_ref().expect("a ranking model has its stream");
         let date = self.state.last_date.ok_or_else(|| Error::TooLittleHistory { what: "no day pushed yet".into() })?;
-        let encodings = stream.window_encodings().ok_or_else(|| Error::TooLittleHistory {
+        let days = stream.window_days().ok_or_else(|| Error::TooLittleHistory {
             what: format!("{} days pushed by {date}, the model needs {}", self.state.days, stream.history()),
         })?;
         let mut node_scores = vec![0f32; stream.n_nodes()];
-        m.score_encodings(encodings, stream.n_nodes(), &mut node_scores)?;
+        m.score_days(days, stream.n_nodes(), &mut node_scores)?;
         let s = &self.state;
         let history = stream.history();
         let scored = |k: usize| s.traded_today[k] && s.first_day[k].is_some_and(|f| f + history <= s.days);

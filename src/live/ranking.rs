@@ -29,8 +29,11 @@ pub(super) struct RankingStream {
     returns_len: usize,
     /// The Gram matrix of the returns in the ring, once it is full and built.
     gram: Option<ShortTermRelations>,
-    /// Encodings of the last `window` encoded days, each written twice (slots i and i + window), so
-    /// that the window's days always lie in order in one run of memory: [2 x window][day_size].
+    /// Encodings of the last `window` encoded days and one slot more: encoded day k lies in slot
+    /// k % (window + 1), [window + 1][day_size]. A push encodes its day into the slot of the day
+    /// that leaves the window, which the current window does not read, so a failed push leaves the
+    /// window as it was and a commit only counts the day. (The window graph reads each day where
+    /// it lies.)
     encodings: Vec<f32>,
     /// Days encoded in a row, ending at the latest pushed day.
     encoded_run: usize,
@@ -49,7 +52,6 @@ struct Work {
     day_returns: Vec<f64>,
     day_nodes: Vec<f32>,
     day_short: Vec<f32>,
-    day_encodings: Vec<f32>,
     /// The window's returns in order, when the Gram matrix is first built.
     ordered_returns: Vec<f64>,
     /// The Gram matrix moved to the prepared day, beside the kept one until the day is committed
@@ -93,7 +95,7 @@ impl RankingStream {
             returns_head: 0,
             returns_len: 0,
             gram: None,
-            encodings: vec![0.0; 2 * m.window * day_size],
+            encodings: vec![0.0; (m.window + 1) * day_size],
             encoded_run: 0,
             encoded_total: 0,
             work: Work::default(),
@@ -128,7 +130,6 @@ impl RankingStream {
         w.day_returns = vec![0.0; n];
         w.day_nodes = vec![0.0; n * N_NODE_FEATURES];
         w.day_short = vec![0.0; n * n];
-        w.day_encodings = vec![0.0; self.day_size];
     }
 
     /// Universe days of history the model's inputs read (a stock needs a bar that far back).
@@ -176,7 +177,9 @@ impl RankingStream {
         if encode {
             node_features_at(trail, &w.nodes, &w.members, d, self.spec.node_features, &mut w.day_nodes);
             normalize_day(&mut w.day_nodes, n, self.spec.clip_std);
-            let ran = model.encode_days(n, &w.day_nodes, &w.long_rel, &w.day_short, &mut w.day_encodings);
+            let slot = self.encoded_total % (self.window + 1);
+            let into = &mut self.encodings[slot * self.day_size..(slot + 1) * self.day_size];
+            let ran = model.encode_days_into(n, &w.day_nodes, &w.long_rel, &w.day_short, into);
             self.work.prepared = Some(Prepared { encoded: encode, gram: step });
             if let Err(e) = ran {
                 self.rollback();
@@ -194,7 +197,8 @@ impl RankingStream {
         }
     }
 
-    /// Keeps the prepared day: its returns in the ring, its encodings in the window.
+    /// Keeps the prepared day: its returns in the ring, its encodings (already in their slot) in
+    /// the window.
     pub(super) fn commit(&mut self) {
         let Some(Prepared { encoded, gram: step }) = self.work.prepared.take() else { return };
         if step == GramStep::Slid
@@ -213,11 +217,6 @@ impl RankingStream {
         };
         self.returns[slot * n..(slot + 1) * n].copy_from_slice(&self.work.day_returns);
         if encoded {
-            let i = self.encoded_total % self.window;
-            let size = self.day_size;
-            for at in [i, i + self.window] {
-                self.encodings[at * size..(at + 1) * size].copy_from_slice(&self.work.day_encodings);
-            }
             self.encoded_total += 1;
             self.encoded_run += 1;
         } else {
@@ -225,14 +224,13 @@ impl RankingStream {
         }
     }
 
-    /// The window's encodings in day order (each day as `Model::encode_days` lays it out), if the
-    /// last T days were encoded.
-    pub(super) fn window_encodings(&self) -> Option<&[f32]> {
-        if self.encoded_run < self.window {
-            return None;
-        }
-        let start = self.encoded_total % self.window;
-        Some(&self.encodings[start * self.day_size..(start + self.window) * self.day_size])
+    /// Day t of the window (0 the oldest) as `Model::encode_days` lays a day out, if the last T
+    /// days were encoded.
+    pub(super) fn window_days<'a>(&'a self) -> Option<impl Fn(usize) -> &'a [f32] + 'a> {
+        (self.encoded_run >= self.window).then_some(move |t: usize| {
+            let slot = (self.encoded_total - self.window + t) % (self.window + 1);
+            &self.encodings[slot * self.day_size..(slot + 1) * self.day_size]
+        })
     }
 
     pub(super) fn n_nodes(&self) -> usize {
@@ -250,7 +248,7 @@ impl RankingStream {
             && self.returns_head < lookback
             && self.returns_len <= lookback
             && self.gram.as_ref().is_none_or(|g| g.is_consistent(self.n_nodes))
-            && self.encodings.len() == 2 * self.window * self.day_size
+            && self.encodings.len() == (self.window + 1) * self.day_size
             && self.encoded_run <= self.encoded_total
     }
 }

@@ -15,8 +15,9 @@ use crate::model::Model;
 
 /// The file's first bytes.
 const MAGIC: &[u8; 16] = b"trendcast-live\n\0";
-/// The state format this library writes and reads.
-pub const STATE_FORMAT: u32 = 1;
+/// The state format this library writes and reads (2: a ranking model's encodings kept once per
+/// day, in a ring of window + 1 days; 1 kept them twice).
+pub const STATE_FORMAT: u32 = 2;
 
 /// What a state was made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,8 @@ thread_local! {
     /// One day's encodings as the encoder gives them, before they are cut into the window graph's
     /// pieces.
     static DAY: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// A window's days gathered into one run of memory, for a window graph that takes them stacked.
+    static STACKED: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Scores of a universe on a day.
@@ -97,6 +99,14 @@ impl Model {
     /// bits whatever an engine would do with a batch of days.
     pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
+        out.resize(nodes.len() / (n * N_NODE_FEATURES).max(1) * members * n * width, 0.0);
+        self.encode_days_into(n, nodes, long_rel, short_rel, out)
+    }
+
+    /// As [`encode_days`](Self::encode_days), into `out` of exactly the days' size (a live
+    /// universe encodes a pushed day straight into its slot).
+    pub fn encode_days_into(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut [f32]) -> Result<()> {
+        let (members, width) = self.encoding_shape()?;
         let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
         if days == 0 || nodes.len() != days * n * N_NODE_FEATURES || short_rel.len() != days * n * n {
             return Err(Error::shape(format!(
@@ -106,7 +116,9 @@ impl Model {
             )));
         }
         let day_size = members * n * width;
-        out.resize(days * day_size, 0.0);
+        if out.len() != days * day_size {
+            return Err(Error::shape(format!("{} values to hold {days} days of {members} x {n} x {width} encodings", out.len())));
+        }
         let day_nodes = nodes.chunks_exact((n * N_NODE_FEATURES).max(1));
         let day_short = short_rel.chunks_exact((n * n).max(1));
         let pieces = self.window_pieces();
@@ -136,13 +148,11 @@ impl Model {
     }
 
     /// The node scores of a window's encodings (T days as [`encode_days`](Self::encode_days) lays
-    /// them out), by the window graph, into `out` [N]. Each piece of each day is its own input,
-    /// read where it lies.
+    /// them out, in one run of memory), by the window graph, into `out` [N].
     pub fn score_encodings(&self, encodings: &[f32], n_nodes: usize, out: &mut [f32]) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
         let window = self.manifest().window;
-        let pieces = self.window_pieces();
-        if pieces.is_empty() {
+        if self.window_pieces().is_empty() {
             return self.run(&[TensorIn { shape: &[window, members, n_nodes, width], data: encodings }], out);
         }
         let day_size = members * n_nodes * width;
@@ -152,15 +162,40 @@ impl Model {
                 encodings.len()
             )));
         }
+        self.score_days(|t| &encodings[t * day_size..(t + 1) * day_size], n_nodes, out)
+    }
+
+    /// The node scores of a window whose day `t` (0 the oldest) has its encodings at `day(t)`,
+    /// each laid out as [`encode_days`](Self::encode_days) lays a day out, wherever it lies: a
+    /// window graph in pieces reads each piece of each day in place; one taking the window stacked
+    /// gets the days copied into one run of memory first.
+    pub fn score_days<'a>(&self, day: impl Fn(usize) -> &'a [f32], n_nodes: usize, out: &mut [f32]) -> Result<()> {
+        let (members, width) = self.encoding_shape()?;
+        let window = self.manifest().window;
+        let day_size = members * n_nodes * width;
+        if let Some(t) = (0..window).find(|&t| day(t).len() != day_size) {
+            return Err(Error::shape(format!(
+                "day {t} of the window has {} encoding values, not {members} x {n_nodes} x {width}",
+                day(t).len()
+            )));
+        }
+        let pieces = self.window_pieces();
+        if pieces.is_empty() {
+            return STACKED.with_borrow_mut(|stacked| {
+                stacked.clear();
+                (0..window).for_each(|t| stacked.extend_from_slice(day(t)));
+                self.run(&[TensorIn { shape: &[window, members, n_nodes, width], data: stacked }], out)
+            });
+        }
         // Two small lists per call (a shape per piece, a view per piece and day): the views are
         // what let the engine read the encodings in place.
         let shapes: Vec<[usize; 3]> = pieces.iter().map(|&w| [members, n_nodes, w]).collect();
         let mut inputs = Vec::with_capacity(window * pieces.len());
-        for day in encodings.chunks_exact(day_size.max(1)) {
+        for t in 0..window {
             let mut at = 0;
             for shape in &shapes {
                 let len = shape.iter().product::<usize>();
-                inputs.push(TensorIn { shape, data: &day[at..at + len] });
+                inputs.push(TensorIn { shape, data: &day(t)[at..at + len] });
                 at += len;
             }
         }
