@@ -509,7 +509,8 @@ impl RankingGraphs {
         if zscore {
             let z = w.zscore(&scores);
             let mean = w.op("ReduceMean", &[&z], vec![Attr::Ints("axes", &[0]), Attr::Int("keepdims", 0)]);
-            w.g.node("Squeeze", &[&mean, "axis_last"], &["scores"], vec![]);
+            let last = w.ints(&[-1]);
+            w.g.node("Squeeze", &[&mean, &last], &["scores"], vec![]);
         } else if m == 1 {
             let axes = w.ints(&[0, 2]);
             w.g.node("Squeeze", &[&scores, &axes], &["scores"], vec![]);
@@ -637,7 +638,7 @@ type ParamVisitor<'a> = dyn FnMut(&str, &[usize], &mut Vec<f32>) + 'a;
 struct Writer {
     g: GraphBuilder,
     next: usize,
-    /// Names of the constants added so far (`ints`).
+    /// Names of the constants added so far (`ints`, `scalar`).
     consts: std::collections::HashSet<String>,
     /// Prepended to parameter names: one member's of an ensemble ("m0/"), empty for one model.
     prefix: String,
@@ -645,10 +646,16 @@ struct Writer {
 
 impl Writer {
     fn new() -> Writer {
-        let mut w = Writer::default();
-        w.g.i64("axis_last", &[1], &[-1]);
-        w.g.f32("zero", &[], &[0.0]).f32("one", &[], &[1.0]).f32("masked_logit", &[], &[GAT_MASKED_LOGIT]);
-        w
+        Writer::default()
+    }
+
+    /// A float scalar constant, added once (a graph holds only the constants it uses); returns
+    /// its name.
+    fn scalar(&mut self, name: &str, value: f32) -> String {
+        if self.consts.insert(name.to_string()) {
+            self.g.f32(name, &[], &[value]);
+        }
+        name.to_string()
     }
 
     /// An int64 constant [len] with these values, added once; returns its name.
@@ -828,7 +835,8 @@ impl Writer {
             // (A + I) > 0: neighbours and the node itself (A >= 0).
             let eye = self.op("EyeLike", &["long_rel"], vec![]);
             let a = self.op("Add", &[adj, &eye], vec![]);
-            self.op("Greater", &[&a, "zero"], vec![])
+            let zero = self.scalar("zero", 0.0);
+            self.op("Greater", &[&a, &zero], vec![])
         });
         let mut h = "nodes".to_string();
         let mut width = N_NODE_FEATURES;
@@ -859,7 +867,8 @@ impl Writer {
                     let s_neigh = self.op("Transpose", &[&s_neigh], vec![Attr::Ints("perm", &[0, 2, 1])]); // [T, 1, N]
                     let e = self.op("Add", &[&s_self, &s_neigh], vec![]);
                     let e = self.op("LeakyRelu", &[&e], vec![Attr::Float("alpha", GAT_LEAKY_SLOPE)]);
-                    let e = self.op("Where", &[mask, &e, "masked_logit"], vec![]);
+                    let masked = self.scalar("masked_logit", GAT_MASKED_LOGIT);
+                    let e = self.op("Where", &[mask, &e, &masked], vec![]);
                     let att = self.op("Softmax", &[&e], vec![Attr::Int("axis", -1)]);
                     let agg = if first {
                         let ah = self.op("MatMul", &[&att, &h], vec![]);
