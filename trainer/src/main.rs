@@ -11,6 +11,20 @@ use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
 use trendcast_trainer::{device, direction, pareto, ranking, report, walk_forward};
 
+/// jemalloc as the process's malloc, libtorch's allocations included (the unprefixed build
+/// replaces malloc and free for every library). libtorch allocates and frees tensors of tens of MB
+/// at every step; glibc returned them to the kernel each time and took page faults to get them back
+/// (half of a GAT training run's time was in the kernel). The result is the same bits.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings, read when it starts: large allocations from the ordinary arenas (not one
+/// that returns them at once) and freed pages kept for reuse, never returned (a training's working
+/// set is the same from step to step). 1-epoch GAT run of 48 days: 12.1 M page faults and 0.21
+/// s/day with glibc, 0.31 M and 0.10 s/day with these (benches/README.md, "Ranking training").
+#[unsafe(export_name = "malloc_conf")]
+static JEMALLOC_SETTINGS: &[u8; 57] = b"oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1\0";
+
 #[derive(Parser)]
 #[command(name = "trendcast-train", version, about = "Train trendcast models with libtorch and export ONNX bundles")]
 struct Cli {
