@@ -233,6 +233,13 @@ impl RankingStream {
         })
     }
 
+    /// Zeroes the slot outside the window, which may hold a refused day's encodings: a saved
+    /// state then depends on the days pushed only.
+    pub(super) fn clear_spare_slot(&mut self) {
+        let slot = self.encoded_total % (self.window + 1);
+        self.encodings[slot * self.day_size..(slot + 1) * self.day_size].fill(0.0);
+    }
+
     pub(super) fn n_nodes(&self) -> usize {
         self.n_nodes
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::ranking::RankingStream;
 use super::{LiveUniverse, State};
 use crate::bars::Industries;
 use crate::error::{Error, Location, Result};
@@ -62,11 +63,10 @@ impl LiveUniverse {
     /// Writes the state to `path` (through a temporary file renamed into place, so that a crash
     /// never leaves half a state).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let saved = Saved {
-            library_version: crate::VERSION.into(),
-            identity: identity(&self.models, &self.industries, &self.tickers),
-            state: self.state.clone(),
-        };
+        let mut state = self.state.clone();
+        state.ranking.iter_mut().flatten().for_each(RankingStream::clear_spare_slot);
+        let saved =
+            Saved { library_version: crate::VERSION.into(), identity: identity(&self.models, &self.industries, &self.tickers), state };
         let io = |source| Error::Write { path: path.to_path_buf(), source };
         let payload =
             bincode::serde::encode_to_vec(&saved, config()).map_err(|e| Error::argument(format!("the state does not encode: {e}")))?;
