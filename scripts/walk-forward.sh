@@ -12,7 +12,8 @@
 #                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,
 #                                           # gat: the GAT encoder, gat-5d: both, gat-short: the GAT with the
 #                                           # short-horizon node features, gat-paper-sizes: the GAT at the paper's
-#                                           # sizes (30, 15 / 15, 10); scripts/device-walk-forward.sh runs the
+#                                           # sizes (30, 15 / 15, 10), gat-mse: the GAT with the MSE loss on the
+#                                           # rank label; scripts/device-walk-forward.sh runs the
 #                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
@@ -36,7 +37,8 @@ for row in $ROWS; do
     gat-5d) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-5d.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-short) "${train[@]}" --config trainer/configs/lsr-igru-gat-short-horizon.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-paper-sizes) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-paper-sizes.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes)" >&2; exit 2 ;;
+    gat-mse) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-mse.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse)" >&2; exit 2 ;;
   esac
 done
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
