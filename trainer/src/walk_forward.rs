@@ -317,6 +317,9 @@ pub fn report(
             }
         }
     }
+    for (name, why) in drop_incomplete_rows(&mut table) {
+        eprintln!("row {name} left out: {why}");
+    }
     // The baselines on the same days.
     for (year, (validation, test)) in &days_of_year {
         for (name, score) in [
@@ -334,6 +337,28 @@ pub fn report(
         }
     }
     Ok(table)
+}
+
+/// Removes the rows that lack a year some other row has, or whose years have different numbers of
+/// seeds (a sweep still running): their means and ensembles would not compare with the others'.
+/// Returns each removed row's name and why.
+fn drop_incomplete_rows(table: &mut BTreeMap<String, Vec<YearRow>>) -> Vec<(String, String)> {
+    let years: std::collections::BTreeSet<i32> = table.values().flatten().map(|r| r.year).collect();
+    let mut dropped = Vec::new();
+    table.retain(|name, rows| {
+        let missing: Vec<i32> = years.iter().copied().filter(|y| !rows.iter().any(|r| r.year == *y)).collect();
+        let seeds: std::collections::BTreeSet<usize> = rows.iter().map(|r| r.seeds).collect();
+        let why = if !missing.is_empty() {
+            format!("no runs for {missing:?}")
+        } else if seeds.len() > 1 {
+            format!("{seeds:?} seeds in different years")
+        } else {
+            return true;
+        };
+        dropped.push((name.clone(), why));
+        false
+    });
+    dropped
 }
 
 /// The mean of each metric over seeds' results.
@@ -518,6 +543,27 @@ mod tests {
         assert_eq!(c.seed, 7);
         let rolling = year_config(&base, &Plan { train_years: Some(4), ..plan }, 2021, 7, start);
         assert_eq!(rolling.train.from, Date::parse("2016-01-01").unwrap());
+    }
+
+    #[test]
+    fn rows_missing_a_year_or_with_uneven_seeds_are_left_out() {
+        let row = |years: &[(i32, usize)]| -> Vec<YearRow> {
+            years.iter().map(|&(year, seeds)| YearRow { year, seeds, validation: Vec::new(), test: Vec::new() }).collect()
+        };
+        let mut table = BTreeMap::from([
+            ("done".to_string(), row(&[(2019, 3), (2020, 3)])),
+            ("running".to_string(), row(&[(2019, 3)])),
+            ("more seeds so far".to_string(), row(&[(2019, 5), (2020, 3)])),
+        ]);
+        let dropped = drop_incomplete_rows(&mut table);
+        assert_eq!(table.keys().collect::<Vec<_>>(), ["done"]);
+        assert_eq!(
+            dropped,
+            [
+                ("more seeds so far".to_string(), "{3, 5} seeds in different years".to_string()),
+                ("running".to_string(), "no runs for [2020]".to_string())
+            ]
+        );
     }
 
     #[test]
