@@ -192,10 +192,10 @@ impl Model {
         let shapes: Vec<[usize; 3]> = pieces.iter().map(|&w| [members, n_nodes, w]).collect();
         let mut inputs = Vec::with_capacity(window * pieces.len());
         for t in 0..window {
-            let mut at = 0;
+            let (day, mut at) = (day(t), 0);
             for shape in &shapes {
                 let len = shape.iter().product::<usize>();
-                inputs.push(TensorIn { shape, data: &day(t)[at..at + len] });
+                inputs.push(TensorIn { shape, data: &day[at..at + len] });
                 at += len;
             }
         }

@@ -475,7 +475,7 @@ impl RankingGraphs {
         }
         let (m, width) = (members.len(), first.spec.encoding_width());
 
-        let mut w = Writer::new();
+        let mut w = Writer::default();
         let mut per_member = Vec::new();
         for (k, model) in members.iter().enumerate() {
             w.prefix = if m > 1 { format!("m{k}/") } else { String::new() };
@@ -504,7 +504,7 @@ impl RankingGraphs {
             return Err(Error::shape("LSR-IGRU needs a window of at least one day"));
         }
         let m = weights.members;
-        let mut w = Writer::new();
+        let mut w = Writer::default();
         let scores = w.window_scores(weights, window);
         if zscore {
             let z = w.zscore(&scores);
@@ -645,10 +645,6 @@ struct Writer {
 }
 
 impl Writer {
-    fn new() -> Writer {
-        Writer::default()
-    }
-
     /// A float scalar constant, added once (a graph holds only the constants it uses); returns
     /// its name.
     fn scalar(&mut self, name: &str, value: f32) -> String {
