@@ -1,7 +1,8 @@
 //! The live universe on the shared S&P 500 data (503 stocks), ONNX Runtime, the shipped models
 //! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-h64`): a day's push, the
 //! ranking and direction answers after it, and their parts (the ranking encoder on one day, the
-//! window graph alone, the direction engine alone on the same input), beside the stateless
+//! window graph alone, the direction engine alone on the same input, a push whose ranking model
+//! has a near-empty encoder), beside the stateless
 //! `Model::rank` on the same day. Bootstrapped from 2010 to the last day but one of 2024; every
 //! push is of the last day, on a fresh copy of that universe. Figures in benches/README.md.
 
@@ -88,7 +89,7 @@ fn live(c: &mut Criterion) {
     e.relations = rel;
     let spec: trendcast::model::onnx::LsrIgruSpec =
         serde_json::from_value(rank_model.manifest().extra["architecture"].clone()).expect("the shipped bundle records its architecture");
-    let member = trendcast::model::onnx::LsrIgru::seeded(spec, 1).unwrap();
+    let member = trendcast::model::onnx::LsrIgru::seeded(spec.clone(), 1).unwrap();
     trendcast::model::export::write_ranking(dir.path(), &member, &e).unwrap();
     let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
     let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();
@@ -99,6 +100,25 @@ fn live(c: &mut Criterion) {
     one.push_day(cut, &day).unwrap();
     g.bench_function("one_member/rank", |b| b.iter(|| black_box(&one).rank().unwrap()));
     g.bench_function("one_member/stateless_rank", |b| b.iter(|| single.rank(black_box(&panel), &u.industries, cut).unwrap()));
+    // The push without the encoder's work: a ranking model that reads the node features only, one
+    // unit per layer (its encoder is a few thousand multiply-adds), beside the default direction
+    // model. The universe still slides the Gram matrix and builds the day's relation matrices, so
+    // this is the push's own work plus one near-empty engine call.
+    let minimal = trendcast::model::onnx::LsrIgruSpec {
+        encoder_sizes: vec![1, 1],
+        gru_sizes: vec![1, 1],
+        head_hidden: 1,
+        use_long: false,
+        use_short: false,
+        ..spec
+    };
+    let dir = tempfile::tempdir().unwrap();
+    trendcast::model::export::write_ranking(dir.path(), &trendcast::model::onnx::LsrIgru::seeded(minimal, 1).unwrap(), &e).unwrap();
+    let minimal = Arc::new(Model::open(dir.path(), &ort).unwrap());
+    let before = LiveUniverse::from_history(vec![minimal, dir_default.clone()], u.industries.clone(), &history).unwrap();
+    g.bench_function("parts/push_day_minimal_encoder+direction-gru", |b| {
+        b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
+    });
     for model in [&dir_default, &dir_h64] {
         let w = model.manifest().window;
         let batch = day.len();
