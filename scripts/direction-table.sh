@@ -26,7 +26,7 @@ tc=target/release/trendcast
 # Cheapest and most-needed first, so that an interrupted run still leaves a useful table.
 runs=()
 for seed in 42 43 44; do
-  for row in gru-original gru-h32 gru-h64 gru-h96 gru-original-gap gru-unweighted gru-scaled-embargo gru-early-stop gru-market; do runs+=("$row:$seed"); done
+  for row in gru-original gru-h32 gru-h64 gru-h64-early-stop gru-h96 gru-original-gap gru-unweighted gru-scaled-embargo gru-early-stop gru-market; do runs+=("$row:$seed"); done
   [[ $seed == 42 ]] && runs+=(rnn:42 rnn-unweighted:42 lstm:42 lstm-unweighted:42)
 done
 
@@ -54,7 +54,7 @@ seed_ensemble() { # row [folder]: the mean probability of the row's seeds 42-44,
   evaluate "$dir/bundle" "$dir"
 }
 seed_ensemble gru-original gru-ensemble
-for row in gru-h32 gru-h64 gru-h96; do seed_ensemble $row; done
+for row in gru-h32 gru-h64 gru-h64-early-stop gru-h96; do seed_ensemble $row; done
 # The 3 x 128 ensemble is the teacher of the distilled rows (their configs name its folder).
 runs=()
 for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$seed"); done

@@ -55,6 +55,14 @@ pub const CANDIDATES: &[Candidate] = &[
         bench: "gru64",
         members_of: None,
     },
+    Candidate {
+        stem: "gru-h64-early-stop",
+        label: "GRU 64, up to 30 epochs, early stopping (patience 3)",
+        hidden: 64,
+        members: 1,
+        bench: "gru64",
+        members_of: None,
+    },
     Candidate { stem: "gru-h96", label: "GRU 96", hidden: 96, members: 1, bench: "gru96", members_of: None },
     Candidate { stem: "gru-original", label: "GRU 128 (the original)", hidden: 128, members: 1, bench: "gru128", members_of: None },
     Candidate {
@@ -88,6 +96,14 @@ pub const CANDIDATES: &[Candidate] = &[
         members: 3,
         bench: "ensemble3x64",
         members_of: Some("gru-h64-distilled"),
+    },
+    Candidate {
+        stem: "gru-h64-early-stop-ensemble",
+        label: "ensemble of the 3 GRU 64 seeds trained up to 30 epochs",
+        hidden: 64,
+        members: 3,
+        bench: "ensemble3x64",
+        members_of: Some("gru-h64-early-stop"),
     },
     Candidate {
         stem: "gru-h96-ensemble",

@@ -28,6 +28,7 @@ pub const ROWS: &[Row] = &[
     Row { label: "GRU + train-fitted scaler + 5-day embargo", stem: "gru-scaled-embargo" },
     Row { label: "GRU, 32 hidden units", stem: "gru-h32" },
     Row { label: "GRU, 64 hidden units", stem: "gru-h64" },
+    Row { label: "GRU, 64 hidden units, up to 30 epochs, early stopping (patience 3)", stem: "gru-h64-early-stop" },
     Row { label: "GRU, 96 hidden units", stem: "gru-h96" },
     Row { label: "GRU, 32 hidden units, distilled from the 3 x 128 ensemble", stem: "gru-h32-distilled" },
     Row { label: "GRU, 64 hidden units, distilled from the 3 x 128 ensemble", stem: "gru-h64-distilled" },
