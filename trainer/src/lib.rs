@@ -6,6 +6,7 @@
 //! needs libtorch.
 
 pub mod adam;
+pub mod allocator;
 pub mod baselines;
 pub mod batch;
 pub mod config;

@@ -9,7 +9,7 @@ use trendcast::model::Bundle;
 use trendcast::model::export::write_direction_ensemble;
 use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
-use trendcast_trainer::{device, direction, pareto, ranking, report, walk_forward};
+use trendcast_trainer::{allocator, device, direction, pareto, ranking, report, walk_forward};
 
 /// jemalloc as the process's malloc, libtorch's allocations included (the unprefixed build
 /// replaces malloc and free for every library). libtorch allocates and frees tensors of tens of MB
@@ -20,49 +20,9 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's settings, read when it starts: large allocations from the ordinary arenas, not one
 /// that returns them at once. How long freed pages are kept depends on the command
-/// ([`keep_freed_pages`]).
+/// (`allocator::keep_freed_pages`).
 #[unsafe(export_name = "malloc_conf")]
 static JEMALLOC_SETTINGS: &[u8; 21] = b"oversize_threshold:0\0";
-
-/// For the ranking trainings: freed pages are kept for reuse and never returned, in the arenas
-/// that exist and those made later. Their working set is the same from step to step; 1-epoch GAT
-/// run of 48 days: 15.0 M page faults and 0.25 s/day with jemalloc's default decay (10 s), 0.31 M
-/// and 0.11 s/day kept (benches/README.md, "Ranking training"). Not for the direction trainer:
-/// kept, its freed pages are not reused and it grows to 12 GB in three short epochs (0.77 GB with
-/// the default decay).
-fn keep_freed_pages() -> Result<()> {
-    use std::ffi::{CString, c_void};
-    let write = |name: &str, mut value: isize| -> Result<()> {
-        let key = CString::new(name)?;
-        // SAFETY: the key is a NUL-terminated mallctl name whose value is an ssize_t, as given.
-        let rc = unsafe {
-            tikv_jemalloc_sys::mallctl(
-                key.as_ptr(),
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                (&raw mut value).cast::<c_void>(),
-                std::mem::size_of::<isize>(),
-            )
-        };
-        if rc != 0 { anyhow::bail!("jemalloc refused {name} = {value} (error {rc})") } else { Ok(()) }
-    };
-    for key in ["arenas.dirty_decay_ms", "arenas.muzzy_decay_ms"] {
-        write(key, -1)?;
-    }
-    let mut arenas: u32 = 0;
-    let mut len = std::mem::size_of::<u32>();
-    let key = CString::new("arenas.narenas")?;
-    // SAFETY: reads an unsigned into a buffer of its size.
-    let rc = unsafe { tikv_jemalloc_sys::mallctl(key.as_ptr(), (&raw mut arenas).cast(), &raw mut len, std::ptr::null_mut(), 0) };
-    if rc != 0 {
-        anyhow::bail!("jemalloc: no arenas.narenas (error {rc})");
-    }
-    // Arenas not made yet refuse the setting; they will take the default set above.
-    for i in 0..arenas {
-        let _ = write(&format!("arena.{i}.dirty_decay_ms"), -1).and_then(|()| write(&format!("arena.{i}.muzzy_decay_ms"), -1));
-    }
-    Ok(())
-}
 
 #[derive(Parser)]
 #[command(name = "trendcast-train", version, about = "Train trendcast models with libtorch and export ONNX bundles")]
@@ -351,7 +311,7 @@ fn parse_years(s: &str) -> Result<Vec<i32>, String> {
 fn main() -> Result<()> {
     let command = Cli::parse().command;
     if matches!(command, Command::Ranking { .. } | Command::RankingEnsemble { .. } | Command::WalkForward { .. }) {
-        keep_freed_pages()?;
+        allocator::keep_freed_pages()?;
     }
     match command {
         Command::Direction { config, data, out, cpu, epochs, seed, threads } => {

@@ -344,6 +344,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
         if let Some(c) = &ckpt {
             c.save(cfg, epoch, &net, &opt, best.as_ref().expect("set above"), &history)?;
         }
+        crate::allocator::return_freed_pages();
     }
     let BestEpoch { epoch: best_epoch, validation, weights, .. } = best.context("no epoch to choose from (epochs = 0?)")?;
     // Its validation result is kept from its epoch: evaluating the restored weights again gives
