@@ -6,30 +6,23 @@
 //! that later allocations do not fit (a walk-forward process reached 21 GB after ten runs; the
 //! direction trainer 12 GB in three short epochs), so a ranking training returns them once an epoch.
 
-use std::ffi::{CString, c_void};
+use std::ffi::{CStr, CString, c_void};
 
 use anyhow::{Result, bail};
-
-/// jemalloc's index for "every arena".
-const ALL_ARENAS: u32 = 4096;
 
 /// Freed pages are kept for reuse, not returned over time, in the arenas that exist and those made
 /// later. For the ranking commands, which return them at each epoch's end ([`return_freed_pages`]).
 pub fn keep_freed_pages() -> Result<()> {
-    for key in ["arenas.dirty_decay_ms", "arenas.muzzy_decay_ms"] {
-        write_ssize(key, -1)?;
+    for key in [c"arenas.dirty_decay_ms", c"arenas.muzzy_decay_ms"] {
+        mallctl::<(), isize>(key, None, Some(-1))?;
     }
-    let mut arenas: u32 = 0;
-    let mut len = std::mem::size_of::<u32>();
-    let key = CString::new("arenas.narenas")?;
-    // SAFETY: reads an unsigned into a buffer of its size.
-    let rc = unsafe { tikv_jemalloc_sys::mallctl(key.as_ptr(), (&raw mut arenas).cast(), &raw mut len, std::ptr::null_mut(), 0) };
-    if rc != 0 {
-        bail!("jemalloc: no arenas.narenas (error {rc})");
-    }
+    let mut arenas = 0u32;
+    mallctl::<u32, ()>(c"arenas.narenas", Some(&mut arenas), None)?;
     // Arenas not made yet refuse the setting; they take the default set above.
     for i in 0..arenas {
-        let _ = write_ssize(&format!("arena.{i}.dirty_decay_ms"), -1).and_then(|()| write_ssize(&format!("arena.{i}.muzzy_decay_ms"), -1));
+        for kind in ["dirty", "muzzy"] {
+            let _ = mallctl::<(), isize>(&CString::new(format!("arena.{i}.{kind}_decay_ms"))?, None, Some(-1));
+        }
     }
     Ok(())
 }
@@ -37,23 +30,41 @@ pub fn keep_freed_pages() -> Result<()> {
 /// Returns every arena's freed pages to the system now (the next step faults its working set in
 /// once). A no-op where jemalloc refuses.
 pub fn return_freed_pages() {
-    if let Ok(key) = CString::new(format!("arena.{ALL_ARENAS}.purge")) {
-        // SAFETY: a mallctl that takes and gives no value.
-        let _ = unsafe { tikv_jemalloc_sys::mallctl(key.as_ptr(), std::ptr::null_mut(), std::ptr::null_mut(), std::ptr::null_mut(), 0) };
-    }
+    // 4096: jemalloc's index for "every arena".
+    let _ = mallctl::<(), ()>(c"arena.4096.purge", None, None);
 }
 
-fn write_ssize(name: &str, mut value: isize) -> Result<()> {
-    let key = CString::new(name)?;
-    // SAFETY: the key is a NUL-terminated mallctl name whose value is an ssize_t, as given.
-    let rc = unsafe {
-        tikv_jemalloc_sys::mallctl(
-            key.as_ptr(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            (&raw mut value).cast::<c_void>(),
-            std::mem::size_of::<isize>(),
-        )
+/// One mallctl call: reads the key's value into `old` and/or writes `new`, each of the key's type.
+fn mallctl<R, W>(name: &CStr, old: Option<&mut R>, new: Option<W>) -> Result<()> {
+    let mut old_len = std::mem::size_of::<R>();
+    let (old_ptr, old_len_ptr) = match old {
+        Some(r) => (std::ptr::from_mut(r).cast::<c_void>(), &raw mut old_len),
+        None => (std::ptr::null_mut(), std::ptr::null_mut()),
     };
-    if rc != 0 { bail!("jemalloc refused {name} = {value} (error {rc})") } else { Ok(()) }
+    let mut new = new;
+    let (new_ptr, new_len) = match new.as_mut() {
+        Some(w) => (std::ptr::from_mut(w).cast::<c_void>(), std::mem::size_of::<W>()),
+        None => (std::ptr::null_mut(), 0),
+    };
+    // SAFETY: `name` is NUL-terminated; each pointer is null or points to a live value of the size
+    // passed beside it, of the type the key takes.
+    let rc = unsafe { tikv_jemalloc_sys::mallctl(name.as_ptr(), old_ptr, old_len_ptr, new_ptr, new_len) };
+    if rc != 0 { bail!("jemalloc refused {} (error {rc})", name.to_string_lossy()) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings take: new arenas keep freed pages, and a purge is accepted.
+    #[test]
+    fn freed_pages_are_kept_then_returned() {
+        keep_freed_pages().unwrap();
+        for key in [c"arenas.dirty_decay_ms", c"arenas.muzzy_decay_ms"] {
+            let mut ms = 0isize;
+            mallctl::<isize, ()>(key, Some(&mut ms), None).unwrap();
+            assert_eq!(ms, -1, "{key:?}");
+        }
+        mallctl::<(), ()>(c"arena.4096.purge", None, None).unwrap();
+    }
 }
