@@ -7,6 +7,8 @@
 # Runs that finished are skipped and an interrupted run resumes from its per-epoch checkpoint, so
 # the script can be started again until it is through. The budget is declared here and in the
 # report: EPOCHS epochs of MAX_DAYS training days drawn (in blocks) from all years before Y-1.
+# The runs live under target/, which a new machine lacks: the report step refuses (naming them)
+# when rows of the committed walk-forward.json have no runs here, and writes nothing.
 #
 #   scripts/walk-forward.sh                 # all rows: seeds 42-49 (GCN), 42-46 (ablation I), 42-44 (the
 #                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,

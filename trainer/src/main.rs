@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use trendcast::bars::{LoadOptions, load_dataset_dir};
 use trendcast::model::Bundle;
@@ -276,6 +276,10 @@ enum Command {
         /// Draw each test year's equity curves (the last strategy, 5 bps per side) into this folder.
         #[arg(long)]
         figures: Option<PathBuf>,
+        /// Write the report even if rows of the earlier `--json` have no runs under `--dir` (they
+        /// leave the report); without it such a report is refused and nothing is written.
+        #[arg(long)]
+        drop_missing_rows: bool,
     },
 }
 
@@ -488,10 +492,23 @@ fn main() -> Result<()> {
             let row = row.unwrap_or_else(|| cfg.name.clone());
             walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
         }
-        Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures } => {
+        Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures, drop_missing_rows } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let data = ranking::Data::new(&universe, &RankingConfig::default())?;
             let table = walk_forward::report(&dir, &data, top, &strategies, max_seeds)?;
+            if let Some(earlier) = json.as_deref().filter(|p| p.exists()) {
+                let lost = walk_forward::rows_lost(&std::fs::read_to_string(earlier)?, &table)?;
+                if !lost.is_empty() && !drop_missing_rows {
+                    bail!(
+                        "{} rows of {} have no runs under {} (a new machine?): {}; nothing written. \
+                         Train them again, or pass --drop-missing-rows to leave them out",
+                        lost.len(),
+                        earlier.display(),
+                        dir.display(),
+                        lost.join(", ")
+                    );
+                }
+            }
             let md = walk_forward::markdown(&table, &strategies);
             if let (Some(figures), Some(&last)) = (figures, strategies.last()) {
                 let files = walk_forward::plots(&table, last, ranking::REPORTED_COST_BPS, &figures)?;

@@ -361,6 +361,15 @@ fn drop_incomplete_rows(table: &mut BTreeMap<String, Vec<YearRow>>) -> Vec<(Stri
     dropped
 }
 
+/// The rows of an earlier report (its `--json`) that `table` lacks. Runs live in `target/`, which a
+/// new machine does not have: regenerating there from a few rows would silently drop the others
+/// from the committed report, so the caller refuses unless told to drop them.
+pub fn rows_lost(earlier_json: &str, table: &BTreeMap<String, Vec<YearRow>>) -> Result<Vec<String>> {
+    let earlier: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(earlier_json).context("the earlier report's JSON is not an object of rows")?;
+    Ok(earlier.keys().filter(|name| !table.contains_key(*name)).cloned().collect())
+}
+
 /// The mean of each metric over seeds' results.
 fn mean_metrics<'a>(ms: impl Iterator<Item = &'a Metrics>) -> Metrics {
     let ms: Vec<&Metrics> = ms.collect();
@@ -543,6 +552,15 @@ mod tests {
         assert_eq!(c.seed, 7);
         let rolling = year_config(&base, &Plan { train_years: Some(4), ..plan }, 2021, 7, start);
         assert_eq!(rolling.train.from, Date::parse("2016-01-01").unwrap());
+    }
+
+    #[test]
+    fn rows_of_the_earlier_report_that_a_new_one_lacks_are_named() {
+        let table = BTreeMap::from([("kept".to_string(), Vec::new()), ("new".to_string(), Vec::new())]);
+        let earlier = r#"{"kept": [], "lost a": [], "lost b": []}"#;
+        assert_eq!(rows_lost(earlier, &table).unwrap(), ["lost a", "lost b"]);
+        assert!(rows_lost(r#"{"kept": []}"#, &table).unwrap().is_empty());
+        assert!(rows_lost("[1, 2]", &table).is_err());
     }
 
     #[test]
