@@ -497,7 +497,9 @@ fn main() -> Result<()> {
             let data = ranking::Data::new(&universe, &RankingConfig::default())?;
             let table = walk_forward::report(&dir, &data, top, &strategies, max_seeds)?;
             if let Some(earlier) = json.as_deref().filter(|p| p.exists()) {
-                let lost = walk_forward::rows_lost(&std::fs::read_to_string(earlier)?, &table)?;
+                let earlier_json =
+                    std::fs::read_to_string(earlier).with_context(|| format!("reading the earlier report {}", earlier.display()))?;
+                let lost = walk_forward::rows_lost(&earlier_json, &table)?;
                 if !lost.is_empty() && !drop_missing_rows {
                     bail!(
                         "{} rows of {} have no runs under {} (a new machine?): {}; nothing written. \
