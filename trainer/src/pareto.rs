@@ -7,7 +7,7 @@
 //! out of a shipped ensemble; an ensemble's `eval-*.json`) and
 //! criterion's estimates of `cargo bench --bench direction`, and kept in a committed JSON summary
 //! (a single-model row is a candidate once it has three seeds):
-//! a candidate or latency missing from this machine's `target/` keeps its earlier entry, so that
+//! a seed, candidate or latency missing from this machine's `target/` keeps its earlier entry, so that
 //! the table regenerates from the summary alone and grows across sessions.
 
 use std::fmt::Write as _;
@@ -239,6 +239,19 @@ fn seeds_of(experiments: &Path, c: &Candidate) -> Result<Vec<SeedResult>> {
     Ok(out)
 }
 
+/// The seeds that ran here, with the earlier summary's figures for seeds that did not (a row
+/// finished on a new machine keeps the seeds an old one trained; an ensemble's one entry, seed 0,
+/// is replaced when it was scored here).
+fn with_earlier_seeds(mut here: Vec<SeedResult>, earlier: Option<&Entry>) -> Vec<SeedResult> {
+    for s in earlier.map_or(&[][..], |e| &e.seeds) {
+        if !here.iter().any(|h| h.seed == s.seed) {
+            here.push(s.clone());
+        }
+    }
+    here.sort_by_key(|s| s.seed);
+    here
+}
+
 /// Criterion's median (microseconds) of benchmark `direction/ID/N`, if it ran here.
 fn criterion_median(criterion: &Path, id: &str, n: usize) -> Option<f64> {
     let path = criterion.join("direction").join(id.replace('/', "_")).join(n.to_string()).join("new/estimates.json");
@@ -252,10 +265,7 @@ pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) ->
     let mut entries = Vec::new();
     for c in CANDIDATES {
         let old = previous.and_then(|p| p.entries.iter().find(|e| e.stem == c.stem));
-        let mut seeds = seeds_of(experiments, c)?;
-        if seeds.is_empty() {
-            seeds = old.map(|e| e.seeds.clone()).unwrap_or_default();
-        }
+        let seeds = with_earlier_seeds(seeds_of(experiments, c)?, old);
         let prev = old.map(|e| e.latency.clone()).unwrap_or_default();
         let here = |backend: &str, n| criterion_median(criterion, &format!("{backend}/{}/c_abi", c.bench), n);
         let latency = Latency {
@@ -366,4 +376,61 @@ pub fn table(p: &Pareto) -> Result<String> {
         if chosen.members == 1 { " (its best-validation seed)" } else { "" }
     )?;
     Ok(md)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(seed: u64, f1: f64) -> SeedResult {
+        SeedResult { seed, validation_macro_f1: f1, test_macro_f1: f1, bundle: format!("s{seed}") }
+    }
+
+    #[test]
+    fn a_seed_trained_here_joins_the_seeds_an_earlier_machine_trained() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("gru-h96/s44");
+        std::fs::create_dir_all(&run).unwrap();
+        let training = r#"{"config": {"seed": 44}, "validation": {"macro_f1": 0.39}, "test": {"macro_f1": 0.37}}"#;
+        std::fs::write(run.join("training.json"), training).unwrap();
+        let earlier = Pareto {
+            entries: vec![Entry {
+                stem: "gru-h96".into(),
+                label: "GRU 96".into(),
+                hidden: 96,
+                members: 1,
+                multiply_adds: 0,
+                recurrent_bytes: 0,
+                // Seed 44 recorded earlier with other figures: the run here replaces it.
+                seeds: vec![seed(42, 0.3951), seed(43, 0.3881), seed(44, 0.1)],
+                latency: Latency::default(),
+            }],
+            ..Default::default()
+        };
+        let p = build(dir.path(), &dir.path().join("criterion"), Some(&earlier)).unwrap();
+        let row = p.entries.iter().find(|e| e.stem == "gru-h96").unwrap();
+        let got: Vec<(u64, f64)> = row.seeds.iter().map(|s| (s.seed, s.validation_macro_f1)).collect();
+        assert_eq!(got, [(42, 0.3951), (43, 0.3881), (44, 0.39)]);
+        // With its three seeds the row is a candidate, here the only one.
+        assert_eq!((p.best.as_str(), p.chosen.as_str()), ("gru-h96", "gru-h96"));
+        assert_eq!(p.chosen_bundle, "s42");
+    }
+
+    #[test]
+    fn an_ensemble_scored_here_replaces_its_earlier_figures() {
+        let earlier = Entry {
+            stem: "gru-h64-ensemble".into(),
+            label: String::new(),
+            hidden: 64,
+            members: 3,
+            multiply_adds: 0,
+            recurrent_bytes: 0,
+            seeds: vec![seed(0, 0.1)],
+            latency: Latency::default(),
+        };
+        let merged = with_earlier_seeds(vec![seed(0, 0.3967)], Some(&earlier));
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].validation_macro_f1, 0.3967);
+        assert_eq!(with_earlier_seeds(Vec::new(), Some(&earlier))[0].validation_macro_f1, 0.1);
+    }
 }
