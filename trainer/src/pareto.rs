@@ -291,7 +291,9 @@ pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) ->
     // A single-model row is a candidate once it has its three seeds (its mean and std are then
     // comparable with the others'); rows with fewer are shown, not chosen from.
     let ran: Vec<&Entry> = entries.iter().filter(|e| e.seeds.len() >= if e.members > 1 { 1 } else { SEEDS }).collect();
-    let best = *ran.iter().max_by(|a, b| a.validation().0.total_cmp(&b.validation().0)).context("no candidate has run")?;
+    // On a tie the candidate listed first stays best (a row that replays another's runs, as the
+    // early-stopped GRU 64 replays the GRU 64, does not displace it).
+    let best = *ran.iter().rev().max_by(|a, b| a.validation().0.total_cmp(&b.validation().0)).context("no candidate has run")?;
     let std = match CANDIDATES.iter().find(|c| c.stem == best.stem).and_then(|c| c.members_of) {
         Some(row) => entries.iter().find(|e| e.stem == row).map_or(f64::NAN, |e| e.validation().1),
         None => best.validation().1,
@@ -414,6 +416,24 @@ mod tests {
         // With its three seeds the row is a candidate, here the only one.
         assert_eq!((p.best.as_str(), p.chosen.as_str()), ("gru-h96", "gru-h96"));
         assert_eq!(p.chosen_bundle, "s42");
+    }
+
+    #[test]
+    fn a_row_that_replays_another_does_not_displace_it() {
+        let row = |stem: &str| Entry {
+            stem: stem.into(),
+            label: stem.into(),
+            hidden: 64,
+            members: 1,
+            multiply_adds: 0,
+            recurrent_bytes: 0,
+            seeds: vec![seed(42, 0.3927), seed(43, 0.3933), seed(44, 0.3944)],
+            latency: Latency::default(),
+        };
+        let earlier = Pareto { entries: vec![row("gru-h64-early-stop"), row("gru-h64")], ..Default::default() };
+        let dir = tempfile::tempdir().unwrap();
+        let p = build(dir.path(), dir.path(), Some(&earlier)).unwrap();
+        assert_eq!((p.best.as_str(), p.chosen.as_str()), ("gru-h64", "gru-h64"));
     }
 
     #[test]
