@@ -266,7 +266,15 @@ pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) ->
     for c in CANDIDATES {
         let old = previous.and_then(|p| p.entries.iter().find(|e| e.stem == c.stem));
         let seeds = with_earlier_seeds(seeds_of(experiments, c)?, old);
-        let prev = old.map(|e| e.latency.clone()).unwrap_or_default();
+        // A candidate new to the summary takes the latency of an earlier one of the same graph
+        // shape (the same bench) until criterion measures it here.
+        let same_shape = || {
+            previous?
+                .entries
+                .iter()
+                .find(|e| CANDIDATES.iter().any(|o| o.stem == e.stem && o.bench == c.bench && e.latency.c_abi_ort_1.is_some()))
+        };
+        let prev = old.filter(|e| e.latency.c_abi_ort_1.is_some()).or_else(same_shape).map(|e| e.latency.clone()).unwrap_or_default();
         let here = |backend: &str, n| criterion_median(criterion, &format!("{backend}/{}/c_abi", c.bench), n);
         let latency = Latency {
             c_abi_ort_1: here("ort", 1).or(prev.c_abi_ort_1),
@@ -427,13 +435,35 @@ mod tests {
             members: 1,
             multiply_adds: 0,
             recurrent_bytes: 0,
-            seeds: vec![seed(42, 0.3927), seed(43, 0.3933), seed(44, 0.3944)],
+            seeds: vec![seed(42, 0.3928), seed(43, 0.3933), seed(44, 0.3944)],
             latency: Latency::default(),
         };
         let earlier = Pareto { entries: vec![row("gru-h64-early-stop"), row("gru-h64")], ..Default::default() };
         let dir = tempfile::tempdir().unwrap();
         let p = build(dir.path(), dir.path(), Some(&earlier)).unwrap();
         assert_eq!((p.best.as_str(), p.chosen.as_str()), ("gru-h64", "gru-h64"));
+    }
+
+    #[test]
+    fn a_new_candidate_takes_the_latency_of_an_earlier_one_of_the_same_shape() {
+        let gru64 = Entry {
+            stem: "gru-h64".into(),
+            label: String::new(),
+            hidden: 64,
+            members: 1,
+            multiply_adds: 0,
+            recurrent_bytes: 0,
+            seeds: vec![seed(42, 0.39), seed(43, 0.39), seed(44, 0.39)],
+            latency: Latency { c_abi_ort_1: Some(40.2), c_abi_ort_500: Some(12_900.0), ..Default::default() },
+        };
+        let earlier = Pareto { entries: vec![gru64], ..Default::default() };
+        let dir = tempfile::tempdir().unwrap();
+        let p = build(dir.path(), dir.path(), Some(&earlier)).unwrap();
+        let latency = |stem: &str| p.entries.iter().find(|e| e.stem == stem).unwrap().latency.c_abi_ort_1;
+        assert_eq!(latency("gru-h64-early-stop"), Some(40.2));
+        assert_eq!(latency("gru-h64-distilled"), Some(40.2));
+        assert_eq!(latency("gru-h32"), None, "another shape is not borrowed");
+        assert_eq!(latency("gru-h64-ensemble"), None, "three GRU 64 are another graph");
     }
 
     #[test]
