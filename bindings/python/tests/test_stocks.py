@@ -1,7 +1,6 @@
 """Prepared stocks (trendcast.Stocks): the calls read the caller's arrays by pointer, and what Python
 adds to a call over the C function is well under a millisecond for a universe of 503 stocks."""
 
-import statistics
 import time
 from ctypes import POINTER, c_float
 
@@ -55,20 +54,25 @@ def test_prepared_calls_equal_unprepared_ones(model, ranker, frame, stocks, indu
     assert a.tickers == b.tickers
 
 
-def _median_ms(f, repeat=41):
-    f()
-    times = []
+def _fastest_ms(f, g, repeat=41):
+    """The fastest of `repeat` timed calls of f and of g, interleaved: a call the scheduler
+    interrupted (another process on the core) is only ever slower, so the minima are the calls'
+    own cost, and interleaving gives both the same conditions."""
+    f(), g()
+    best = [float("inf"), float("inf")]
     for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e3
+        for i, h in enumerate((f, g)):
+            t = time.perf_counter()
+            h()
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best[0] * 1e3, best[1] * 1e3
 
 
 def test_python_adds_under_a_millisecond_for_503_stocks(model, stocks):
     """503 stocks (the fixture's stocks, repeated) of 126 bars each: Model.direction on prepared
-    stocks against the C function called directly on the same pointers. The medians' difference
-    is the binding's cost; the issue's bound is 1 ms (measured: about 0.05 ms)."""
+    stocks against the C function called directly on the same pointers. The difference of the
+    fastest calls is the binding's cost (medians failed this with a training run on the same
+    cores); the issue's bound is 1 ms (measured: about 0.05 ms)."""
     base = list(stocks.values())
     universe = [{k: np.ascontiguousarray(v[-126:]) for k, v in base[i % len(base)].items()} for i in range(503)]
     prepared = trendcast.Stocks(universe)
@@ -79,8 +83,7 @@ def test_python_adds_under_a_millisecond_for_503_stocks(model, stocks):
     def c_call():
         assert lib.trendcast_direction(handle, prepared._c_array(), 503, out.ctypes.data_as(POINTER(c_float)), out.size) == 0
 
-    c = _median_ms(c_call)
-    py = _median_ms(lambda: model.direction(prepared))
+    c, py = _fastest_ms(c_call, lambda: model.direction(prepared))
     np.testing.assert_array_equal(model.direction(prepared), out)
     print(f"503 stocks: C {c:.3f} ms, Model.direction(Stocks) {py:.3f} ms, overhead {py - c:.3f} ms")
     assert py - c < 1.0, f"the binding adds {py - c:.3f} ms over the C call ({c:.3f} ms)"
