@@ -39,6 +39,7 @@ mod tests {
         assert_eq!(x.double_value(&[5, 29, 7]), w[29][7] as f32 as f64);
         assert_eq!(y.int64_value(&[3]), picked[3].label as i64);
 
+        let _rng = crate::torch_rng_lock();
         tch::manual_seed(42);
         let vs = nn::VarStore::new(device);
         let gru = nn::gru(vs.root() / "gru", 13, 8, Default::default());

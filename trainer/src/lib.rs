@@ -18,3 +18,12 @@ pub mod parity;
 pub mod ranking;
 pub mod report;
 pub mod walk_forward;
+
+/// libtorch's random generator is one per process, and tests run on parallel threads: a test that
+/// seeds it and draws from it (initial weights, dropout) holds this lock, so that another test's
+/// seed or draw cannot land between (a resumed run compared with an uninterrupted one failed so).
+#[cfg(test)]
+pub(crate) fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

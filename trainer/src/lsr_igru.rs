@@ -288,6 +288,7 @@ mod tests {
     /// weights (both variants, an ablation), so the export is a copy.
     #[test]
     fn tch_forward_equals_the_core_reference() {
+        let _rng = crate::torch_rng_lock();
         tch::manual_seed(3);
         let (t, n) = (4usize, 9usize);
         let x: Vec<f32> = (0..t * n * 5).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();

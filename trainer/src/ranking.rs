@@ -594,6 +594,7 @@ mod tests {
     /// loss of those scores (within 1e-5).
     #[test]
     fn a_block_scores_and_loses_as_its_windows_one_by_one() {
+        let _rng = crate::torch_rng_lock();
         tch::manual_seed(7);
         let data = market(130);
         for (encoder, loss) in [(EncoderKind::Gcn, RankLoss::Ic), (EncoderKind::Gat, RankLoss::Mse)] {
@@ -637,6 +638,7 @@ mod tests {
     /// run does; a checkpoint of another config is refused.
     #[test]
     fn a_resumed_run_ends_where_an_uninterrupted_one_does() {
+        let _rng = crate::torch_rng_lock();
         let data = market(220);
         let cfg = small(EncoderKind::Gcn);
         let straight = train(&cfg, &data, Device::Cpu, None).unwrap();
