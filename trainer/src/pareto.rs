@@ -268,13 +268,10 @@ pub fn build(experiments: &Path, criterion: &Path, previous: Option<&Pareto>) ->
         let seeds = with_earlier_seeds(seeds_of(experiments, c)?, old);
         // A candidate new to the summary takes the latency of an earlier one of the same graph
         // shape (the same bench) until criterion measures it here.
-        let same_shape = || {
-            previous?
-                .entries
-                .iter()
-                .find(|e| CANDIDATES.iter().any(|o| o.stem == e.stem && o.bench == c.bench && e.latency.c_abi_ort_1.is_some()))
-        };
-        let prev = old.filter(|e| e.latency.c_abi_ort_1.is_some()).or_else(same_shape).map(|e| e.latency.clone()).unwrap_or_default();
+        let measured = |e: &&Entry| e.latency.c_abi_ort_1.is_some();
+        let bench_of = |stem: &str| CANDIDATES.iter().find(|o| o.stem == stem).map(|o| o.bench);
+        let same_shape = || previous?.entries.iter().filter(measured).find(|e| bench_of(&e.stem) == Some(c.bench));
+        let prev = old.filter(measured).or_else(same_shape).map(|e| e.latency.clone()).unwrap_or_default();
         let here = |backend: &str, n| criterion_median(criterion, &format!("{backend}/{}/c_abi", c.bench), n);
         let latency = Latency {
             c_abi_ort_1: here("ort", 1).or(prev.c_abi_ort_1),
@@ -396,6 +393,20 @@ mod tests {
         SeedResult { seed, validation_macro_f1: f1, test_macro_f1: f1, bundle: format!("s{seed}") }
     }
 
+    /// An earlier summary's entry (sizes and latency not measured).
+    fn entry(stem: &str, members: usize, seeds: Vec<SeedResult>) -> Entry {
+        Entry {
+            stem: stem.into(),
+            label: stem.into(),
+            hidden: 64,
+            members,
+            multiply_adds: 0,
+            recurrent_bytes: 0,
+            seeds,
+            latency: Latency::default(),
+        }
+    }
+
     #[test]
     fn a_seed_trained_here_joins_the_seeds_an_earlier_machine_trained() {
         let dir = tempfile::tempdir().unwrap();
@@ -403,20 +414,9 @@ mod tests {
         std::fs::create_dir_all(&run).unwrap();
         let training = r#"{"config": {"seed": 44}, "validation": {"macro_f1": 0.39}, "test": {"macro_f1": 0.37}}"#;
         std::fs::write(run.join("training.json"), training).unwrap();
-        let earlier = Pareto {
-            entries: vec![Entry {
-                stem: "gru-h96".into(),
-                label: "GRU 96".into(),
-                hidden: 96,
-                members: 1,
-                multiply_adds: 0,
-                recurrent_bytes: 0,
-                // Seed 44 recorded earlier with other figures: the run here replaces it.
-                seeds: vec![seed(42, 0.3951), seed(43, 0.3881), seed(44, 0.1)],
-                latency: Latency::default(),
-            }],
-            ..Default::default()
-        };
+        // Seed 44 recorded earlier with other figures: the run here replaces it.
+        let earlier =
+            Pareto { entries: vec![entry("gru-h96", 1, vec![seed(42, 0.3951), seed(43, 0.3881), seed(44, 0.1)])], ..Default::default() };
         let p = build(dir.path(), &dir.path().join("criterion"), Some(&earlier)).unwrap();
         let row = p.entries.iter().find(|e| e.stem == "gru-h96").unwrap();
         let got: Vec<(u64, f64)> = row.seeds.iter().map(|s| (s.seed, s.validation_macro_f1)).collect();
@@ -428,16 +428,7 @@ mod tests {
 
     #[test]
     fn a_row_that_replays_another_does_not_displace_it() {
-        let row = |stem: &str| Entry {
-            stem: stem.into(),
-            label: stem.into(),
-            hidden: 64,
-            members: 1,
-            multiply_adds: 0,
-            recurrent_bytes: 0,
-            seeds: vec![seed(42, 0.3928), seed(43, 0.3933), seed(44, 0.3944)],
-            latency: Latency::default(),
-        };
+        let row = |stem: &str| entry(stem, 1, vec![seed(42, 0.3928), seed(43, 0.3933), seed(44, 0.3944)]);
         let earlier = Pareto { entries: vec![row("gru-h64-early-stop"), row("gru-h64")], ..Default::default() };
         let dir = tempfile::tempdir().unwrap();
         let p = build(dir.path(), dir.path(), Some(&earlier)).unwrap();
@@ -447,14 +438,8 @@ mod tests {
     #[test]
     fn a_new_candidate_takes_the_latency_of_an_earlier_one_of_the_same_shape() {
         let gru64 = Entry {
-            stem: "gru-h64".into(),
-            label: String::new(),
-            hidden: 64,
-            members: 1,
-            multiply_adds: 0,
-            recurrent_bytes: 0,
-            seeds: vec![seed(42, 0.39), seed(43, 0.39), seed(44, 0.39)],
             latency: Latency { c_abi_ort_1: Some(40.2), c_abi_ort_500: Some(12_900.0), ..Default::default() },
+            ..entry("gru-h64", 1, vec![seed(42, 0.39), seed(43, 0.39), seed(44, 0.39)])
         };
         let earlier = Pareto { entries: vec![gru64], ..Default::default() };
         let dir = tempfile::tempdir().unwrap();
@@ -468,16 +453,7 @@ mod tests {
 
     #[test]
     fn an_ensemble_scored_here_replaces_its_earlier_figures() {
-        let earlier = Entry {
-            stem: "gru-h64-ensemble".into(),
-            label: String::new(),
-            hidden: 64,
-            members: 3,
-            multiply_adds: 0,
-            recurrent_bytes: 0,
-            seeds: vec![seed(0, 0.1)],
-            latency: Latency::default(),
-        };
+        let earlier = entry("gru-h64-ensemble", 3, vec![seed(0, 0.1)]);
         let merged = with_earlier_seeds(vec![seed(0, 0.3967)], Some(&earlier));
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].validation_macro_f1, 0.3967);
