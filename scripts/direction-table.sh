@@ -61,6 +61,12 @@ for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$se
 printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
 for row in gru-h32-distilled gru-h64-distilled; do seed_ensemble $row; done
 
+# Students of the 3 x 64 ensemble (session 17), whose teacher is the gru-h64 seed ensemble above.
+runs=()
+for seed in 42 43 44; do runs+=("gru-h64-distilled-h64:$seed" "gru-h32-distilled-h64:$seed"); done
+printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
+for row in gru-h32-distilled-h64 gru-h64-distilled-h64; do seed_ensemble $row; done
+
 # models/direction-gru: the cheapest candidate within one seed std of the best validation
 # macro-F1 (trainer/src/pareto.rs). The test years play no part in the choice. The market-feature
 # row is an ablation, not a candidate: the shipped model answers from one stock's bars (C ABI).
