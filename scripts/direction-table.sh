@@ -55,17 +55,14 @@ seed_ensemble() { # row [folder]: the mean probability of the row's seeds 42-44,
 }
 seed_ensemble gru-original gru-ensemble
 for row in gru-h32 gru-h64 gru-h64-early-stop gru-h96; do seed_ensemble $row; done
-# The 3 x 128 ensemble is the teacher of the distilled rows (their configs name its folder).
-runs=()
-for seed in 42 43 44; do runs+=("gru-h64-distilled:$seed" "gru-h32-distilled:$seed"); done
-printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
-for row in gru-h32-distilled gru-h64-distilled; do seed_ensemble $row; done
-
-# Students of the 3 x 64 ensemble (session 17), whose teacher is the gru-h64 seed ensemble above.
-runs=()
-for seed in 42 43 44; do runs+=("gru-h64-distilled-h64:$seed" "gru-h32-distilled-h64:$seed"); done
-printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
-for row in gru-h32-distilled-h64 gru-h64-distilled-h64; do seed_ensemble $row; done
+students() { # ROW...: distilled rows (each config names its teacher, built above): seeds 42-44, then each row's seed ensemble
+  local runs=() seed row
+  for seed in 42 43 44; do for row in "$@"; do runs+=("$row:$seed"); done; done
+  printf '%s\n' "${runs[@]}" | xargs -P "${LANES:-2}" -I{} bash -c 'run_one {}'
+  for row in "$@"; do seed_ensemble "$row"; done
+}
+students gru-h64-distilled gru-h32-distilled         # of the 3 x 128 ensemble (gru-ensemble)
+students gru-h64-distilled-h64 gru-h32-distilled-h64 # of the 3 x 64 ensemble (gru-h64-ensemble; session 17)
 
 # models/direction-gru: the cheapest candidate within one seed std of the best validation
 # macro-F1 (trainer/src/pareto.rs). The test years play no part in the choice. The market-feature
