@@ -1,5 +1,5 @@
 //! The live universe on the shared S&P 500 data (503 stocks), ONNX Runtime, the shipped models
-//! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-h64`): a day's push, the
+//! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-ensemble`): a day's push, the
 //! ranking and direction answers after it, and their parts (the ranking encoder on one day, the
 //! window graph alone, the direction engine alone on the same input, a push whose ranking model
 //! has a near-empty encoder), beside the stateless
@@ -27,7 +27,8 @@ fn live(c: &mut Criterion) {
     };
     let ort = OpenOptions { backend: BackendKind::Ort, ..Default::default() };
     let open = |name: &str| Model::open(root().join("models").join(name), &ort).map(Arc::new);
-    let (Ok(rank_model), Ok(dir_default), Ok(dir_h64)) = (open("lsr-igru"), open("direction-gru"), open("direction-gru-h64")) else {
+    let (Ok(rank_model), Ok(dir_default), Ok(dir_ensemble)) = (open("lsr-igru"), open("direction-gru"), open("direction-gru-ensemble"))
+    else {
         eprintln!("SKIPPED live benches: ONNX Runtime unavailable (run scripts/setup-deps.sh)");
         return;
     };
@@ -43,7 +44,7 @@ fn live(c: &mut Criterion) {
         ("ranking+direction-gru", vec![rank_model.clone(), dir_default.clone()]),
         ("ranking", vec![rank_model.clone()]),
         ("direction-gru", vec![dir_default.clone()]),
-        ("direction-gru-h64", vec![dir_h64.clone()]),
+        ("direction-gru-ensemble", vec![dir_ensemble.clone()]),
     ] {
         let before = LiveUniverse::from_history(models, u.industries.clone(), &history).unwrap();
         g.bench_function(format!("push_day/{name}"), |b| {
@@ -51,7 +52,8 @@ fn live(c: &mut Criterion) {
         });
     }
     let mut after =
-        LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()], u.industries.clone(), &history).unwrap();
+        LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_ensemble.clone()], u.industries.clone(), &history)
+            .unwrap();
     after.push_day(cut, &day).unwrap();
     g.bench_function("rank", |b| b.iter(|| black_box(&after).rank().unwrap()));
     // A restart: the universe with the three models written to a file (synced) and read back.
@@ -60,11 +62,11 @@ fn live(c: &mut Criterion) {
     after.save(&state).unwrap();
     eprintln!("state file: {} bytes", std::fs::metadata(&state).unwrap().len());
     g.bench_function("save", |b| b.iter(|| black_box(&after).save(&state).unwrap()));
-    let models = vec![rank_model.clone(), dir_default.clone(), dir_h64.clone()];
+    let models = vec![rank_model.clone(), dir_default.clone(), dir_ensemble.clone()];
     g.bench_function("restore", |b| b.iter(|| LiveUniverse::restore(models.clone(), u.industries.clone(), &state).unwrap()));
     let n_stocks = panel.n_tickers();
     let mut out = vec![0f32; 3 * n_stocks];
-    for (i, name) in [(1, "direction-gru"), (2, "direction-gru-h64")] {
+    for (i, name) in [(1, "direction-gru"), (2, "direction-gru-ensemble")] {
         g.bench_function(format!("direction/{name}"), |b| b.iter(|| black_box(&after).direction_into(i, None, &mut out).unwrap()));
     }
 
@@ -119,7 +121,7 @@ fn live(c: &mut Criterion) {
     g.bench_function("parts/push_day_minimal_encoder+direction-gru", |b| {
         b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
     });
-    for model in [&dir_default, &dir_h64] {
+    for model in [&dir_default, &dir_ensemble] {
         let w = model.manifest().window;
         let batch = day.len();
         let x = vec![0.1f32; batch * w * 13];

@@ -3,7 +3,7 @@
 #   1. trains each row's config (trainer/configs/) with its seeds into target/experiments/ROW/sSEED,
 #   2. fits the tabular baselines, builds the GRU seed ensembles (3 x 128, 3 x 64); the 3 x 128 one
 #      teaches the distilled rows, trained next,
-#   3. picks models/direction-gru by validation macro-F1 only (the Pareto rule: the cheapest
+#   3. picks models/direction-gru by validation macro-F1 only (the Pareto rule: the fastest
 #      candidate within one seed std of the best; `trendcast-train pareto`, latency figures from
 #      `cargo bench --bench direction` kept in models/direction-gru/pareto.json), evaluates the
 #      shipped bundles through the inference library (`trendcast eval`), and rebuilds the tables
@@ -64,20 +64,22 @@ students() { # ROW...: distilled rows (each config names its teacher, built abov
 students gru-h64-distilled gru-h32-distilled         # of the 3 x 128 ensemble (gru-ensemble)
 students gru-h64-distilled-h64 gru-h32-distilled-h64 # of the 3 x 64 ensemble (gru-h64-ensemble; session 17)
 
-# models/direction-gru: the cheapest candidate within one seed std of the best validation
-# macro-F1 (trainer/src/pareto.rs). The test years play no part in the choice. The market-feature
-# row is an ablation, not a candidate: the shipped model answers from one stock's bars (C ABI).
-best=$("$train" pareto --experiments $exp --report models/direction-gru/REPORT.md)
-echo "models/direction-gru <- $best (the Pareto rule on validation macro-F1)"
-rm -rf models/direction-gru/model.onnx models/direction-gru/manifest.json
-mkdir -p models/direction-gru
-cp "$best/model.onnx" "$best/manifest.json" models/direction-gru/
-[[ -f $best/training.json ]] && cp "$best/training.json" models/direction-gru/ || rm -f models/direction-gru/training.json
-echo "$best" > models/direction-gru/SELECTED_FROM
-# models/direction-gru-h64: the pick for latency, one GRU 64: the best seed on validation of the
-# GRU 64 students of the 3 x 64 ensemble (since session 17 the one GRU 64 row above the line).
-fast=$(python3 -c "import json,glob,sys; print(max((json.load(open(f))['validation']['macro_f1'], f.rsplit('/', 1)[0]) for f in glob.glob(sys.argv[1] + '/gru-h64-distilled-h64/s*/training.json'))[1])" "$exp")
-mkdir -p models/direction-gru-h64
-cp "$fast/model.onnx" "$fast/manifest.json" "$fast/training.json" models/direction-gru-h64/
-for m in direction-gru direction-gru-h64 direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
+# models/direction-gru: the cheapest candidate (latency through the C ABI on ONNX Runtime) within
+# one seed std of the best validation macro-F1 (trainer/src/pareto.rs); the best itself ships as
+# models/direction-gru-ensemble when it is another model. The test years play no part in the
+# choice. The market-feature row is an ablation, not a candidate: the shipped model answers from
+# one stock's bars (C ABI).
+ship() { # bundle model_dir: the bundle's files replace the folder's (its README and report stay)
+  rm -f "$2/model.onnx" "$2/manifest.json" "$2/training.json"
+  mkdir -p "$2"
+  cp "$1/model.onnx" "$1/manifest.json" "$2/"
+  if [[ -f $1/training.json ]]; then cp "$1/training.json" "$2/"; fi
+}
+chosen=$("$train" pareto --experiments $exp --report models/direction-gru/REPORT.md)
+best=$(python3 -c "import json; print(json.load(open('models/direction-gru/pareto.json'))['best_bundle'])")
+echo "models/direction-gru <- $chosen, models/direction-gru-ensemble <- $best (the Pareto rule on validation macro-F1)"
+ship "$chosen" models/direction-gru
+echo "$chosen" > models/direction-gru/SELECTED_FROM
+if [[ $best != "$chosen" ]]; then ship "$best" models/direction-gru-ensemble; fi
+for m in direction-gru direction-gru-ensemble direction-gru-original; do evaluate models/$m $exp/shipped/$m; done
 "$train" report --experiments $exp --report models/direction-gru/REPORT.md

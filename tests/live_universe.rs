@@ -1,6 +1,6 @@
 //! The live universe answers as the stateless calls do on the same history: a year of real days
 //! (2024 of the shared S&P 500 data) pushed one at a time after a bootstrap from 2010-2023, every
-//! day's ranking (shipped `models/lsr-igru`) and direction (shipped `models/direction-gru-h64`)
+//! day's ranking (shipped `models/lsr-igru`) and direction (shipped `models/direction-gru`, the default)
 //! compared with `Model::rank` and `Model::direction`, on both backends. A state saved mid-year and
 //! restored answers bit for bit as the universe that saved it. Bad pushes are refused by name and
 //! change nothing; a state file for other models or of another format is refused.
@@ -42,7 +42,7 @@ fn a_year_of_pushed_days_answers_as_the_stateless_calls_on_both_backends() {
     let first = panel.calendar.partition_point(|&d| d < start);
     let tmp = tempfile::tempdir().unwrap();
     for backend in backends() {
-        let (dm, rm) = (open("direction-gru-h64", backend), open("lsr-igru", backend));
+        let (dm, rm) = (open("direction-gru", backend), open("lsr-igru", backend));
         let mut live = LiveUniverse::from_history(vec![dm.clone(), rm.clone()], u.industries.clone(), &history).unwrap();
         let mut restored: Option<LiveUniverse> = None;
         let (mut worst_rank, mut worst_direction, mut answered) = (0f64, 0f64, 0usize);

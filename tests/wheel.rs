@@ -94,7 +94,7 @@ fn wheel_installs_into_a_fresh_venv_and_predicts_without_the_source_tree() {
     std::fs::write(&script, SCRIPT).unwrap();
     let out = run(Command::new(&py)
         .arg(&script)
-        .arg(root().join("models/direction-gru-h64"))
+        .arg(root().join("models/direction-gru"))
         .arg(data.join("bars_2018_2024.csv.gz"))
         .current_dir(tmp.path())
         .env_clear()
@@ -108,7 +108,7 @@ fn wheel_installs_into_a_fresh_venv_and_predicts_without_the_source_tree() {
 
     let cli = run(Command::new(env!("CARGO_BIN_EXE_trendcast"))
         .args(["direction", "--model"])
-        .arg(root().join("models/direction-gru-h64"))
+        .arg(root().join("models/direction-gru"))
         .arg("--data")
         .arg(&data)
         .args(["--date", "2024-12-31", "--tickers", "AAPL,MSFT,XOM", "--backend", "tract"]));

@@ -56,7 +56,7 @@ def main():
     sectors = dict(zip(ind.iloc[:, 0], ind.iloc[:, 1]))
     subs = dict(zip(ind.iloc[:, 0], ind.iloc[:, 2]))
 
-    with trendcast.Model(ROOT / "models/direction-gru-h64", a.backend) as m:
+    with trendcast.Model(ROOT / "models/direction-gru", a.backend) as m:
         out = np.empty((n, 3), dtype=np.float32)
         raw = lambda: lib.trendcast_direction(m._handle, stocks._c_array(), n, out.ctypes.data_as(POINTER(c_float)), out.size)  # noqa: E731
         c = median_ms(raw, a.repeat)
