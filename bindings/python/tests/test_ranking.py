@@ -98,7 +98,7 @@ def shipped_ranking_bundles():
 
 @pytest.mark.parametrize("bundle", shipped_bundles("direction") or [pytest.param(None, marks=pytest.mark.skip)])
 def test_shipped_direction_bundles_predict_on_both_backends_as_the_cli(bundle, stocks, cli, data_dir):
-    """Every shipped direction bundle (the default ensemble, the latency pick, the original)
+    """Every shipped direction bundle (the default, the best-validation ensemble, the original)
     through Python on tract and ONNX Runtime, against `trendcast direction` on the same bars."""
     day = int(next(iter(stocks.values()))["date"][-1])
     tickers = [t for t, s in stocks.items() if day in s["date"]]
