@@ -7,9 +7,10 @@
 # (fuzz/corpus/TARGET/seed-*) and runs SECONDS (default 30) or RUNS
 # executions; a crash leaves its input in fuzz/artifacts/TARGET/ and fails the script.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]      RUNS=10000000 scripts/fuzz.sh 0 bars_csv
-# SANITIZER (default address; none: coverage only, the build in a quarter of the time) and
-# CODEGEN_UNITS (cargo-fuzz's default is 1: the fastest fuzzing, the slowest build) set the build;
-# BUILD_ONLY=1 builds and stops. scripts/test.sh uses all three (CI: none, 16, a short run).
+# SANITIZER (default address; none: coverage only, the build in a quarter of the time),
+# CODEGEN_UNITS (cargo-fuzz's default is 1: the fastest fuzzing, the slowest build) and OPT_LEVEL
+# (default 3; 1 builds in about 18% less CPU time) set the build; BUILD_ONLY=1 builds and stops.
+# scripts/test.sh uses all four (CI: none, 16, 1, a short run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -20,6 +21,7 @@ rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --prof
 cd fuzz
 build=(-O -s "${SANITIZER:-address}")
 [[ -n ${CODEGEN_UNITS:-} ]] && build+=(--codegen-units "$CODEGEN_UNITS")
+if [[ -n ${OPT_LEVEL:-} ]]; then export CARGO_PROFILE_RELEASE_OPT_LEVEL=$OPT_LEVEL; fi
 # cargo fuzz builds one target or all of them.
 for t in ${targets[*]}; do cargo +nightly fuzz build "${build[@]}" "$t" 2>&1 | tail -n 3; done
 [[ -n ${BUILD_ONLY:-} ]] && exit 0

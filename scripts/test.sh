@@ -10,10 +10,12 @@ source scripts/env.sh
 # Coverage-guided fuzzing (fuzz/README.md), short: the instrumented build of every target starts
 # now, in the background at the lowest priority, so that it takes the cores the wheel build and
 # the tests leave idle; each target then runs FUZZ_SECONDS (default 15; 0: no fuzzing) from its
-# committed seeds after the tests. No sanitizer and 16 codegen units: the build with
-# AddressSanitizer takes about 25 minutes here (scripts/fuzz.sh, its default, runs with it).
+# committed seeds after the tests. No sanitizer, 16 codegen units and opt-level 1: the build with
+# AddressSanitizer takes about 25 minutes here (scripts/fuzz.sh, its default, runs with it); at
+# opt-level 1 the build takes 10.5 CPU minutes instead of 12.8 and the targets run about as many
+# executions in their 15 s.
 fuzz_seconds=${FUZZ_SECONDS:-15}
-fuzz=(env SANITIZER=none CODEGEN_UNITS=16 scripts/fuzz.sh)
+fuzz=(env SANITIZER=none CODEGEN_UNITS=16 OPT_LEVEL=1 scripts/fuzz.sh)
 if [ "$fuzz_seconds" != 0 ]; then
   mkdir -p target
   BUILD_ONLY=1 nice -n 19 "${fuzz[@]}" > target/fuzz-build.log 2>&1 &
