@@ -1,5 +1,6 @@
 //! The command line on a generated data set (no shared data needed): direction, info, eval, rank
-//! and backtest (the shipped ranking bundle on both backends), and the demo's synthetic fallback.
+//! and backtest (the shipped ranking bundle on both backends), and the demo (its summary, --csv and
+//! --all) on its synthetic fallback.
 
 mod common;
 
@@ -103,26 +104,97 @@ fn direction_info_and_eval_commands() {
     assert!((e["macro_f1"].as_f64().unwrap() - scores.macro_f1).abs() < 1e-12);
 }
 
+/// The demo without data says its market is synthetic and prints a summary a person reads (at most
+/// 100 lines for the shipped models); `--csv` holds every stock of every model, each row the
+/// library's answer; `--all` prints every stock.
 #[test]
-fn demo_says_when_its_data_is_synthetic() {
+fn demo_is_a_summary_and_its_csv_holds_every_stock() {
+    use std::collections::{BTreeMap, BTreeSet};
+    use trendcast::model::ModelKind;
     let tmp = tempfile::tempdir().unwrap();
-    let models = tmp.path().join("models");
-    common::models::direction_bundle(&models.join("d"), 8, 30);
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let csv = tmp.path().join("demo.csv");
     let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
         .args(["demo", "--data", "/nonexistent/sp500", "--models"])
         .arg(&models)
+        .arg("--csv")
+        .arg(&csv)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("SYNTHETIC market"), "{stdout}");
     assert!(stdout.contains("backend tract"), "{stdout}");
-    // One CSV line per synthetic stock: ticker,date,down,flat,up,class.
+    let lines = stdout.lines().count();
+    assert!(lines <= 100, "the demo printed {lines} lines:\n{stdout}");
+
+    // The demo's generated market, and each shipped bundle's answers on its latest day.
+    let u =
+        generate(&SyntheticSpec { sectors: 11, sub_industries_per_sector: 4, stocks_per_sub_industry: 5, days: 400, ..Default::default() });
+    let date = u.series.iter().map(|s| *s.dates.last().unwrap()).max().unwrap();
+    let tickers: BTreeSet<&str> = u.series.iter().map(|s| s.ticker.as_str()).collect();
+    assert_eq!(tickers.len(), 220);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut rows = text.lines();
+    assert_eq!(rows.next(), Some("model,kind,date,ticker,down,flat,up,class,rank,score"));
+    let mut by_model: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
+    for row in rows {
+        let cells: Vec<&str> = row.split(',').collect();
+        assert_eq!(cells.len(), 10, "{row}");
+        assert_eq!(cells[2], date.to_string(), "{row}");
+        assert!(by_model.entry(cells[0]).or_default().insert(cells[3], cells).is_none(), "a stock twice: {row}");
+    }
+    let tract = trendcast::OpenOptions { backend: trendcast::BackendKind::Tract, ..Default::default() };
+    let mut shipped = 0;
+    for dir in std::fs::read_dir(&models).unwrap().map(|e| e.unwrap().path()).filter(|p| p.join("manifest.json").exists()) {
+        shipped += 1;
+        let m = trendcast::Model::open(&dir, &tract).unwrap();
+        let name = m.manifest().name.as_str();
+        assert!(stdout.contains(&format!("model {name} (")), "{name} missing from the summary:\n{stdout}");
+        let got = by_model.get(name).unwrap_or_else(|| panic!("{name} missing from the CSV"));
+        assert_eq!(got.keys().copied().collect::<BTreeSet<_>>(), tickers, "{name}: every stock");
+        match m.kind() {
+            ModelKind::Direction => {
+                let refs: Vec<trendcast::predict::BarsRef> = u.series.iter().map(trendcast::predict::BarsRef::from).collect();
+                let market = m.manifest().reads_market().then(|| trendcast::features::Market::equal_weighted(&u.series).unwrap());
+                let want = m.direction_given(&refs, market.as_ref()).unwrap();
+                for (s, p) in u.series.iter().zip(&want) {
+                    let cells = &got[s.ticker.as_str()];
+                    let probs: Vec<f32> = cells[4..7].iter().map(|c| c.parse().unwrap()).collect();
+                    assert_eq!((cells[1], probs.as_slice()), ("direction", &p[..]), "{name} {}", s.ticker);
+                    assert_eq!(cells[7], ["down", "flat", "up"][trendcast::metrics::argmax3(p)]);
+                }
+            }
+            ModelKind::Ranking => {
+                let panel = trendcast::bars::Panel::from_series(&u.series);
+                let r = m.rank(&panel, &u.industries, date).unwrap();
+                for (i, &k) in r.order.iter().enumerate() {
+                    let cells = &got[panel.tickers[k].as_str()];
+                    assert_eq!((cells[1], cells[8]), ("ranking", (i + 1).to_string().as_str()), "{name} {}", panel.tickers[k]);
+                    assert_eq!(cells[9].parse::<f32>().unwrap(), r.scores[k]);
+                }
+                let top = &panel.tickers[r.order[0]];
+                assert!(stdout.contains(&format!("   1. {top}")), "{name}: the top stock {top} is not shown:\n{stdout}");
+            }
+        }
+    }
+    assert_eq!(by_model.len(), shipped, "one table per bundle");
+
+    // --all: every stock of a small bundle, one CSV line each.
+    let small = tmp.path().join("small");
+    common::models::direction_bundle(&small.join("d"), 8, 30);
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
+        .args(["demo", "--all", "--data", "/nonexistent/sp500", "--models"])
+        .arg(&small)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rows = stdout
         .lines()
         .filter(|l| l.split(',').count() == 6 && ["down", "flat", "up"].iter().any(|c| l.ends_with(&format!(",{c}"))))
         .count();
-    assert_eq!(rows, 11 * 4 * 5, "{stdout}");
+    assert_eq!(rows, 220, "{stdout}");
 }
 
 /// `backtest` prints its metrics and writes the equity curves as CSV and PNG; the CSV's final net

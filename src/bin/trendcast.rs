@@ -243,7 +243,8 @@ enum Command {
         backend: BackendKind,
     },
     /// The main job: the shipped models on the latest day of the shared data (or of a synthetic
-    /// market when the data is absent), on tract, with the time each call took.
+    /// market when the data is absent), on tract: per model the time each call took and the few
+    /// most confident calls (direction) or the top and bottom of the ranking.
     Demo {
         /// Data directory (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
@@ -254,6 +255,13 @@ enum Command {
         /// tract (the default: no download), ort, or auto (ONNX Runtime when it loads, else tract).
         #[arg(long, default_value = "tract", value_parser = backend_parser())]
         backend: BackendKind,
+        /// Also write every stock of every model to this CSV file
+        /// (model,kind,date,ticker,down,flat,up,class,rank,score).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Print every stock of each model instead of the few most confident calls.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -280,7 +288,7 @@ fn main() -> ExitCode {
         }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
-        Command::Demo { data, models, backend } => demo_cmd(&data, &models, backend),
+        Command::Demo { data, models, backend, csv, all } => demo_cmd(&data, &models, backend, csv.as_deref(), all),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -599,7 +607,14 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     }))
 }
 
-fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Error> {
+/// How many calls per side the demo shows for each model; `--all` or `--csv` give every stock.
+const DEMO_SHOWN: usize = 5;
+
+fn demo_cmd(data: &Path, models: &Path, backend: BackendKind, csv: Option<&Path>, all: bool) -> Result<(), Error> {
+    use std::fmt::Write as _;
+    if let Some(p) = csv {
+        check_output(p, "--csv", false)?;
+    }
     let (u, source) = if data.join("industries.csv").exists() {
         (load(data, None)?, format!("shared data {}", data.display()))
     } else {
@@ -615,13 +630,22 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
         .collect();
     bundles.sort();
     let date = u.series.iter().filter_map(|s| s.dates.last()).max().copied().ok_or_else(|| Error::Shape { what: "no bars".into() })?;
-    say!("data: {source}; {} stocks; latest day {date}", u.series.len());
+    // Stocks without a bar on the latest day (delisted, or a gap) get no direction call: counted
+    // once here rather than named per stock and model.
+    let stocks: Vec<(&str, BarsRef)> = u
+        .series
+        .iter()
+        .filter_map(|s| s.dates.binary_search(&date).ok().map(|t| (s.ticker.as_str(), BarsRef::from(s).prefix(t))))
+        .collect();
+    say!("data: {source}; {} stocks; latest day {date}, {} of them with a bar that day", u.series.len(), stocks.len());
+    let mut table = String::from("model,kind,date,ticker,down,flat,up,class,rank,score\n");
+    let mut rows = 0usize;
     for dir in bundles {
         let started = Instant::now();
         let m = open(&dir, backend)?;
+        let name = &m.manifest().name;
         say!(
-            "\nmodel {} ({}), backend {} / {}, opened in {:.1} ms",
-            m.manifest().name,
+            "\nmodel {name} ({}), backend {} / {}, opened in {:.1} ms",
             m.kind().name(),
             m.backend().name(),
             m.execution_provider(),
@@ -629,7 +653,6 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
         );
         match m.kind() {
             ModelKind::Direction => {
-                let stocks = stocks_on(&u, date, &[]);
                 let refs: Vec<BarsRef> = stocks.iter().map(|(_, b)| *b).collect();
                 let market = market_for(&m, &u.series)?;
                 // Timed twice: the first call of a batch size builds tract's plan for it.
@@ -643,18 +666,38 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
                 };
                 let (probs, batch_first, batch_warm) = timed(&refs)?;
                 let (_, one_first, one_warm) = timed(&refs[..1])?;
-                say!("ticker,date,down,flat,up,class");
-                for ((t, _), p) in stocks.iter().zip(&probs) {
-                    say!("{t},{date},{:.4},{:.4},{:.4},{}", p[0], p[1], p[2], Direction::NAMES[trendcast::metrics::argmax3(p)]);
-                }
                 say!(
-                    "direction: {} stocks in one call {:.2} ms (first call {:.2} ms); one stock {:.0} us (first call {:.0} us)",
+                    "  direction: {} stocks in one call {:.2} ms (first call {:.2} ms); one stock {:.0} us (first call {:.0} us)",
                     refs.len(),
                     batch_warm * 1e3,
                     batch_first * 1e3,
                     one_warm * 1e6,
                     one_first * 1e6
                 );
+                let class = |p: &[f32; 3]| Direction::NAMES[trendcast::metrics::argmax3(p)];
+                let mut counts = [0usize; 3];
+                for ((t, _), p) in stocks.iter().zip(&probs) {
+                    counts[trendcast::metrics::argmax3(p)] += 1;
+                    let _ = writeln!(table, "{name},direction,{date},{t},{},{},{},{},,", p[0], p[1], p[2], class(p));
+                    rows += 1;
+                }
+                say!("  5-day direction calls: {} up, {} flat, {} down", counts[2], counts[1], counts[0]);
+                if all {
+                    say!("ticker,date,down,flat,up,class");
+                    for ((t, _), p) in stocks.iter().zip(&probs) {
+                        say!("{t},{date},{:.4},{:.4},{:.4},{}", p[0], p[1], p[2], class(p));
+                    }
+                } else {
+                    for (label, col) in [("up", 2), ("down", 0)] {
+                        let mut by: Vec<usize> = (0..probs.len()).collect();
+                        by.sort_by(|&a, &b| probs[b][col].total_cmp(&probs[a][col]));
+                        say!("  most confident {label} (highest P({label})):");
+                        for &i in by.iter().take(DEMO_SHOWN) {
+                            let p = &probs[i];
+                            say!("    {:<8} down {:.4}  flat {:.4}  up {:.4}  -> {}", stocks[i].0, p[0], p[1], p[2], class(p));
+                        }
+                    }
+                }
             }
             ModelKind::Ranking => {
                 let panel = Panel::from_series(&u.series);
@@ -665,13 +708,47 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind) -> Result<(), Erro
                 let started = Instant::now();
                 let r = m.rank(&panel, &u.industries, date)?;
                 let ms = started.elapsed().as_secs_f64() * 1e3;
-                say!("rank,ticker,score");
-                for (i, &k) in r.order.iter().take(10).enumerate() {
-                    say!("{},{},{:.5}", i + 1, panel.tickers[k], r.scores[k]);
+                say!("  ranking: {} of {} stocks scored in {ms:.1} ms (first call {first_ms:.1} ms)", r.order.len(), panel.tickers.len());
+                let mut rank_of = vec![None; panel.tickers.len()];
+                for (i, &k) in r.order.iter().enumerate() {
+                    rank_of[k] = Some(i + 1);
                 }
-                say!("ranking: {} stocks scored in {ms:.1} ms (first call {first_ms:.1} ms)", r.order.len());
+                // Every stock of the panel, unscored ones with empty rank and score.
+                for (k, t) in panel.tickers.iter().enumerate() {
+                    let rank = rank_of[k].map(|i| i.to_string()).unwrap_or_default();
+                    let score = if r.scores[k].is_finite() { r.scores[k].to_string() } else { String::new() };
+                    let _ = writeln!(table, "{name},ranking,{date},{t},,,,,{rank},{score}");
+                    rows += 1;
+                }
+                if all {
+                    say!("rank,ticker,score");
+                    for (i, &k) in r.order.iter().enumerate() {
+                        say!("{},{},{:.5}", i + 1, panel.tickers[k], r.scores[k]);
+                    }
+                } else {
+                    let n = r.order.len();
+                    let bottom = n.saturating_sub(DEMO_SHOWN).max(DEMO_SHOWN.min(n));
+                    say!("  top {} (held first):", DEMO_SHOWN.min(n));
+                    for (i, &k) in r.order.iter().enumerate().take(DEMO_SHOWN) {
+                        say!("    {:>4}. {:<8} {:+.5}", i + 1, panel.tickers[k], r.scores[k]);
+                    }
+                    if n > bottom {
+                        say!("  bottom {}:", n - bottom);
+                        for (i, &k) in r.order.iter().enumerate().skip(bottom) {
+                            say!("    {:>4}. {:<8} {:+.5}", i + 1, panel.tickers[k], r.scores[k]);
+                        }
+                    }
+                }
             }
         }
+    }
+    match csv {
+        Some(path) => {
+            std::fs::write(path, table).map_err(|source| Error::Write { path: path.to_path_buf(), source })?;
+            say!("\nevery stock of every model: {} ({rows} rows)", path.display());
+        }
+        None if !all => say!("\nevery stock: --all (printed), or --csv FILE (one table of every model)"),
+        None => {}
     }
     Ok(())
 }
