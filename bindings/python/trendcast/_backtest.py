@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _native
-from ._bars import Stocks, is_frame, yyyymmdd
+from ._bars import Stocks, is_frame, one_column, prices, tickers, yyyymmdd
 from ._errors import InvalidArgumentError
 from ._model import Model, _check
 
@@ -56,7 +56,30 @@ class BacktestResult:
         )
 
 
+_SIZE_MAX = int(np.iinfo(np.uintp).max)
+
+
+def _top_k(value: Any) -> int:
+    """``top_k`` as the size_t the C call takes: a whole number from 1 up, refused otherwise rather
+    than wrapped (-1 would hold every stock, 2**64 + 3 three)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidArgumentError(f"top_k must be a whole number of stocks, not {type(value).__name__} {value!r}")
+    if not 1 <= int(value) <= _SIZE_MAX:
+        raise InvalidArgumentError(f"top_k must be at least 1 (and fit in size_t), not {value}")
+    return int(value)
+
+
+def _cost_bps(value: Any) -> float:
+    """``cost_bps`` as a number: a string or a boolean is refused, not read as 5.0 or 1.0 (the
+    library refuses a NaN or a cost outside 0 to 1000)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"cost_bps must be a number of basis points, not {type(value).__name__} {value!r}")
+    return float(value)
+
+
 def _max_swaps(strategy: str) -> int:
+    if not isinstance(strategy, str):
+        raise InvalidArgumentError(f'strategy must be "rebalance" or "dropout:N", not {type(strategy).__name__} {strategy!r}')
     if strategy == "rebalance":
         return 0
     kind, _, n = strategy.partition(":")
@@ -95,14 +118,18 @@ def backtest(
     """Backtests scores as ``trendcast backtest`` does: decide at the close of each day, trade at the
     next open into the top ``top_k`` (equal weight), hold to the open after; the benchmark is the
     equal-weighted universe. ``strategy``: ``"rebalance"`` (hold the day's top k) or
-    ``"dropout:N"`` (replace at most N holdings a day). ``cost_bps``: per side, 0 to 1000.
+    ``"dropout:N"`` (replace at most N holdings a day). ``top_k``: a whole number from 1 up (a
+    float, a string, a bool or a value outside 1 to 2**64 - 1 is refused, never wrapped through
+    size_t). ``cost_bps``: a number, per side, 0 to 1000 (a string or a bool is refused, not read as
+    a number). Each refusal is an :class:`InvalidArgumentError` naming the argument.
 
     ``bars``: the stocks (a long-format DataFrame or a :class:`Stocks` made from one); their dates
     make the trading calendar.
 
     Either ``scores``: a DataFrame with columns ``date``, ``ticker``, ``score`` (higher is better;
-    a stock without a row on a day is not eligible that day), computed from data up to the close of
-    its date only; or ``model``: a ranking :class:`Model`, scored day by day by a streaming
+    a stock without a row on a day is not eligible that day; a NaN or None score too), computed from
+    data up to the close of its date only (scores that are not numbers are a :class:`ParseError`, a
+    missing ticker an :class:`InvalidArgumentError`); or ``model``: a ranking :class:`Model`, scored day by day by a streaming
     :class:`Universe` (bit for bit the stateless call the CLI makes) with ``sector_ids`` and
     ``sub_industry_ids`` as :meth:`Model.rank` takes them (:func:`score_days`; to try several
     portfolios on one model, score once with it and pass the scores).
@@ -114,6 +141,7 @@ def backtest(
     """
     import pandas as pd
 
+    top_k, cost_bps = _top_k(top_k), _cost_bps(cost_bps)
     if not (is_frame(bars) or isinstance(bars, Stocks)):
         raise InvalidArgumentError("bars must be a long-format DataFrame or trendcast.Stocks")
     if (scores is None) == (model is None):
@@ -134,13 +162,14 @@ def backtest(
     missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
     if missing:
         raise InvalidArgumentError(f"scores has no column {', '.join(missing)} (have: {', '.join(map(str, scores.columns))})")
-    d = yyyymmdd(scores["date"].to_numpy())
+    date_col, ticker_col, score_col = (one_column(scores, c, "scores") for c in ("date", "ticker", "score"))
+    d = yyyymmdd(date_col)
     keep = (d >= lo_v) & (d <= min(hi_v, int(tradable.max()) if len(tradable) else -1))
     days = np.unique(d[keep])
     if len(days) == 0:
         raise InvalidArgumentError(f"no score date from {lo} to {hi} with two trading days after it in the bars")
     index = {t: k for k, t in enumerate(stocks.tickers)}
-    tick = scores["ticker"].astype(str).to_numpy()[keep]
+    tick = np.asarray(tickers(ticker_col, "scores"))[keep]
     unknown = sorted(set(tick) - set(index))
     if unknown:
         raise InvalidArgumentError(f"scores name ticker(s) without bars: {', '.join(unknown[:5])}")
@@ -150,7 +179,8 @@ def backtest(
     flat = rows * len(stocks) + cols
     if len(np.unique(flat)) != len(flat):
         raise InvalidArgumentError("scores has two rows for one (date, ticker)")
-    matrix.reshape(-1)[flat] = scores["score"].to_numpy(dtype=np.float32)[keep]
+    # Numbers only: a string score is refused, not parsed (NaN or None: not eligible that day).
+    matrix.reshape(-1)[flat] = prices(score_col.to_numpy(), "score", "scores")[keep].astype(np.float32)
 
     days = np.ascontiguousarray(days, dtype=np.int32)
     metrics = _native.trendcast_backtest_metrics()
@@ -158,7 +188,7 @@ def backtest(
     lib = _native.lib()
     status = lib.trendcast_backtest(
         stocks._c_array(), len(stocks), days.ctypes.data_as(POINTER(c_int32)), len(days),
-        matrix.ctypes.data_as(POINTER(c_float)), int(top_k), float(cost_bps), max_swaps, byref(metrics), out, len(days),
+        matrix.ctypes.data_as(POINTER(c_float)), top_k, cost_bps, max_swaps, byref(metrics), out, len(days),
     )
     _check(status)
     table = np.frombuffer(out, dtype=_DAY_DTYPE)  # a record view of the C structs: no per-day loop
@@ -167,7 +197,7 @@ def backtest(
     equity = pd.DataFrame({"date": dates, **{f: table[f].copy() for f in ("portfolio_nv", "benchmark_nv", "excess_nv")}})
     values = {f: getattr(metrics, f) for f in METRICS}
     values["days"] = int(values["days"])
-    return BacktestResult(values, daily, equity, int(top_k), float(cost_bps), strategy)
+    return BacktestResult(values, daily, equity, top_k, cost_bps, strategy)
 
 
 def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, *, start: Any = None, end: Any = None) -> Any:
@@ -198,7 +228,7 @@ def _score_days(
     if stocks is None:
         stocks = Stocks(bars)
     date_col = next(c for c in bars.columns if str(c).lower() == "date")
-    d = yyyymmdd(bars[date_col].to_numpy())
+    d = yyyymmdd(bars[date_col])
     (lo, hi), (lo_v, hi_v), tradable = _decision_window(np.unique(d), start, end)
     days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
     if len(days) == 0:

@@ -2,8 +2,10 @@
 
 A stock's bars: a mapping (dict) of 1-D arrays, a numpy structured array, or a one-stock pandas
 DataFrame, with the fields ``date`` (or ``dates``), ``open``, ``high``, ``low``, ``close``,
-``volume``. Dates are YYYYMMDD integers, numpy datetime64 values or ``YYYY-MM-DD`` strings.
-Several stocks: a list of those, or one long-format DataFrame
+``volume``. Dates are YYYYMMDD integers, numpy datetime64 values or ``YYYY-MM-DD`` strings;
+time-zone-aware timestamps (pandas, ``datetime``, ISO strings with an offset) count as the calendar
+date they show in their own time zone (``2024-12-31 00:00+09:00`` is 2024-12-31), never as the UTC
+date: give them in the exchange's time zone. Several stocks: a list of those, or one long-format DataFrame
 (``date,ticker,open,high,low,close[,adj_close],volume``). pandas is imported only when a
 DataFrame is given.
 """
@@ -11,6 +13,9 @@ DataFrame is given.
 from __future__ import annotations
 
 import ctypes
+import datetime
+import re
+import warnings
 from collections.abc import Mapping
 from typing import Any, Dict, List, Sequence, Tuple
 
@@ -32,9 +37,51 @@ def is_frame(obj: Any) -> bool:
     return t.__name__ == "DataFrame" and t.__module__.split(".")[0] == "pandas"
 
 
-def yyyymmdd(values: Any) -> np.ndarray:
-    """Dates as YYYYMMDD int32: from integers (checked to fit), datetime64 or date strings."""
+#: An ISO 8601 date, with a time and an offset or not.
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
+def _wall_clock(values: Any) -> np.ndarray:
+    """Dates as numpy, time-zone-aware ones as the naive dates and times they show in their own
+    zone: numpy would convert them to UTC instead, moving every date east of UTC back a day."""
+    if getattr(getattr(values, "dtype", None), "tz", None) is not None:  # pandas, vectorised
+        local = values.dt.tz_localize(None) if hasattr(values, "dt") else values.tz_localize(None)
+        return local.to_numpy()
     a = np.asarray(values)
+    # numpy converts aware datetime objects to UTC without a warning: found by type (one C-level
+    # pass; none in a pandas string column), converted one by one only when there are some.
+    strings = type(getattr(values, "dtype", None)).__name__ == "StringDtype"
+    if a.dtype.kind == "O" and not strings and any(issubclass(t, datetime.datetime) for t in set(map(type, a.ravel()))):
+        naive = [x.replace(tzinfo=None) if isinstance(x, datetime.datetime) else x for x in a.ravel()]
+        return np.array(naive, dtype=object).reshape(a.shape)
+    return a
+
+
+def _parse_days(a: np.ndarray) -> np.ndarray:
+    """Strings (or objects) as datetime64[D]. An ISO string with an offset ("2024-12-31T00:00+09:00",
+    which numpy would move to UTC with only a warning) counts as the date it shows, its first 10
+    characters; one that numpy reads with a time zone in any other form is refused."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*timezone", category=UserWarning)
+        warnings.filterwarnings("error", message=".*timezone", category=DeprecationWarning)
+        try:
+            return a.astype("datetime64[D]")
+        except (UserWarning, DeprecationWarning):
+            text = a.astype(str).ravel()
+            if all(_ISO.fullmatch(x) for x in text):
+                return np.array([x[:10] for x in text], dtype="datetime64[D]").reshape(a.shape)
+            raise ParseError(
+                "a date carries a time zone in a form not read here: give YYYY-MM-DD dates, ISO 8601 "
+                "timestamps or time-zone-aware pandas / datetime values"
+            ) from None
+        except (ValueError, TypeError) as e:
+            raise ParseError(f"dates must be YYYYMMDD integers, datetime64 or YYYY-MM-DD strings: {e}") from None
+
+
+def yyyymmdd(values: Any) -> np.ndarray:
+    """Dates as YYYYMMDD int32: from integers (checked to fit), datetime64 or date strings;
+    time-zone-aware ones as the date they show in their own zone (see the module's docstring)."""
+    a = _wall_clock(values)
     if a.dtype.kind in "iu":
         if a.size and (a.min() < 0 or a.max() > np.iinfo(np.int32).max):
             raise ParseError("dates as integers must be YYYYMMDD values")
@@ -44,10 +91,7 @@ def yyyymmdd(values: Any) -> np.ndarray:
             raise ParseError("dates as numbers must be whole YYYYMMDD values (a NaN or fraction found)")
         return yyyymmdd(a.astype(np.int64))
     if a.dtype.kind != "M":
-        try:
-            a = a.astype("datetime64[D]")
-        except (ValueError, TypeError) as e:
-            raise ParseError(f"dates must be YYYYMMDD integers, datetime64 or YYYY-MM-DD strings: {e}") from None
+        a = _parse_days(a)
     days = a.astype("datetime64[D]")
     if np.isnat(days).any():
         raise ParseError("a date is missing (NaT)")
@@ -68,7 +112,7 @@ def _field(stock: Any, name: str, where: str) -> Any:
         get = stock.__getitem__
     elif is_frame(stock):
         have = tuple(stock.columns)
-        get = lambda k: stock[k].to_numpy()  # noqa: E731
+        get = lambda k: column_values(stock, k, where)  # noqa: E731
     else:
         raise InvalidArgumentError(
             f"{where}: bars must be a dict of arrays, a numpy structured array or a pandas DataFrame, "
@@ -115,12 +159,51 @@ def stock_columns(stock: Any, index: int) -> Columns:
 
 
 def _column(frame: Any, name: str) -> str:
-    """The frame's column called `name`, matched without regard to case (as the CSV loader does)."""
-    for c in frame.columns:
-        if str(c).lower() == name:
-            return c
+    """The frame's column called `name`, matched without regard to case (as the CSV loader does).
+    Two such columns are refused: pandas would hand both over as one 2-D block, read with the
+    wrong stride."""
+    found = [c for c in frame.columns if str(c).lower() == name]
+    if len(found) > 1:
+        raise InvalidArgumentError(
+            f"the DataFrame has {len(found)} columns named `{name}` ({', '.join(map(repr, found))}): keep one"
+        )
+    if found:
+        return found[0]
     have = ", ".join(map(str, frame.columns))
     raise InvalidArgumentError(f"the long-format DataFrame has no `{name}` column (have: {have})")
+
+
+def one_column(frame: Any, name: str, where: str) -> Any:
+    """A frame's column `name` (exact name) as one Series; a name given to two columns is refused
+    (pandas would hand both over as one 2-D block)."""
+    n = sum(1 for c in frame.columns if c == name)
+    if n > 1:
+        raise InvalidArgumentError(f"{where}: the DataFrame has {n} columns named `{name}`: keep one")
+    return frame[name]
+
+
+def column_values(frame: Any, name: str, where: str) -> Any:
+    """:func:`one_column` as numpy, but tz-aware dates stay a Series: :func:`yyyymmdd` reads their
+    local dates vectorised."""
+    values = one_column(frame, name, where)
+    return values if getattr(values.dtype, "tz", None) is not None else values.to_numpy()
+
+
+def tickers(values: Any, what: str) -> Any:
+    """Tickers as strings (a pandas Series stays one); a missing ticker (None, NaN, NA) or an empty
+    one is refused by position, rather than becoming a stock called "None" or "nan"."""
+    if hasattr(values, "isna"):  # pandas: checked vectorised
+        text = values.astype(str)
+        bad = np.asarray(values.isna()) | (np.asarray(text) == "")
+    else:
+        a = np.asarray(values, dtype=object).ravel()
+        text = a.astype(str)
+        bad = np.array([t is None or (isinstance(t, (float, np.floating)) and t != t) or type(t).__name__ in ("NAType", "NaTType")
+                        for t in a], dtype=bool) | (text == "")
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidArgumentError(f"{what}: ticker #{i} is missing or empty ({np.asarray(values, dtype=object).ravel()[i]!r})")
+    return text
 
 
 #: trendcast_bars as a numpy record: six pointers and a length, laid out as the C struct is, so
@@ -140,6 +223,9 @@ class Stocks:
     Rust loader and the CLI order them, and each ticker's rows keep the frame's order (they must be
     in date order: unsorted dates are an error, as in the CSV loader). A non-missing ``adj_close``
     scales the bar's open, high, low and close by ``adj_close / close``, as the CSV loader does.
+    Two columns of one name (matched without regard to case) and a missing or empty ticker are
+    refused (:class:`InvalidArgumentError`); time-zone-aware dates count as the calendar date they
+    show in their own zone (see the module's docstring).
     Contiguous int32 dates and float64 prices in a list of stocks are used where they are, by
     pointer (other dtypes and layouts are converted once, here).
 
@@ -192,19 +278,30 @@ class Stocks:
 
     def _from_frame(self, frame: Any) -> None:
         cols = {n: _column(frame, n) for n in LONG_COLUMNS}
-        adj = next((c for c in frame.columns if str(c).lower() == "adj_close"), None)
+        adj = _column(frame, "adj_close") if any(str(c).lower() == "adj_close" for c in frame.columns) else None
         if len(frame) == 0:
             raise ShapeError("the DataFrame has no rows")
         import pandas as pd  # a DataFrame was given: pandas is there
 
         # Tickers as sorted codes (hashing, not string sorting), then one stable sort of the codes.
-        codes, names = pd.factorize(frame[cols["ticker"]].astype(str), sort=True)
+        # A missing ticker is refused: an object column's None or NaN (which pandas 2 would write as
+        # "None" or "nan") row by row; a string column's shows as code -1 (a missing value).
+        column = frame[cols["ticker"]]
+        if column.dtype == object:
+            tickers(column, "the DataFrame")
+        codes, names = pd.factorize(column.astype(str), sort=True)
+        bad = codes < 0
+        if "" in names:
+            bad |= codes == names.get_loc("")
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InvalidArgumentError(f"the DataFrame: ticker #{i} is missing or empty ({column.iloc[i]!r})")
         order = np.argsort(codes, kind="stable")
         grouped = bool(np.all(codes[1:] >= codes[:-1]))  # rows already ticker by ticker
         lens = np.bincount(codes, minlength=len(names))
         starts = np.r_[0, np.cumsum(lens)[:-1]]
         take = (lambda a: a) if grouped else (lambda a: a[order])  # noqa: E731
-        dates = np.ascontiguousarray(take(yyyymmdd(frame[cols["date"]].to_numpy())))
+        dates = np.ascontiguousarray(take(yyyymmdd(frame[cols["date"]])))
         values = {f: np.ascontiguousarray(take(prices(frame[cols[f]].to_numpy(), f, "the DataFrame"))) for f in PRICE_FIELDS}
         if adj is not None:
             a = take(prices(frame[adj].to_numpy(), str(adj), "the DataFrame"))

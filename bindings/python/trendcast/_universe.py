@@ -14,6 +14,7 @@ from ._errors import InvalidArgumentError, ShapeError
 from ._handle import Handle
 from ._model import Model, PathLike, Ranking, _c_path, _check, _SIZE_MAX
 from ._bars import ids as _ids
+from ._bars import tickers as _tickers
 
 
 class Universe(Handle):
@@ -47,7 +48,7 @@ class Universe(Handle):
     ) -> None:
         super().__init__()
         self._lib = _native.lib()
-        self._tickers = [str(t) for t in tickers]
+        self._tickers = [str(t) for t in _tickers(tickers, "tickers")]
         n = len(self._tickers)
         if n == 0:
             raise ShapeError("a universe needs at least one ticker")

@@ -28,7 +28,8 @@ import os
 import threading
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ._backtest import backtest, score_days
+from ._backtest import _cost_bps, _max_swaps, _top_k, backtest, score_days
+from ._errors import InvalidArgumentError
 from ._model import Model
 
 _lock = threading.Lock()
@@ -86,11 +87,20 @@ def backtest_sweep(
 
     ``bars``: a long-format DataFrame (the trading calendar and every model's input); ``models``:
     bundle paths; ``periods``: (start, end) pairs of decision days; ids as
-    :meth:`trendcast.Model.rank` takes them (a mapping from ticker is easiest). ``client``: a
-    ``dask.distributed.Client`` (one task per model and period), or None to run here."""
+    :meth:`trendcast.Model.rank` takes them (a mapping from ticker is easiest). ``top_k``,
+    ``cost_bps``, ``strategies``: lists, each value checked as :func:`trendcast.backtest` checks it,
+    here, before any task starts. ``client``: a ``dask.distributed.Client`` (one task per model and
+    period), or None to run here."""
     import pandas as pd
 
-    portfolios = list(itertools.product([int(k) for k in top_k], [float(c) for c in cost_bps], list(strategies)))
+    # Checked here, before any task starts: a bad value is named now, not wrapped or read as a
+    # number on a worker.
+    for what, values in (("top_k", top_k), ("cost_bps", cost_bps), ("strategies", strategies)):
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise InvalidArgumentError(f"{what} must be a list, not {type(values).__name__} {values!r}")
+    for s in strategies:
+        _max_swaps(s)
+    portfolios = list(itertools.product([_top_k(k) for k in top_k], [_cost_bps(c) for c in cost_bps], list(strategies)))
     jobs = [(str(m), (p[0], p[1])) for m in models for p in periods]
     if client is None:
         parts = [_task(bars, m, backend, p, sector_ids, sub_industry_ids, portfolios) for m, p in jobs]
