@@ -98,11 +98,19 @@ def test_rank_ids(ranker, stocks):
     n = len(batch)
     with pytest.raises(trendcast.ShapeError):
         ranker.rank(batch, np.zeros(n - 1, np.int32), np.zeros(n, np.int32))
-    # A sub-industry in two sectors.
+    # A sub-industry in two sectors: the library's own refusal, naming the ids and the stocks.
     sectors = np.zeros(n, np.int32)
     sectors[1] = 1
-    with pytest.raises(trendcast.TrendcastError):
+    with pytest.raises(trendcast.InvalidArgumentError) as e:
         ranker.rank(batch, sectors, np.zeros(n, np.int32))
+    assert e.value.status == Status.INVALID_ARGUMENT
+    assert "sub-industry id 0 appears under two sector ids: 0 (stock #0) and 1 (stock #1)" in e.value.message
+    # Names too: numbered in name order, so the message says the numbers.
+    names = np.array(["Energy"] * n, dtype=object)
+    names[2] = "Utilities"
+    with pytest.raises(trendcast.InvalidArgumentError, match="appears under two sector ids") as e:
+        ranker.rank(batch, names, ["Oil"] * n)
+    assert "(stock #2)" in e.value.message
     with pytest.raises(trendcast.InvalidArgumentError, match="DataFrame"):
         ranker.rank(batch, {"A": 1}, {"A": 1})
 

@@ -1,5 +1,6 @@
 """The model handle: properties, the direction call on every input form, threads, lifetime."""
 
+import json
 import os
 import re
 import subprocess
@@ -34,11 +35,28 @@ def test_properties(model, direction_dir):
     assert "test-direction" in repr(model)
 
 
-def test_direction_is_an_n_by_3_float32_array_of_probabilities(model, stocks):
+def test_direction_equals_the_cli(model, stocks, cli, data_dir, direction_dir):
+    """Each stock's probabilities as of its last bar are the CLI's for that day: bit for bit from a
+    one-stock call (the CLI calls one stock at a time), within 1e-6 from the batch (tract's kernels
+    for a batch may round one ulp apart)."""
     probs = model.direction(list(stocks.values()))
     assert probs.shape == (len(stocks), 3) and probs.dtype == np.float32
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    assert (probs > 0).all()
+    last = max(int(s["date"][-1]) for s in stocks.values())
+    day = f"{last // 10000:04d}-{last // 100 % 100:02d}-{last % 100:02d}"
+    out = subprocess.run(
+        [cli, "direction", "--model", direction_dir, "--data", data_dir, "--date", day, "--backend", "tract"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    want = {r["ticker"]: r for r in map(json.loads, out.splitlines())}
+    on_day = [t for t, s in stocks.items() if s["date"][-1] == last]
+    assert sorted(want) == on_day and len(on_day) == len(stocks)
+    for (t, s), p in zip(stocks.items(), probs):
+        cli_p = np.array([want[t]["down"], want[t]["flat"], want[t]["up"]], dtype=np.float32)
+        np.testing.assert_array_equal(model.direction(s)[0], cli_p, err_msg=t)
+        np.testing.assert_allclose(p, cli_p, rtol=0, atol=1e-6, err_msg=t)
+        assert ["down", "flat", "up"][int(np.argmax(p))] == want[t]["class"], t
+    # The answers differ between stocks (a constant output would pass a row-sum check).
+    assert len(np.unique(probs[:, 2])) > len(stocks) // 2
 
 
 def test_every_input_form_gives_the_same_answer(model, stocks):
