@@ -332,7 +332,7 @@ fn messages_name_the_input_and_what_would_be_accepted() {
     let bt = ["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-10-29"];
     let with = |extra: &[&'static str]| -> Vec<&str> { bt.iter().copied().chain(extra.iter().copied()).collect() };
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["backtest", "--baseline", "foo", "--from", "2021-09-01", "--to", "2021-10-29"], "[possible values: momentum, reversal]"),
+        (vec!["backtest", "--baseline", "foo", "--from", "2021-09-01", "--to", "2021-10-29"], "no signal named \"foo\": expected one of reversal-1d, intraday-reversal"),
         (vec!["direction", "--model", m, "--date", "2021-10-29", "--backend", "onnx"], "[possible values: auto, ort, tract]"),
         ([with(&["--curve"]), vec![png_in_folder.as_str()]].concat(), "missing does not exist"),
         ([with(&["--plot"]), vec![folder.as_str()]].concat(), "is a folder; name a file ending in .png"),

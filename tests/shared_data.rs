@@ -112,3 +112,41 @@ fn cli_dataset_prints_counts_per_split() {
     assert_eq!(train["last_date"], "2018-12-21");
     assert_eq!(v["splits"]["validation"]["last_date"], "2021-12-23");
 }
+
+/// Every ranking signal of a day as the CLI prints it (the values `backtest --baseline` ranks by)
+/// equals an independent pandas computation from the same files (tests/signals_pandas.py).
+#[test]
+fn cli_signals_match_pandas() {
+    let Some(dir) = common::shared_data() else {
+        return;
+    };
+    let Some(python) = std::env::var_os("TRENDCAST_PYTHON").filter(|p| !p.is_empty()) else {
+        eprintln!("SKIPPED: TRENDCAST_PYTHON is not set (scripts/test.sh sets up .deps/venv with pandas and sets it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for date in ["2024-06-14", "2019-03-01"] {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_trendcast")).args(["signals", "--data"]).arg(&dir).args(["--date", date]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json = tmp.path().join(format!("{date}.json"));
+        std::fs::write(&json, &out.stdout).unwrap();
+        let check = Command::new(&python)
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/signals_pandas.py"))
+            .arg(&dir)
+            .arg(date)
+            .arg(&json)
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&check.stdout);
+        assert!(check.status.success(), "{date}: {said}{}", String::from_utf8_lossy(&check.stderr));
+        assert!(said.contains(&format!("{} values equal", 503 * 11)), "{date}: {said}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_trendcast"))
+        .args(["signals", "--data"])
+        .arg(&dir)
+        .args(["--date", "2024-12-25"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not a trading day"));
+}

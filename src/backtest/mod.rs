@@ -5,8 +5,10 @@
 //! few holdings a day.
 
 mod metrics;
+mod signals;
 
 pub use metrics::{Metrics, correlation, rank_correlation};
+pub use signals::{SIGNAL_WINDOW, Signal, Signals};
 
 use serde::Serialize;
 

@@ -8,7 +8,7 @@ use chrono::Datelike;
 use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand};
 use serde_json::{Map, Value, json};
-use trendcast::backtest::{BacktestSpec, Strategy};
+use trendcast::backtest::{BacktestSpec, Signal, Strategy};
 use trendcast::bars::BarsRef;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
@@ -114,6 +114,16 @@ enum Command {
         #[arg(long)]
         date: Date,
     },
+    /// Print every one-line ranking signal (the backtest's --baseline values) of each stock on
+    /// one date as JSON: {"date", "signals": {TICKER: {NAME: score or null}}}.
+    Signals {
+        /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
+        #[arg(long, default_value_os_t = default_data_dir())]
+        data: PathBuf,
+        /// YYYY-MM-DD: a trading day of the data.
+        #[arg(long)]
+        date: Date,
+    },
     /// Print the number of direction samples and their classes per split as JSON.
     Dataset {
         /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
@@ -172,9 +182,12 @@ enum Command {
         /// A ranking bundle; omit with --baseline.
         #[arg(long, required_unless_present = "baseline")]
         model: Option<PathBuf>,
-        /// A one-line rule instead of a model.
-        #[arg(long, value_enum)]
-        baseline: Option<Baseline>,
+        /// A one-line signal instead of a model: reversal-1d (or reversal), intraday-reversal,
+        /// overnight-reversal, reversal-5d, sub-industry-reversal, sector-reversal,
+        /// within-industry-reversal, volatility-scaled-reversal, high-volume-reversal,
+        /// low-volume-reversal, momentum-20d (or momentum).
+        #[arg(long, value_parser = |s: &str| Signal::parse(s))]
+        baseline: Option<Signal>,
         /// Data directory: bars_*.csv[.gz] and industries.csv (default: $TRENDCAST_DATA, else ../shared/data/sp500).
         #[arg(long, default_value_os_t = default_data_dir())]
         data: PathBuf,
@@ -275,6 +288,7 @@ fn main() -> ExitCode {
     LOADING.set((policy, cli.bad_bar_report)).expect("set once");
     let result = match cli.command {
         Command::Features { data, ticker, date } => features_cmd(&data, &ticker, date).map(print_json),
+        Command::Signals { data, date } => signals_cmd(&data, date).map(print_json),
         Command::Dataset { data, lookback, alignment, embargo } => dataset_cmd(&data, lookback, alignment, embargo).map(print_json),
         Command::Direction { model, data, date, backend, tickers } => direction_cmd(&model, &data, date, backend, &tickers),
         Command::Rank { model, data, date, top, backend } => rank_cmd(&model, &data, date, top, backend).map(print_json),
@@ -327,15 +341,6 @@ fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendKind>
     clap::builder::PossibleValuesParser::new(["auto", "ort", "tract"]).map(|s| s.parse::<BackendKind>().expect("one of the listed values"))
 }
 
-/// The backtest's one-line baselines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Baseline {
-    /// Rank by the past 20-day return (BLSW-style baseline).
-    Momentum,
-    /// Rank by minus the last day's return (short-term reversal).
-    Reversal,
-}
-
 /// Refuses an output path that cannot be written before any work is done: a folder, a missing
 /// parent folder, or (for a chart) a name that does not end in `.png`.
 fn check_output(path: &Path, flag: &str, png: bool) -> Result<(), Error> {
@@ -370,6 +375,29 @@ fn features_cmd(data: &Path, ticker: &str, date: Date) -> Result<Value, Error> {
     let row = features::compute(&series.prefix(t))[t];
     let feats: Map<String, Value> = FEATURE_NAMES.iter().zip(row).map(|(n, v)| (n.to_string(), number(v))).collect();
     Ok(json!({ "ticker": ticker, "date": date.to_string(), "features": feats }))
+}
+
+fn signals_cmd(data: &Path, date: Date) -> Result<Value, Error> {
+    let u = load(data, None)?;
+    let panel = Panel::from_series(&u.series);
+    let d = panel.day_index(date).ok_or_else(|| Error::InvalidArgument {
+        what: format!(
+            "{date} is not a trading day of the data (a holiday or weekend, or outside {})",
+            trendcast::bars::date_span(&u.series)
+        ),
+    })?;
+    let signals = trendcast::backtest::Signals::new(&panel, &u.industries);
+    let scores: Vec<Vec<f32>> = Signal::ALL.iter().map(|&s| signals.scores(s, d)).collect();
+    let by_ticker: serde_json::Map<String, Value> = panel
+        .tickers
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            let row = Signal::ALL.iter().zip(&scores).map(|(s, v)| (s.name().to_string(), number(f64::from(v[k])))).collect();
+            (t.clone(), Value::Object(row))
+        })
+        .collect();
+    Ok(json!({ "date": date.to_string(), "signals": by_ticker }))
 }
 
 fn dataset_cmd(data: &Path, lookback: usize, alignment: WindowAlignment, embargo: usize) -> Result<Value, Error> {
@@ -483,14 +511,14 @@ fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendK
 #[allow(clippy::too_many_arguments)]
 fn backtest_cmd(
     model: Option<&Path>,
-    baseline: Option<Baseline>,
+    baseline: Option<Signal>,
     data: &Path,
     (from, to): (Date, Date),
     spec: BacktestSpec,
     outputs: CurveOutputs<'_>,
     backend: BackendKind,
 ) -> Result<Value, Error> {
-    use trendcast::backtest::{momentum_scores, reversal_scores, run};
+    use trendcast::backtest::{Signals, run};
     let BacktestSpec { top_k: top, cost_bps, strategy } = spec;
     if let Some(p) = outputs.csv {
         check_output(p, "--curve", false)?;
@@ -525,20 +553,14 @@ fn backtest_cmd(
             })?;
             (m.manifest().name.clone(), r)
         }
-        (None, Some(Baseline::Momentum)) => (
-            "momentum-20d".to_string(),
-            run(&panel, first, last, spec, |d| {
+        (None, Some(signal)) => {
+            let signals = Signals::new(&panel, &u.industries);
+            let r = run(&panel, first, last, spec, |d| {
                 days.inc(1);
-                Ok(momentum_scores(&panel, d, 20))
-            })?,
-        ),
-        (None, Some(Baseline::Reversal)) => (
-            "reversal-1d".to_string(),
-            run(&panel, first, last, spec, |d| {
-                days.inc(1);
-                Ok(reversal_scores(&panel, d))
-            })?,
-        ),
+                Ok(signals.scores(signal, d))
+            })?;
+            (signal.name().to_string(), r)
+        }
         (None, None) => unreachable!("clap requires --model or --baseline"),
     };
     days.finish_and_clear();

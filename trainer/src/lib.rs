@@ -13,10 +13,12 @@ pub mod config;
 pub mod device;
 pub mod direction;
 pub mod lsr_igru;
+pub mod paired;
 pub mod pareto;
 pub mod parity;
 pub mod ranking;
 pub mod report;
+pub mod signal_table;
 pub mod walk_forward;
 
 /// libtorch's random generator is one per process, and tests run on parallel threads: a test that

@@ -9,7 +9,7 @@ use trendcast::model::Bundle;
 use trendcast::model::export::write_direction_ensemble;
 use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
-use trendcast_trainer::{allocator, device, direction, pareto, ranking, report, walk_forward};
+use trendcast_trainer::{allocator, device, direction, pareto, ranking, report, signal_table, walk_forward};
 
 /// jemalloc as the process's malloc, libtorch's allocations included (the unprefixed build
 /// replaces malloc and free for every library). libtorch allocates and frees tensors of tens of MB
@@ -281,6 +281,30 @@ enum Command {
         #[arg(long)]
         drop_missing_rows: bool,
     },
+    /// The ranking signals and the linear baseline walk-forward, on the days the networks are
+    /// scored (no training; minutes): rank IC per test year with the paired daily test against
+    /// plain reversal and the linear baseline, each strategy's portfolios, and the linear fits.
+    SignalTable {
+        /// The data set.
+        #[arg(long, default_value = "../shared/data/sp500")]
+        data: PathBuf,
+        /// Test years: "2019-2024" or "2019,2021".
+        #[arg(long, default_value = "2019-2024")]
+        years: String,
+        /// Stocks held.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// Portfolio strategies, comma-separated: "rebalance", "dropout:N".
+        #[arg(long, default_value = "rebalance,dropout:1", value_delimiter = ',', value_parser = |s: &str| trendcast::backtest::Strategy::parse(s))]
+        strategies: Vec<trendcast::backtest::Strategy>,
+        /// Splice the tables into this REPORT.md between `<!-- signals:begin -->` and
+        /// `<!-- signals:end -->` (otherwise printed).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Write every figure and the linear fits as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 /// A ranking config with the command line's overrides (None: the config's own value) and, when
@@ -521,6 +545,21 @@ fn main() -> Result<()> {
             }
             match file {
                 Some(path) => report::splice(&path, "walk-forward", &md)?,
+                None => print!("{md}"),
+            }
+        }
+        Command::SignalTable { data, years, top, strategies, report: file, json } => {
+            let universe = load_dataset_dir(&data, &LoadOptions::default())?;
+            let data = ranking::Data::new(&universe, &RankingConfig::default())?;
+            let folds = signal_table::folds(&data, &parse_years(&years).map_err(anyhow::Error::msg)?);
+            let (table, fits) = signal_table::baseline_rows(&data, &folds, top, &strategies)?;
+            let md = walk_forward::markdown(&table, &strategies) + "\n" + &signal_table::linear_markdown(&fits);
+            if let Some(path) = json {
+                let all = serde_json::json!({ "rows": table, "linear_fits": fits });
+                std::fs::write(&path, serde_json::to_string_pretty(&all)? + "\n")?;
+            }
+            match file {
+                Some(path) => report::splice(&path, "signals", &md)?,
                 None => print!("{md}"),
             }
         }

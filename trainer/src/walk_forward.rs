@@ -16,12 +16,14 @@ use serde::Serialize;
 use serde_json::json;
 use tch::Device;
 use trendcast::Date;
-use trendcast::backtest::{BacktestSpec, Metrics, Strategy, momentum_scores, reversal_scores};
+use trendcast::backtest::{BacktestSpec, DailyRecord, Metrics, Signal, Strategy, reversal_scores};
 use trendcast::model::manifest::DateRange;
 use trendcast::model::onnx::combine_zscores;
 
 use crate::config::RankingConfig;
+use crate::paired::{Paired, paired};
 use crate::ranking::{self, Data};
+use crate::signal_table::{self, Fold};
 
 /// Which years, seeds and training ranges a walk-forward covers.
 #[derive(Debug, Clone)]
@@ -198,10 +200,10 @@ pub struct Cell {
     pub strategy: String,
     pub cost_bps: f64,
     pub metrics: Metrics,
-    /// Each decision day's portfolio and benchmark returns (empty for a mean over seeds, which is
-    /// no portfolio): the equity curves.
+    /// Each decision day's record (empty for a mean over seeds, which is no portfolio): the
+    /// equity curves and the paired daily tests.
     #[serde(skip)]
-    pub daily: Vec<(Date, f64, f64)>,
+    pub daily: Vec<DailyRecord>,
 }
 
 /// A row of the report in one year: the test year's cells, and the validation year's (Y - 1) on
@@ -230,15 +232,14 @@ fn stock_rows(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>) -> (Vec<usize>, Ve
     nodes.iter().map(|(&d, row)| (d, trendcast::predict::stock_scores(&data.panel, d, data.history, row))).unzip()
 }
 
-fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
+pub(crate) fn cells(data: &Data, nodes: &BTreeMap<usize, Vec<f32>>, top_k: usize, strategies: &[Strategy]) -> Result<Vec<Cell>> {
     let (days, rows) = stock_rows(data, nodes);
     let mut out = Vec::new();
     for &strategy in strategies {
         for &cost_bps in &COSTS_BPS {
             let spec = BacktestSpec { top_k, cost_bps, strategy };
             let r = ranking::backtest_spec(data, &days, &rows, spec)?;
-            let daily = r.daily.iter().map(|d| (d.date, d.portfolio, d.benchmark)).collect();
-            out.push(Cell { strategy: strategy.name(), cost_bps, metrics: r.metrics, daily });
+            out.push(Cell { strategy: strategy.name(), cost_bps, metrics: r.metrics, daily: r.daily });
         }
     }
     Ok(out)
@@ -320,22 +321,10 @@ pub fn report(
     for (name, why) in drop_incomplete_rows(&mut table) {
         eprintln!("row {name} left out: {why}");
     }
-    // The baselines on the same days.
-    for (year, (validation, test)) in &days_of_year {
-        for (name, score) in [
-            ("baseline: reversal 1d", &(|d| reversal_scores(&data.panel, d)) as &dyn Fn(usize) -> Vec<f32>),
-            ("baseline: momentum 20d", &|d| momentum_scores(&data.panel, d, 20)),
-        ] {
-            let of = |days: &[usize]| days.iter().map(|&d| (d, score(d))).collect::<BTreeMap<_, _>>();
-            let validation = cells(data, &of(validation), top_k, strategies)?;
-            table.entry(name.into()).or_default().push(YearRow {
-                year: *year,
-                seeds: 0,
-                validation,
-                test: cells(data, &of(test), top_k, strategies)?,
-            });
-        }
-    }
+    // The signals and the linear baseline on the same days.
+    let folds: Vec<Fold> = days_of_year.into_iter().map(|(year, (validation, test))| Fold { year, validation, test }).collect();
+    let (baselines, _) = signal_table::baseline_rows(data, &folds, top_k, strategies)?;
+    table.extend(baselines);
     Ok(table)
 }
 
@@ -393,6 +382,15 @@ fn mean_metrics<'a>(ms: impl Iterator<Item = &'a Metrics>) -> Metrics {
     }
 }
 
+/// A row's daily rank IC over its test years, by decision day (the first strategy's cells at no
+/// cost: rank IC does not depend on the portfolio); empty for a mean over seeds.
+pub fn daily_rank_ic(rows: &[YearRow], strategy: &str) -> BTreeMap<Date, f64> {
+    rows.iter()
+        .filter_map(|r| r.test.iter().find(|c| c.strategy == strategy && c.cost_bps == 0.0))
+        .flat_map(|c| c.daily.iter().map(|d| (d.date, d.rank_ic)))
+        .collect()
+}
+
 fn mean_std(v: &[f64]) -> (f64, f64) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
@@ -411,21 +409,36 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
         find(&rows.iter().find(|r| r.year == year)?.test, strategy, cost)
     };
     // Rank IC by year (the same for every strategy and cost), with the validation years' mean.
-    md +=
-        "Rank IC per test year (the validation column: mean over the same runs' validation years Y-1, the only figure used to choose)\n\n";
+    md += "Rank IC per test year (the validation column: mean over the same runs' validation years Y-1, the only figure used to \
+           choose), and the paired daily test over all test days: the mean daily difference of rank IC against plain reversal and \
+           against the linear baseline, with its 20-day block-bootstrap 95% interval (* when it leaves out zero; blank for a mean \
+           over seeds, which is no one ranking)\n\n";
     md += &format!(
-        "| row | seeds | validation | {} | mean ± std |\n|---|---|---|{}---|\n",
+        "| row | seeds | validation | {} | mean ± std | vs reversal 1d | vs linear |\n|---|---|---|{}---|---|---|\n",
         years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
         "---|".repeat(years.len())
     );
+    let first = strategies[0].name();
+    let references = [signal_table::row_name(Signal::Reversal), signal_table::LINEAR_ROW.to_string()]
+        .map(|name| table.get(&name).map(|rows| (name, daily_rank_ic(rows, &first))));
     for (name, rows) in table {
-        let first = strategies[0].name();
         let v: Vec<f64> = years.iter().filter_map(|&y| cell(rows, y, &first, 0.0)).map(|m| m.rank_ic).collect();
         let (m, s) = mean_std(&v);
         let val = mean_std(&rows.iter().map(|r| r.validation_rank_ic()).collect::<Vec<_>>()).0;
         let per_year: Vec<String> =
             years.iter().map(|&y| cell(rows, y, &first, 0.0).map_or("".into(), |m| format!("{:.4}", m.rank_ic))).collect();
-        md += &format!("| {name} | {} | {val:.4} | {} | {m:.4} ± {s:.4} |\n", rows[0].seeds, per_year.join(" | "));
+        let own = daily_rank_ic(rows, &first);
+        let vs: Vec<String> = references
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .filter(|(other, _)| other != name)
+                    .and_then(|(_, r)| paired(&own, r))
+                    .as_ref()
+                    .map_or(String::new(), Paired::cell)
+            })
+            .collect();
+        md += &format!("| {name} | {} | {val:.4} | {} | {m:.4} ± {s:.4} | {} |\n", rows[0].seeds, per_year.join(" | "), vs.join(" | "));
     }
     for strategy in strategies {
         for cost in COSTS_BPS {
@@ -506,21 +519,21 @@ pub fn plots(table: &BTreeMap<String, Vec<YearRow>>, strategy: Strategy, cost_bp
             let jan1 = Date::from_ymd(year, 1, 1).expect("a valid date").days_since_epoch();
             let x = |d: &Date| year as f64 + (d.days_since_epoch() - jan1) as f64 / 365.25;
             // Net values: each day's return compounded, at the decision day's date.
-            let compound = |pick: fn(&(Date, f64, f64)) -> f64| -> Vec<(f64, f64)> {
+            let compound = |pick: fn(&DailyRecord) -> f64| -> Vec<(f64, f64)> {
                 let mut nv = 1.0;
                 c.daily
                     .iter()
                     .map(|r| {
-                        (x(&r.0), {
+                        (x(&r.date), {
                             nv *= 1.0 + pick(r);
                             nv
                         })
                     })
                     .collect()
             };
-            let curve = compound(|r| r.1);
+            let curve = compound(|r| r.portfolio);
             if universe.is_empty() {
-                universe = compound(|r| r.2);
+                universe = compound(|r| r.benchmark);
             }
             lines.push((name.clone(), curve));
         }
