@@ -9,13 +9,16 @@
 # report: EPOCHS epochs of MAX_DAYS training days drawn (in blocks) from all years before Y-1.
 # The runs live under target/, which a new machine lacks: the report step refuses (naming them)
 # when rows of the committed walk-forward.json have no runs here, and writes nothing.
+# `REPORT=0` trains only (the runs of a row started in one session, the report in a later one).
 #
 #   scripts/walk-forward.sh                 # all rows: seeds 42-49 (GCN), 42-46 (ablation I), 42-44 (the
 #                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,
 #                                           # gat: the GAT encoder, gat-5d: both, gat-short: the GAT with the
 #                                           # short-horizon node features, gat-paper-sizes: the GAT at the paper's
 #                                           # sizes (30, 15 / 15, 10), gat-mse: the GAT with the MSE loss on the
-#                                           # rank label; scripts/device-walk-forward.sh runs the
+#                                           # rank label, gat-base-intraday: the intraday-reversal signal plus the
+#                                           # net's correction, gat-residual-label: the within-industry residual
+#                                           # label; scripts/device-walk-forward.sh runs the
 #                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
@@ -40,8 +43,11 @@ for row in $ROWS; do
     gat-short) "${train[@]}" --config trainer/configs/lsr-igru-gat-short-horizon.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-paper-sizes) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-paper-sizes.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-mse) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-mse.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse)" >&2; exit 2 ;;
+    gat-base-intraday) "${train[@]}" --config trainer/configs/lsr-igru-gat-base-intraday.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    gat-residual-label) "${train[@]}" --config trainer/configs/lsr-igru-gat-residual-label.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse, gat-base-intraday, gat-residual-label)" >&2; exit 2 ;;
   esac
 done
+[ "${REPORT:-1}" = 0 ] && exit 0
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
   --json models/lsr-igru/walk-forward.json --figures models/lsr-igru/figures --strategies rebalance,dropout:1,dropout:2

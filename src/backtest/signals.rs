@@ -15,8 +15,8 @@ pub const SIGNAL_WINDOW: usize = 20;
 
 /// A one-line signal. `r` below is the stock's close-to-close return of day d (`close_d /
 /// close_{d-1} - 1`, on consecutive trading days of the calendar).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(into = "&'static str")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum Signal {
     /// -r: yesterday's losers first.
     Reversal,
@@ -92,6 +92,14 @@ impl Signal {
     /// Whether the signal scores every stock with enough history (false: a subset of them).
     pub fn is_full_ranking(self) -> bool {
         !matches!(self, Signal::HighVolumeReversal | Signal::LowVolumeReversal)
+    }
+}
+
+impl TryFrom<String> for Signal {
+    type Error = Error;
+
+    fn try_from(name: String) -> Result<Signal> {
+        Signal::parse(&name)
     }
 }
 

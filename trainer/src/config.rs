@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trendcast::Date;
+use trendcast::backtest::Signal;
 use trendcast::contract::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, RelationSpec};
 use trendcast::model::onnx::{Cell, LsrIgruSpec};
@@ -152,6 +153,25 @@ pub struct RankingConfig {
     pub max_train_days: usize,
     /// libtorch intra-op threads.
     pub threads: usize,
+    /// Base plus correction: each day's score is this signal's z-score over the day's scored
+    /// stocks plus the net's output, so the net learns only a correction to it (no base: the net's
+    /// output alone). The served graphs do not carry a base yet: such a config trains and runs
+    /// walk-forward, and its export is refused.
+    pub base: Option<Signal>,
+    /// The return the per-day rank label ranks.
+    pub label: LabelReturn,
+}
+
+/// The return a ranking label ranks per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelReturn {
+    /// The stock's forward return (`target`).
+    #[default]
+    Raw,
+    /// The forward return minus the mean forward return of the stock's sub-industry that day
+    /// (its stocks with one, the stock included): what sets a stock apart within its industry.
+    IndustryResidual,
 }
 
 impl Default for RankingConfig {
@@ -175,6 +195,8 @@ impl Default for RankingConfig {
             top_k: 10,
             max_train_days: 0,
             threads: 2,
+            base: None,
+            label: LabelReturn::Raw,
         }
     }
 }
@@ -185,6 +207,20 @@ impl RankingConfig {
         let cfg: Self = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         cfg.model.check()?;
         Ok(cfg)
+    }
+
+    /// Refuses a config whose model the bundle's graphs cannot serve: one with a base (the served
+    /// graphs compute the net's output alone), before hours of training are spent on an export.
+    pub fn check_exportable(&self) -> anyhow::Result<()> {
+        match self.base {
+            Some(signal) => anyhow::bail!(
+                "{}: a config with a base ({}) cannot be exported yet: the bundle's graphs compute the net's correction \
+                 without the base; train it with `trendcast-train walk-forward`, which scores base plus correction",
+                self.name,
+                signal.name()
+            ),
+            None => Ok(()),
+        }
     }
 
     /// Turns this config into the paper's ablation that keeps only `parts` of the model ("I",

@@ -426,6 +426,7 @@ fn main() -> Result<()> {
         Command::Ranking { config, data, out, cpu, epochs, max_train_days, seed, threads, ablation, checkpoint } => {
             let mut cfg = ranking_config(&config, epochs, max_train_days, threads, ablation.as_deref())?;
             cfg.seed = seed.unwrap_or(cfg.seed);
+            cfg.check_exportable()?;
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
@@ -465,6 +466,7 @@ fn main() -> Result<()> {
         } => {
             let mut cfg = ranking_config(&config, Some(epochs), max_train_days, threads, None)?;
             cfg.name = name.unwrap_or(cfg.name);
+            cfg.check_exportable()?;
             cfg.select = trendcast_trainer::config::Selection::Last;
             cfg.validation = trendcast::model::manifest::DateRange { from: check_from, to: check_to };
             cfg.test = Vec::new();

@@ -22,8 +22,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use tch::{Device, Kind, Tensor};
 use trendcast::backtest::{BacktestResult, BacktestSpec};
+use trendcast::backtest::{Signal, Signals};
 use trendcast::bars::{Industries, Panel, Universe};
-use trendcast::contract::labels::rank_labels;
+use trendcast::contract::labels::{RankTarget, average_ranks, rank_labels};
 use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
 use trendcast::model::onnx::EncoderKind;
@@ -32,7 +33,7 @@ use trendcast::predict::stock_scores;
 use trendcast::relations::{LongTermFactors, N_NODE_FEATURES, NodeSet, ranking_inputs};
 
 use crate::adam::Adam;
-use crate::config::{RankLoss, RankingConfig, Selection};
+use crate::config::{LabelReturn, RankLoss, RankingConfig, Selection};
 use crate::lsr_igru::{Net, Relation};
 use crate::parity;
 
@@ -45,21 +46,38 @@ pub struct Data {
     pub long_factors: LongTermFactors,
     /// Trading days of bars a stock needs for a score (`predict::stock_scores`): what the inputs read.
     pub history: usize,
+    /// The config's base (`RankingConfig::base`): per day (day-major, `[d * n_tickers + k]`), its
+    /// z-score over the day's scored stocks, 0 for a stock without one; empty without a base.
+    pub base: Vec<f32>,
 }
 
 impl Data {
     /// Fails when a ticker is not in the industry table.
     pub fn new(universe: &Universe, cfg: &RankingConfig) -> Result<Data> {
         let panel = Panel::from_series(&universe.series);
-        let labels = rank_labels(&panel, cfg.target);
+        let labels = match cfg.label {
+            LabelReturn::Raw => rank_labels(&panel, cfg.target),
+            LabelReturn::IndustryResidual => residual_rank_labels(&panel, &universe.industries, cfg.target),
+        };
         let nodes = NodeSet::new(&panel.tickers, &universe.industries)?;
-        Ok(Data {
-            long_factors: LongTermFactors::new(&nodes),
-            panel,
-            industries: universe.industries.clone(),
-            labels,
-            history: cfg.relations.first_day(cfg.window) + 1,
-        })
+        let history = cfg.relations.first_day(cfg.window) + 1;
+        let base = cfg.base.map_or_else(Vec::new, |signal| base_zscores(&panel, &universe.industries, history, signal));
+        Ok(Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels, history, base })
+    }
+
+    /// `pred` [B, N] (node scores of the consecutive decision days `block`) plus the base's z-scores
+    /// on its stocks (industry nodes get none); `pred` itself without a base.
+    pub fn with_base(&self, pred: Tensor, block: &[usize]) -> Tensor {
+        if self.base.is_empty() {
+            return pred;
+        }
+        let (nt, n) = (self.panel.n_tickers(), pred.size()[1] as usize);
+        let mut add = vec![0f32; block.len() * n];
+        for (b, &d) in block.iter().enumerate() {
+            add[b * n..b * n + nt].copy_from_slice(&self.base[d * nt..(d + 1) * nt]);
+        }
+        let device = pred.device();
+        pred + Tensor::from_slice(&add).view([block.len() as i64, n as i64]).to_device(device)
     }
 
     /// Decision days in `range` that have a full input window and two trading days after them
@@ -95,12 +113,56 @@ impl Data {
     }
 }
 
+/// Each day's z-score of `signal` over the stocks scored that day (`stock_scores`), 0 for the
+/// others; day-major.
+fn base_zscores(panel: &Panel, industries: &Industries, history: usize, signal: Signal) -> Vec<f32> {
+    let signals = Signals::new(panel, industries);
+    let nt = panel.n_tickers();
+    let mut out = vec![0f32; panel.n_days() * nt];
+    for d in 0..panel.n_days() {
+        let scored = stock_scores(panel, d, history, &signals.scores(signal, d));
+        let values: Vec<f64> = scored.iter().map(|&v| f64::from(v)).collect();
+        let (mean, sd) = mean_and_spread(&values);
+        if sd > 0.0 && sd.is_finite() {
+            for (k, v) in values.iter().enumerate().filter(|(_, v)| v.is_finite()) {
+                out[d * nt + k] = ((v - mean) / sd) as f32;
+            }
+        }
+    }
+    out
+}
+
+/// Per-day percentile ranks (as `rank_labels`) of each stock's forward return less the mean
+/// forward return of its sub-industry's stocks that day; ticker-major, NaN where undefined.
+fn residual_rank_labels(panel: &Panel, industries: &Industries, target: RankTarget) -> Vec<f64> {
+    let (nt, nd) = (panel.n_tickers(), panel.n_days());
+    let group: Vec<Option<usize>> = panel.tickers.iter().map(|t| industries.of(t).map(|(_, sub)| sub)).collect();
+    let mut out = vec![f64::NAN; nt * nd];
+    for d in 0..nd {
+        let r: Vec<f64> = (0..nt).map(|k| target.forward_return(panel, k, d)).collect();
+        let (mut sum, mut count) = (vec![0f64; industries.sub_industries.len()], vec![0usize; industries.sub_industries.len()]);
+        for (k, g) in group.iter().enumerate() {
+            if let Some(g) = g.filter(|_| r[k].is_finite()) {
+                sum[g] += r[k];
+                count[g] += 1;
+            }
+        }
+        let day: Vec<(usize, f64)> =
+            (0..nt).filter_map(|k| Some((k, r[k] - sum[group[k]?] / count[group[k]?] as f64))).filter(|(_, v)| v.is_finite()).collect();
+        let n = day.len() as f64;
+        for (&(k, _), rank) in day.iter().zip(average_ranks(&day.iter().map(|&(_, v)| v).collect::<Vec<_>>())) {
+            out[k * nd + d] = rank / n;
+        }
+    }
+    out
+}
+
 /// The net's scores of day `d` from its own window, as the serving graph computes them: one per
 /// panel stock (NaN for a stock without a bar that day).
 pub fn day_scores(net: &Net, data: &Data, d: usize, cfg: &RankingConfig, device: Device) -> Result<Vec<f32>> {
     let _guard = tch::no_grad_guard();
     let (x, long, short, _) = data.inputs(d, cfg.window, cfg, device)?;
-    let nodes = Vec::<f32>::try_from(net.forward(&x, &long, &short).to_device(Device::Cpu).flatten(0, -1))?;
+    let nodes = Vec::<f32>::try_from(data.with_base(net.forward(&x, &long, &short), &[d]).to_device(Device::Cpu).flatten(0, -1))?;
     Ok(stock_scores(&data.panel, d, data.history, &nodes))
 }
 
@@ -112,7 +174,7 @@ pub fn block_node_scores(net: &Net, data: &Data, block: &[usize], cfg: &RankingC
     let (&first, &last) = (block.first().context("an empty block")?, block.last().context("an empty block")?);
     debug_assert_eq!(last + 1 - first, block.len(), "consecutive days");
     let (x, long, short, _) = data.inputs(last, block.len() + cfg.window - 1, cfg, device)?;
-    Ok(net.forward_block(&x, &long, &short, cfg.window))
+    Ok(data.with_base(net.forward_block(&x, &long, &short, cfg.window), block))
 }
 
 /// The net's scores of the consecutive decision days `days`, one row per day as [`day_scores`]
@@ -301,7 +363,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
             let t0 = Instant::now();
             let (x, long, short, _) = data.inputs(block[block.len() - 1], block.len() + cfg.window - 1, cfg, device)?;
             input_seconds += t0.elapsed().as_secs_f64();
-            let pred = net.forward_block(&x, &long, &short, cfg.window);
+            let pred = data.with_base(net.forward_block(&x, &long, &short, cfg.window), block);
             bar.inc(block.len() as u64);
             let Some(loss) = block_loss(&pred, data, block, cfg.loss) else { continue };
             spread_sum += tch::no_grad(|| pred.std_dim(-1, false, false).sum(Kind::Float).double_value(&[]));
@@ -467,6 +529,7 @@ impl Checkpoint {
 /// same scores within 1e-5 through the library's ranking call on the last validation day; fails
 /// otherwise. Returns the largest difference and the ranking-call latency of each backend.
 pub fn export(trained: &Trained, cfg: &RankingConfig, data: &Data, out: &Path, device: Device) -> Result<(f64, serde_json::Value)> {
+    cfg.check_exportable()?;
     let s = &trained.summary;
     let mut e = contract(cfg, s)?;
     for k in ["config", "best_epoch", "selected_by", "train_days", "validation", "test", "device"] {
@@ -519,6 +582,7 @@ pub fn export_ensemble(
     out: &Path,
     device: Device,
 ) -> Result<(f64, f64, serde_json::Value)> {
+    cfg.check_exportable()?;
     let first = &members.first().context("an ensemble needs members")?.summary;
     let mut e = contract(cfg, first)?;
     e.extra.insert("config".into(), first["config"].clone());
@@ -586,6 +650,95 @@ mod tests {
         let u =
             generate(&SyntheticSpec { days, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 5, ..Default::default() });
         Data::new(&u, &small(EncoderKind::Gcn)).unwrap()
+    }
+
+    /// Base plus correction: a day's scores are the net's output plus the base signal's z-scores
+    /// over the day's scored stocks (industry nodes untouched); the base of day d reads no bar
+    /// after d; a config with a base is refused for export before any training.
+    #[test]
+    fn a_base_adds_its_zscores_to_the_nets_output_and_reads_nothing_later() {
+        let u = generate(&SyntheticSpec {
+            days: 200,
+            first_day: Date::parse("2019-01-01").unwrap(),
+            late_listing_every: 5,
+            ..Default::default()
+        });
+        let cfg = RankingConfig { base: Some(Signal::IntradayReversal), ..small(EncoderKind::Gat) };
+        let (plain, based) = (Data::new(&u, &small(EncoderKind::Gat)).unwrap(), Data::new(&u, &cfg).unwrap());
+        let _rng = crate::torch_rng_lock();
+        tch::manual_seed(3);
+        let net = Net::new(cfg.model.clone(), Device::Cpu).unwrap();
+        let block: Vec<usize> = (95..101).collect();
+        let without = Vec::<f32>::try_from(block_node_scores(&net, &plain, &block, &cfg, Device::Cpu).unwrap().flatten(0, -1)).unwrap();
+        let with = Vec::<f32>::try_from(block_node_scores(&net, &based, &block, &cfg, Device::Cpu).unwrap().flatten(0, -1)).unwrap();
+        let (nt, n) = (plain.panel.n_tickers(), without.len() / block.len());
+        let signals = Signals::new(&plain.panel, &plain.industries);
+        for (b, &d) in block.iter().enumerate() {
+            let rule: Vec<f64> = stock_scores(&plain.panel, d, plain.history, &signals.scores(Signal::IntradayReversal, d))
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect();
+            let (mean, sd) = mean_and_spread(&rule);
+            for k in 0..n {
+                let z = if k < nt && rule[k].is_finite() { (rule[k] - mean) / sd } else { 0.0 };
+                let got = f64::from(with[b * n + k] - without[b * n + k]);
+                assert!((got - z).abs() < 1e-5, "day {d} node {k}: {got} against the base {z}");
+            }
+            assert!(rule.iter().any(|v| v.is_nan()) && rule.iter().filter(|v| v.is_finite()).count() > 20, "some stocks unscored");
+        }
+        // Bars after day 150 moved: the base of day 150 stays.
+        let mut later = u.clone();
+        for s in &mut later.series {
+            for i in 0..s.len() {
+                if s.dates[i] > plain.panel.calendar[150] {
+                    s.close[i] *= 1.2;
+                    s.high[i] *= 1.2;
+                }
+            }
+        }
+        let moved = Data::new(&later, &cfg).unwrap();
+        assert_eq!(moved.base[150 * nt..151 * nt], based.base[150 * nt..151 * nt]);
+        assert_ne!(moved.base[151 * nt..152 * nt], based.base[151 * nt..152 * nt]);
+        let err = cfg.check_exportable().unwrap_err().to_string();
+        assert!(err.contains("cannot be exported yet") && err.contains("intraday-reversal"), "{err}");
+        assert!(small(EncoderKind::Gat).check_exportable().is_ok());
+    }
+
+    /// The residual label ranks each stock's forward return less its sub-industry's mean that day:
+    /// a return common to a whole sub-industry does not move it, and it is defined where the raw
+    /// label is.
+    #[test]
+    fn the_residual_label_ranks_returns_within_the_industry() {
+        let u = generate(&SyntheticSpec { days: 120, first_day: Date::parse("2019-01-01").unwrap(), ..Default::default() });
+        let panel = Panel::from_series(&u.series);
+        let (nt, nd) = (panel.n_tickers(), panel.n_days());
+        let target = RankTarget::OpenT1ToT2;
+        let labels = residual_rank_labels(&panel, &u.industries, target);
+        let raw = rank_labels(&panel, target);
+        let d = 60;
+        let sub = |k: usize| u.industries.of(&panel.tickers[k]).unwrap().1;
+        let r: Vec<f64> = (0..nt).map(|k| target.forward_return(&panel, k, d)).collect();
+        let residual: Vec<f64> = (0..nt)
+            .map(|k| {
+                let peers: Vec<f64> = (0..nt).filter(|&j| sub(j) == sub(k)).map(|j| r[j]).collect();
+                r[k] - peers.iter().sum::<f64>() / peers.len() as f64
+            })
+            .collect();
+        let ranks = average_ranks(&residual);
+        for k in 0..nt {
+            assert!((labels[k * nd + d] - ranks[k] / nt as f64).abs() < 1e-12, "stock {k}");
+        }
+        assert_ne!(labels[..], raw[..]);
+        // A return of 5% more for every stock of one sub-industry on day d (their opens of d + 2
+        // moved) changes the raw labels of day d, not the residual ones.
+        let mut shifted = panel.clone();
+        for k in (0..nt).filter(|&k| sub(k) == sub(0)) {
+            shifted.open[k * nd + d + 2] = panel.open[k * nd + d + 1] * (1.0 + r[k] + 0.05);
+        }
+        let moved = residual_rank_labels(&shifted, &u.industries, target);
+        assert!((0..nt).all(|k| (moved[k * nd + d] - labels[k * nd + d]).abs() < 1e-12), "a common return moved the residual labels");
+        assert!((0..nt).any(|k| (rank_labels(&shifted, target)[k * nd + d] - raw[k * nd + d]).abs() > 1e-6));
+        assert_eq!(labels.iter().map(|v| v.is_finite()).collect::<Vec<_>>(), raw.iter().map(|v| v.is_finite()).collect::<Vec<_>>());
     }
 
     /// Encoding each day of a block once and sharing it between windows gives every day the
