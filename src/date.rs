@@ -58,6 +58,21 @@ impl Date {
     pub fn year(self) -> i32 {
         self.naive().year()
     }
+
+    /// 0 = Monday .. 6 = Sunday (1970-01-01 was a Thursday).
+    fn weekday_index(self) -> i32 {
+        (self.0 + 3).rem_euclid(7)
+    }
+
+    /// A Saturday or a Sunday, when no market trades.
+    pub fn is_weekend(self) -> bool {
+        self.weekday_index() >= 5
+    }
+
+    /// "Monday" .. "Sunday".
+    pub fn weekday_name(self) -> &'static str {
+        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][self.weekday_index() as usize]
+    }
 }
 
 impl std::fmt::Display for Date {
@@ -110,6 +125,18 @@ mod tests {
         assert_eq!(Date::from_yyyymmdd(20240229), Some(d));
         for bad in [20230229, 20241301, 20240100, -20240101, 0] {
             assert_eq!(Date::from_yyyymmdd(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn weekdays_follow_the_calendar() {
+        // 2024-12-28 is a Saturday; chrono agrees on every day of a few years around the epoch.
+        let sat = Date::parse("2024-12-28").unwrap();
+        assert!(sat.is_weekend() && sat.weekday_name() == "Saturday");
+        assert_eq!(Date::parse("2024-12-30").unwrap().weekday_name(), "Monday");
+        for days in -800..800 {
+            let d = Date::from_days_since_epoch(days);
+            assert_eq!(d.weekday_index() as u32, d.naive().weekday().num_days_from_monday(), "{d}");
         }
     }
 }

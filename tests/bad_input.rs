@@ -258,3 +258,44 @@ fn a_direction_call_validates_only_the_bars_it_reads() {
     s.close[n - need] = f64::NAN;
     cases.expect(m.direction(&[s]), S::InvalidBar, "close");
 }
+
+/// Bars that parse and pass the older checks but cannot be real are refused by name on the
+/// borrowed (C) path too: a weekend date, a close above high, an open below low, absurd
+/// magnitudes.
+#[test]
+fn implausible_bars_are_refused_on_the_borrowed_path() {
+    let mut cases = Cases::default();
+    let tmp = tempfile::tempdir().unwrap();
+    common::models::direction_bundle(tmp.path(), 8, 30);
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let good = generate(&SyntheticSpec { days: 70, ..Default::default() }).series[0].clone();
+    let last = good.len() - 1;
+    let with = |f: &dyn Fn(&mut BarSeries)| {
+        let mut s = good.clone();
+        f(&mut s);
+        s
+    };
+    // The generated bars are on weekdays: the last moved to the Saturday after the one before.
+    let saturday = |s: &mut BarSeries| {
+        let mut d = s.dates[last - 1];
+        while !d.is_weekend() {
+            d = trendcast::Date::from_days_since_epoch(d.days_since_epoch() + 1);
+        }
+        s.dates[last] = d;
+    };
+    let bad: [(&dyn Fn(&mut BarSeries), &str); 6] = [
+        (&|s| s.close[last] = s.high[last] * 1.01, "is above high"),
+        (&|s| s.open[last] = s.low[last] * 0.9, "is below low"),
+        (&|s| s.high[last] = 1e308, "high 1e308 is not a plausible price"),
+        (&|s| s.volume[last] = 1e300, "not a plausible volume"),
+        (&saturday, "is a Saturday: markets do not trade on weekends"),
+        // A close of 1e-300 is named as such, not as a zero volume.
+        (&|s| (s.close[last], s.low[last]) = (1e-300, 1e-300), "low 1e-300 is not a plausible price"),
+    ];
+    for (edit, says) in bad {
+        let s = with(edit);
+        cases.expect(m.direction(&[good.clone(), s.clone()]), S::InvalidBar, says);
+        let ymd: Vec<i32> = s.dates.iter().map(|d| d.yyyymmdd()).collect();
+        cases.expect(m.direction(&[trendcast::ffi::trendcast_bars::of_series(&s, &ymd)]), S::InvalidBar, says);
+    }
+}

@@ -326,7 +326,8 @@ fn cpp_execution_loop_matches_the_rust_api_on_the_last_day() {
 /// The bars the C and C++ README examples make up for their one stock.
 fn made_up_stock() -> (Vec<i32>, [Vec<f64>; 5]) {
     let n = 300;
-    let dates: Vec<i32> = (0..n).map(|i| 20000101 + i / 336 * 10000 + i / 28 % 12 * 100 + i % 28).collect();
+    let dates: Vec<i32> =
+        trendcast::bars::synthetic::business_days(trendcast::Date::parse("2000-01-03").unwrap(), n).iter().map(|d| d.yyyymmdd()).collect();
     let close: Vec<f64> = (0..n).map(|i| 100.0 * (0.05 * (i as f64 / 7.0).sin()).exp()).collect();
     let open: Vec<f64> = close.iter().map(|c| c * 0.995).collect();
     let high: Vec<f64> = close.iter().map(|c| c * 1.01).collect();

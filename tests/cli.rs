@@ -441,3 +441,27 @@ fn a_bad_bar_fails_the_load_or_is_skipped_or_repaired_as_asked() {
     assert_eq!(repaired, original);
     assert_ne!(skipped, original, "a dropped bar changes the stock's features");
 }
+
+/// A bar dated on a weekend is a bad bar like the others: it stops the load by default (naming the
+/// row and the day), and `skip` drops it and answers as the data without it does.
+#[test]
+fn a_weekend_bar_is_a_bad_bar() {
+    let Fixture { tmp: _tmp, data, model } = fixture(100);
+    let m = model.to_str().unwrap();
+    let args = ["direction", "--model", m, "--date", "2021-10-01", "--backend", "tract"];
+    let (ok, original, err) = trendcast(&args, &data);
+    assert!(ok, "{err}");
+    // A copy of the first stock's Friday 2021-10-01 bar, dated the Sunday after, right after it.
+    let bars = data.join("bars_synthetic.csv");
+    let text = std::fs::read_to_string(&bars).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let at = lines.iter().position(|l| l.starts_with("2021-10-01,")).unwrap();
+    lines.insert(at + 1, lines[at].replacen("2021-10-01", "2021-10-03", 1));
+    std::fs::write(&bars, lines.join("\n") + "\n").unwrap();
+
+    let (ok, _, err) = trendcast(&args, &data);
+    assert!(!ok && err.contains(&format!("line {}", at + 2)) && err.contains("2021-10-03 is a Sunday"), "{err}");
+    let (ok, skipped, err) = trendcast(&[&args[..], &["--on-bad-bar", "skip"]].concat(), &data);
+    assert!(ok && err.contains("dropped: file") && err.contains("is a Sunday"), "{err}");
+    assert_eq!(skipped, original);
+}

@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include "trendcast.h"
 
 int main(int argc, char **argv) {
@@ -12,7 +13,9 @@ int main(int argc, char **argv) {
     int32_t dates[N];
     double open[N], high[N], low[N], close[N], volume[N];
     for (int i = 0; i < N; i++) {
-        dates[i] = 20000101 + i / 336 * 10000 + i / 28 % 12 * 100 + i % 28;  /* YYYYMMDD */
+        struct tm day = {.tm_year = 100, .tm_mday = 3 + i / 5 * 7 + i % 5, .tm_hour = 12};
+        mktime(&day);  /* the weekdays from Monday 2000-01-03 */
+        dates[i] = (day.tm_year + 1900) * 10000 + (day.tm_mon + 1) * 100 + day.tm_mday;  /* YYYYMMDD */
         close[i] = 100.0 * exp(0.05 * sin(i / 7.0));
         open[i] = close[i] * 0.995, high[i] = close[i] * 1.01, low[i] = open[i] * 0.99;
         volume[i] = 1e6 + 1e4 * (i % 17);

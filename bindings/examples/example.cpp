@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <vector>
 #include "trendcast.hpp"
 
@@ -8,7 +9,10 @@ int main(int argc, char **argv) try {
     std::vector<int32_t> dates;  // one stock's daily bars, oldest first (made up here)
     std::vector<double> open, high, low, close, volume;
     for (int i = 0; i < 300; i++) {
-        dates.push_back(20000101 + i / 336 * 10000 + i / 28 % 12 * 100 + i % 28);  // YYYYMMDD
+        std::tm day{};
+        day.tm_year = 100, day.tm_mday = 3 + i / 5 * 7 + i % 5, day.tm_hour = 12;
+        std::mktime(&day);  // the weekdays from Monday 2000-01-03
+        dates.push_back((day.tm_year + 1900) * 10000 + (day.tm_mon + 1) * 100 + day.tm_mday);  // YYYYMMDD
         close.push_back(100.0 * std::exp(0.05 * std::sin(i / 7.0)));
         open.push_back(close[i] * 0.995), high.push_back(close[i] * 1.01), low.push_back(open[i] * 0.99);
         volume.push_back(1e6 + 1e4 * (i % 17));

@@ -90,20 +90,30 @@ impl Stock {
 }
 
 /// Plausible bars (so that calls get past validation and reach the features and the model): `n`
-/// days ending `end_offset` days after 2020-06-01, whose prices follow `moves`.
+/// weekdays ending on the last weekday up to `end_offset % 8` days after 2020-06-01, whose prices
+/// follow `moves`, open and close inside [low, high].
 pub fn plausible(n: usize, end_offset: u8, moves: &[u8]) -> Stock {
     let mut s = Stock { dates: vec![], open: vec![], high: vec![], low: vec![], close: vec![], volume: vec![] };
-    let end = trendcast::Date::parse("2020-06-01").expect("a date").days_since_epoch() + end_offset as i32 % 8;
+    let mut day = trendcast::Date::parse("2020-06-01").expect("a date").days_since_epoch() + end_offset as i32 % 8;
+    let mut dates = Vec::with_capacity(n);
+    while dates.len() < n {
+        let d = trendcast::Date::from_days_since_epoch(day);
+        if !d.is_weekend() {
+            dates.push(d.yyyymmdd());
+        }
+        day -= 1;
+    }
+    dates.reverse();
     let mut price = 50.0;
-    for i in 0..n {
+    for (i, date) in dates.into_iter().enumerate() {
         let m = moves.get(i % moves.len().max(1)).copied().unwrap_or(128) as f64;
         price *= 1.0 + (m - 128.0) / 2560.0;
-        let day = trendcast::Date::from_days_since_epoch(end - n as i32 + 1 + i as i32);
-        s.dates.push(day.to_string().replace('-', "").parse().expect("digits"));
+        let close = price * (1.0 + (m - 128.0) / 5120.0);
+        s.dates.push(date);
         s.open.push(price);
-        s.high.push(price * 1.01);
-        s.low.push(price * 0.99);
-        s.close.push(price * (1.0 + (m - 128.0) / 5120.0));
+        s.high.push(price.max(close) * 1.01);
+        s.low.push(price.min(close) * 0.99);
+        s.close.push(close);
         s.volume.push(1e5 + m * 100.0);
     }
     s

@@ -20,8 +20,9 @@ pub struct LoadOptions {
 }
 
 /// What the loader does with a bar row that fails validation: a number or date that does not
-/// parse, a price not positive or not finite, high below low, a negative volume, a date not after
-/// the ticker's previous one.
+/// parse, a bar that could not be real ([`Bar::problem`]: a weekend date, a price out of range,
+/// high below low, open or close outside [low, high], a volume out of range), a date not after the
+/// ticker's previous one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BadBarPolicy {
     /// Stop the load with an error naming file, line, ticker and date (the default).
@@ -283,11 +284,18 @@ fn parse_bar(record: &csv::ByteRecord, cols: &Columns, date_field: &[u8], at: &d
         && !record.get(c).unwrap_or_default().is_empty()
     {
         let adj = num(c, "adj_close")?;
-        let factor = adj / bar.close;
-        bar.open *= factor;
-        bar.high *= factor;
-        bar.low *= factor;
-        bar.close = adj;
+        // Checked here: scaled into the other fields, a bad adj_close would be reported as theirs.
+        if !(adj.is_finite() && adj > 0.0) {
+            return Err(Error::invalid_bar(at(Some(date_field)), format!("adj_close must be a positive finite number, got {adj}")));
+        }
+        // A bad close is left for the bar's check to name.
+        if bar.close.is_finite() && bar.close > 0.0 {
+            let factor = adj / bar.close;
+            bar.open *= factor;
+            bar.high *= factor;
+            bar.low *= factor;
+            bar.close = adj;
+        }
     }
     Ok(bar)
 }
@@ -333,7 +341,7 @@ mod tests {
         let plain = write(dir.path(), "bars_a.csv", text);
         let gz = dir.path().join("bars_b.csv.gz");
         let mut enc = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
-        enc.write_all(text.replace("2020-01-0", "2021-01-0").as_bytes()).unwrap();
+        enc.write_all(text.replace("2020-01-0", "2020-06-0").as_bytes()).unwrap(); // weekdays, as the first file's
         enc.finish().unwrap();
         let series = load_bars(&[plain, gz], &LoadOptions::default()).unwrap();
         assert_eq!(series.len(), 2);
@@ -404,6 +412,10 @@ mod tests {
             ("2020-01-02,A,1,0.5,1,1,,5\n", "below low"),
             ("2020-01-02,A,1,1,1,1,,-5\n", "volume must not be negative"),
             ("2020-13-02,A,1,1,1,1,,5\n", "not YYYY-MM-DD"),
+            ("2020-01-02,A,1,1,1,1,-2,5\n", "adj_close must be a positive finite number, got -2"),
+            ("2020-01-02,A,1,1,1,0,2,5\n", "close must be positive, got 0"),
+            ("2020-01-04,A,1,1,1,1,,5\n", "2020-01-04 is a Saturday"),
+            ("2020-01-02,A,1,1,1,2,,5\n", "close 2 is above high 1"),
         ];
         for (row, msg) in cases {
             let f = write(dir.path(), "bad.csv", &format!("{head}2020-01-01,A,1,1,1,1,,5\n{row}"));

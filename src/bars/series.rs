@@ -14,10 +14,30 @@ pub struct Bar {
     pub volume: f64,
 }
 
+/// The smallest and largest price a bar may have: far outside any traded share price (the shared
+/// data runs 0.198 to 9965), so that a unit slip or a corrupted value is refused instead of moving
+/// the features by orders of magnitude.
+pub const PRICE_RANGE: (f64, f64) = (1e-6, 1e9);
+/// The largest volume a bar may have (the shared data's largest is 3.7e9 shares).
+pub const MAX_VOLUME: f64 = 1e15;
+/// How far outside [low, high] a close may lie, relative to high: rounding only (1082 closes of the
+/// shared data lie outside by one unit in the last place, 2.2e-16).
+pub const CLOSE_TOLERANCE: f64 = 1e-9;
+/// How far outside [low, high] an open may lie, relative to high: an opening print can fall just
+/// outside the day's consolidated range (one open of the shared data, HUBB on 2021-05-05, lies
+/// 0.116% below its low).
+pub const OPEN_TOLERANCE: f64 = 5e-3;
+
 impl Bar {
-    /// Checks that the bar could be real: finite positive prices, high >= low, finite volume >= 0.
-    /// Returns a message naming the first problem.
+    /// Checks that the bar could be real: a weekday; finite prices within [`PRICE_RANGE`];
+    /// high >= low; open and close within [low, high] (up to [`OPEN_TOLERANCE`] and
+    /// [`CLOSE_TOLERANCE`]); a finite volume from 0 to [`MAX_VOLUME`]. Returns a message naming
+    /// the first problem.
     pub fn problem(&self) -> Option<String> {
+        if self.date.is_weekend() {
+            return Some(format!("{} is a {}: markets do not trade on weekends", self.date, self.date.weekday_name()));
+        }
+        let (min, max) = PRICE_RANGE;
         for (name, v) in [("open", self.open), ("high", self.high), ("low", self.low), ("close", self.close)] {
             if !v.is_finite() {
                 return Some(format!("{name} is not a finite number ({v})"));
@@ -25,15 +45,30 @@ impl Bar {
             if v <= 0.0 {
                 return Some(format!("{name} must be positive, got {v}"));
             }
+            if !(min..=max).contains(&v) {
+                return Some(format!("{name} {v:e} is not a plausible price (accepted: {min:e} to {max:e})"));
+            }
         }
         if self.high < self.low {
             return Some(format!("high {} is below low {}", self.high, self.low));
+        }
+        for (name, v, tolerance) in [("open", self.open, OPEN_TOLERANCE), ("close", self.close, CLOSE_TOLERANCE)] {
+            let slack = tolerance * self.high;
+            if v > self.high + slack {
+                return Some(format!("{name} {v} is above high {}", self.high));
+            }
+            if v < self.low - slack {
+                return Some(format!("{name} {v} is below low {}", self.low));
+            }
         }
         if !self.volume.is_finite() {
             return Some(format!("volume is not a finite number ({})", self.volume));
         }
         if self.volume < 0.0 {
             return Some(format!("volume must not be negative, got {}", self.volume));
+        }
+        if self.volume > MAX_VOLUME {
+            return Some(format!("volume {:e} is not a plausible volume (accepted: 0 to {MAX_VOLUME:e})", self.volume));
         }
         None
     }
@@ -234,6 +269,37 @@ mod tests {
         let mut s = series(&["2020-01-02"], &[1.0]).unwrap();
         s.volume[0] = -3.0;
         assert!(s.validate().unwrap_err().to_string().contains("volume must not be negative"));
+    }
+
+    /// Bars that parse and pass the old checks but cannot be real: a weekend date, open or close
+    /// outside [low, high], prices or volumes of absurd magnitude. Rounding and an opening print
+    /// just outside the range (as the shared data holds) pass.
+    #[test]
+    fn rejects_implausible_bars_and_keeps_rounding() {
+        let ok = Bar { date: d("2024-12-27"), open: 10.0, high: 11.0, low: 9.0, close: 10.5, volume: 1e6 };
+        assert_eq!(ok.problem(), None);
+        let cases = [
+            (Bar { date: d("2024-12-28"), ..ok }, "2024-12-28 is a Saturday"),
+            (Bar { date: d("2024-12-29"), ..ok }, "2024-12-29 is a Sunday"),
+            (Bar { close: 11.5, ..ok }, "close 11.5 is above high 11"),
+            (Bar { close: 8.5, ..ok }, "close 8.5 is below low 9"),
+            (Bar { open: 12.0, ..ok }, "open 12 is above high 11"),
+            (Bar { open: 8.0, ..ok }, "open 8 is below low 9"),
+            (Bar { high: 1e308, ..ok }, "high 1e308 is not a plausible price"),
+            (Bar { open: 2e9, high: 2e9, low: 2e9, close: 2e9, ..ok }, "open 2e9 is not a plausible price"),
+            (Bar { close: 1e-300, low: 1e-300, ..ok }, "low 1e-300 is not a plausible price"),
+            (Bar { volume: 1e16, ..ok }, "volume 1e16 is not a plausible volume"),
+        ];
+        for (bar, says) in cases {
+            let got = bar.problem();
+            assert!(got.as_deref().is_some_and(|p| p.contains(says)), "{bar:?}: {got:?}, expected {says:?}");
+        }
+        let rounded = Bar { close: 11.0 * (1.0 + 2.2e-16), ..ok };
+        assert_eq!(rounded.problem(), None, "one unit in the last place above high");
+        let opening_print = Bar { open: 9.0 * (1.0 - 0.00116), ..ok };
+        assert_eq!(opening_print.problem(), None, "an open 0.116% below low");
+        let edges = Bar { open: 1e-6, high: 1e9, low: 1e-6, close: 1e9, volume: 1e15, ..ok };
+        assert_eq!(edges.problem(), None, "the bounds themselves are accepted");
     }
 
     #[test]

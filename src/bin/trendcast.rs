@@ -26,8 +26,9 @@ use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// A bar row that fails validation (unparseable, a price not positive, high below low, a date
-    /// not after the ticker's previous one): `fail` stops the load naming file, line, ticker and
+    /// A bar row that fails validation (unparseable; a date on a weekend or not after the ticker's
+    /// previous one; a price not from 1e-6 to 1e9, high below low, open or close outside [low,
+    /// high]; a volume not from 0 to 1e15): `fail` stops the load naming file, line, ticker and
     /// date; `skip` drops it; `repair` swaps high and low where that makes the bar consistent and
     /// drops the others. Each dropped or repaired row is reported on stderr (or in --bad-bar-report).
     #[arg(long, global = true, value_enum, default_value = "fail")]

@@ -9,8 +9,10 @@ use crate::error::{Error, Result};
 /// pointer. A direction call reads only the trailing bars a model needs (see
 /// trendcast_model_min_bars), unless a day of its window has a feature that is not finite (after a
 /// zero volume): then it reads earlier bars too, skipping that day as training did. A ranking
-/// call reads every bar. The bars read must be valid: finite, prices > 0, high >= low,
-/// volume >= 0, dates strictly increasing.
+/// call reads every bar. The bars read must be plausible (else an invalid-bar error names the
+/// first one): dates on weekdays, strictly increasing; prices from 1e-6 to 1e9, high >= low, open
+/// and close within [low, high] (an open up to 0.5% of high outside it, a close only by rounding);
+/// volume from 0 to 1e15.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct trendcast_bars {
