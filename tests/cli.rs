@@ -294,6 +294,12 @@ fn commands_refuse_ranges_days_models_and_costs_that_give_no_answer() {
         (&["eval", "--model", m, "--from", "2022-02-01", "--to", "2021-12-31", "--backend", "tract"], "is after --to"),
         (&["backtest", "--baseline", "reversal", "--from", "2022-02-01", "--to", "2021-12-31"], "is after --to"),
         (&["backtest", "--baseline", "reversal", "--from", "2030-01-01", "--to", "2030-12-31"], "no decision day from 2030-01-01"),
+        // A range that ends before the data starts (2021-06-01) has no decision day either.
+        (
+            &["backtest", "--baseline", "momentum", "--from", "2021-05-28", "--to", "2021-05-31"],
+            "no decision day from 2021-05-28 to 2021-05-31 with two trading days after it (the data runs 2021-06-01 to",
+        ),
+        (&["rank", "--model", r, "--date", "2021-10-01", "--top", "0", "--backend", "tract"], "--top must be at least 1"),
         (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps", "NaN"], "bps per side"),
         (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps=-1"], "bps per side"),
         (&["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-12-31", "--cost-bps", "1e6"], "bps per side"),

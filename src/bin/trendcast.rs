@@ -501,6 +501,9 @@ fn direction_cmd(model: &Path, data: &Path, date: Date, backend: BackendKind, ti
 }
 
 fn rank_cmd(model: &Path, data: &Path, date: Date, top: usize, backend: BackendKind) -> Result<Value, Error> {
+    if top == 0 {
+        return Err(Error::InvalidArgument { what: "--top must be at least 1: the top 0 is an empty list".into() });
+    }
     let m = open(model, backend)?;
     let u = load(data, None)?;
     let panel = Panel::from_series(&u.series);
@@ -529,14 +532,13 @@ fn backtest_cmd(
     }
     let u = load(data, None)?;
     let panel = Panel::from_series(&u.series);
-    let first = panel.calendar.partition_point(|&d| d < from);
-    let last = panel.calendar.partition_point(|&d| d <= to).saturating_sub(1);
-    // The last decision needs the opens of the next two trading days.
-    let last = last.min(panel.n_days().saturating_sub(3));
     if from > to {
         return Err(Error::InvalidArgument { what: format!("--from {from} is after --to {to}") });
     }
-    if first > last || panel.n_days() < 3 {
+    // Decision days are first..end; the last needs the opens of the next two trading days.
+    let first = panel.calendar.partition_point(|&d| d < from);
+    let end = panel.calendar.partition_point(|&d| d <= to).min(panel.n_days().saturating_sub(2));
+    if first >= end {
         return Err(Error::InvalidArgument {
             what: format!(
                 "no decision day from {from} to {to} with two trading days after it (the data runs {})",
@@ -544,6 +546,7 @@ fn backtest_cmd(
             ),
         });
     }
+    let last = end - 1;
     let days = progress(last + 1 - first, "backtest days");
     let (name, result) = match (model, baseline) {
         (Some(dir), _) => {
