@@ -299,3 +299,35 @@ fn implausible_bars_are_refused_on_the_borrowed_path() {
         cases.expect(m.direction(&[trendcast::ffi::trendcast_bars::of_series(&s, &ymd)]), S::InvalidBar, says);
     }
 }
+
+/// Scores of +-infinity (as a double beyond float's range becomes when converted) are not "not
+/// eligible" (only NaN is): the backtest refuses them naming the day and stock, from Rust and C.
+#[test]
+fn infinite_backtest_scores_are_refused_naming_the_day_and_stock() {
+    use trendcast::backtest::{BacktestSpec, run_on_scores};
+    use trendcast::bars::Panel;
+    use trendcast::ffi::{trendcast_backtest, trendcast_backtest_metrics, trendcast_bars};
+    let u = generate(&SyntheticSpec { days: 40, ..Default::default() });
+    let series = &u.series[..4];
+    let panel = Panel::from_series(series);
+    let dates = &panel.calendar[10..20];
+    let mut scores: Vec<f32> = (0..dates.len() * 4).map(|i| (i % 7) as f32).collect();
+    scores[5] = f32::NAN;
+    run_on_scores(&panel, dates, &scores, BacktestSpec::top_k(2, 0.0)).unwrap();
+    let ymd: Vec<Vec<i32>> = series.iter().map(|s| s.dates.iter().map(|d| d.yyyymmdd()).collect()).collect();
+    let bars: Vec<trendcast_bars> = series.iter().zip(&ymd).map(|(s, d)| trendcast_bars::of_series(s, d)).collect();
+    let days: Vec<i32> = dates.iter().map(|d| d.yyyymmdd()).collect();
+    for bad in [f32::INFINITY, f32::NEG_INFINITY, 1e39f64 as f32] {
+        let mut s = scores.clone();
+        s[3 * 4 + 2] = bad;
+        let e = run_on_scores(&panel, dates, &s, BacktestSpec::top_k(2, 0.0)).unwrap_err();
+        let says = format!("the score of {} on {} is {bad}", panel.tickers[2], dates[3]);
+        assert!(matches!(e, Error::InvalidArgument { .. }) && e.to_string().contains(&says), "{e}");
+        let mut metrics = trendcast_backtest_metrics { days: 7, ..Default::default() };
+        let status =
+            trendcast_backtest(bars.as_ptr(), 4, days.as_ptr(), days.len(), s.as_ptr(), 2, 0.0, 0, &mut metrics, std::ptr::null_mut(), 0);
+        let message = unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy().into_owned();
+        assert!(status == S::InvalidArgument && message.contains(&format!("on {} is {bad}", dates[3])), "{status:?}: {message}");
+        assert_eq!(metrics.days, 7, "metrics untouched");
+    }
+}

@@ -154,9 +154,10 @@ impl BacktestResult {
 }
 
 /// A backtest of scores computed elsewhere: `scores` holds one row of `panel.n_tickers()` scores
-/// (NaN: not eligible) per day of `dates`, which must be consecutive trading days of the panel's
-/// calendar, each with two trading days after it. A date that is not a trading day of the bars (a
-/// holiday, a day outside them), a gap, or a row count that does not match is an error naming it.
+/// (NaN: not eligible; infinite: an error naming the day and stock) per day of `dates`, which
+/// must be consecutive trading days of the panel's calendar, each with two trading days after it.
+/// A date that is not a trading day of the bars (a holiday, a day outside them), a gap, or a row
+/// count that does not match is an error naming it.
 pub fn run_on_scores(panel: &Panel, dates: &[Date], scores: &[f32], spec: BacktestSpec) -> Result<BacktestResult> {
     let n = panel.n_tickers();
     let (Some(&from), Some(&to)) = (dates.first(), dates.last()) else {
@@ -204,8 +205,8 @@ pub fn next_open_returns(panel: &Panel, d: usize, out: &mut Vec<f64>) {
 pub const MAX_COST_BPS: f64 = 1000.0;
 
 /// Runs the backtest over the panel days `first..=last` (decision days; each needs two later days).
-/// `scores(d)` gives one score per panel stock for day d (NaN: not eligible); it must use data up
-/// to the close of d only.
+/// `scores(d)` gives one score per panel stock for day d (NaN: not eligible; an infinite score is
+/// an error); it must use data up to the close of d only.
 pub fn run(
     panel: &Panel,
     first: usize,
@@ -236,6 +237,14 @@ pub fn run(
         let s = scores(d)?;
         if s.len() != panel.n_tickers() {
             return Err(Error::shape(format!("{} scores for {} stocks", s.len(), panel.n_tickers())));
+        }
+        // Only NaN means "not eligible": an infinite score is a broken scorer (or an overflow), not
+        // a choice to leave the stock out.
+        if let Some(k) = s.iter().position(|v| v.is_infinite()) {
+            return Err(Error::argument(format!(
+                "the score of {} on {} is {}: a score must be finite, or NaN for a stock not eligible that day",
+                panel.tickers[k], panel.calendar[d], s[k]
+            )));
         }
         next_open_returns(panel, d, &mut fwd);
         // Eligible: scored, and tradable at both opens (a stock without them cannot be bought).

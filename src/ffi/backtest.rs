@@ -75,8 +75,9 @@ pub struct trendcast_backtest_day {
 ///   holiday, a gap or a day outside the bars is an error naming it), the last with two trading
 ///   days after it.
 /// - `scores`: `n_days * n_stocks` floats, day-major: stock i's score on days[d] at
-///   `scores[d * n_stocks + i]`, higher is better; NaN: not eligible that day. They must use data
-///   up to the close of their day only (the backtest cannot check that).
+///   `scores[d * n_stocks + i]`, higher is better; NaN: not eligible that day; +-infinity (a
+///   double beyond the float range, converted) is an invalid-argument error naming the day and
+///   stock. They must use data up to the close of their day only (the backtest cannot check that).
 /// - `top_k` >= 1; `cost_bps`: cost per side in basis points of traded value, 0 to 1000 (NaN is an
 ///   error); `max_swaps`: 0 holds exactly the day's top k (the paper's daily rebalance), n >= 1
 ///   replaces at most n holdings a day (the turnover-limited top-k dropout).
