@@ -513,11 +513,12 @@ trendcast_status trendcast_direction(const struct trendcast_model *model,
 /**
  * Scores a universe as of the latest date among its stocks' bars, with a ranking model.
  *
- * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call. Every bar is
- *   validated. Stocks may start and end on different days; a stock without a bar on the latest date
- *   gets a NaN score and is left out of the order, as does a stock whose first bar is fewer
- *   trading days back than the model's inputs read (its window plus the short-term relations'
- *   lookback: 76 for the shipped model, counting the latest date).
+ * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call; at least two (a
+ *   ranking orders stocks against each other: one stock is an invalid-argument error). Every bar
+ *   is validated. Stocks may start and end on different days; a stock without a bar on the
+ *   latest date gets a NaN score and is left out of the order, as does a stock whose first bar
+ *   is fewer trading days back than the model's inputs read (its window plus the short-term
+ *   relations' lookback: 76 for the shipped model, counting the latest date).
  * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
  *   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
  * - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).
@@ -572,7 +573,8 @@ trendcast_status trendcast_ranking_inputs(const struct trendcast_model *model,
  * - `models`: `n_models` model handles. The universe keeps its own reference to each: the caller
  *   may free the handles afterwards.
  * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each, as for
- *   trendcast_rank. Stock i of every later call is the stock at i here.
+ *   trendcast_rank. Stock i of every later call is the stock at i here. With a ranking model,
+ *   `n_stocks` must be at least two, as for trendcast_rank.
  * - `history`: NULL for an empty universe, or `n_stocks` bar sets (see trendcast_bars; a stock
  *   that lists later has `len` 0): every day of their union calendar is pushed in order, the
  *   ranking state built at the last day as trendcast_rank builds it. Borrowed for the call.

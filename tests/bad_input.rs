@@ -331,3 +331,65 @@ fn infinite_backtest_scores_are_refused_naming_the_day_and_stock() {
         assert_eq!(metrics.days, 7, "metrics untouched");
     }
 }
+
+/// A ranking of one stock has no order (its score would be NaN): refused by name through the
+/// Rust call, the call with ids, the C call and a live universe; two stocks are ranked.
+#[test]
+fn a_ranking_of_one_stock_is_refused() {
+    use trendcast::bars::Panel;
+    let mut cases = Cases::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let probe = RankingProbe { weights: vec![0.1; 5], bias: 0.0 };
+    write_ranking_probe(tmp.path(), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let u = generate(&SyntheticSpec { days: 120, ..Default::default() });
+    let one = &u.series[..1];
+    let panel = Panel::from_series(one);
+    let date = *panel.calendar.last().unwrap();
+    let says = "a ranking needs at least two stocks";
+    cases.expect(m.rank(&panel, &u.industries, date), S::InvalidArgument, says);
+    cases.expect(trendcast::predict::rank_with_ids(&m, one, &[0], &[0]), S::InvalidArgument, says);
+    let two = trendcast::predict::rank_with_ids(&m, &u.series[..2], &[0, 0], &[0, 0]).unwrap();
+    assert_eq!(two.order.len(), 2, "{two:?}");
+    let tickers = vec![u.series[0].ticker.clone()];
+    let live = trendcast::live::LiveUniverse::new(vec![std::sync::Arc::new(m)], u.industries.clone(), tickers);
+    cases.expect(live.map(|_| ()), S::InvalidArgument, says);
+
+    use trendcast::ffi::{trendcast_bars, trendcast_model, trendcast_model_free, trendcast_model_open, trendcast_rank};
+    let path = std::ffi::CString::new(tmp.path().to_str().unwrap()).unwrap();
+    let mut handle: *mut trendcast_model = std::ptr::null_mut();
+    assert_eq!(trendcast_model_open(path.as_ptr(), std::ptr::null(), &mut handle), S::Ok);
+    let ymd: Vec<i32> = u.series[0].dates.iter().map(|d| d.yyyymmdd()).collect();
+    let bars = trendcast_bars::of_series(&u.series[0], &ymd);
+    let (mut score, mut order, mut day) = ([7f32], [7usize], 7i32);
+    let status = trendcast_rank(handle, &bars, &0, &0, 1, score.as_mut_ptr(), order.as_mut_ptr(), &mut day);
+    let message = unsafe { std::ffi::CStr::from_ptr(trendcast::ffi::trendcast_last_error()) }.to_string_lossy().into_owned();
+    trendcast_model_free(handle);
+    assert!(status == S::InvalidArgument && message.contains(says), "{status:?}: {message}");
+    assert_eq!((score, order, day), ([7.0], [7], 7), "outputs untouched");
+}
+
+/// A sub-industry id under two sector ids is named by the caller's ids and stocks, not by the
+/// internal names the ids become.
+#[test]
+fn a_sub_industry_in_two_sectors_is_named_by_its_ids() {
+    let e = trendcast::predict::industries_from_ids(&[1, 2, 5], &[8, 9, 8]).unwrap_err();
+    let says = "sub-industry id 8 appears under two sector ids: 1 (stock #0) and 5 (stock #2)";
+    assert!(matches!(e, Error::InvalidArgument { .. }) && e.to_string().contains(says), "{e}");
+    assert!(!e.to_string().contains("2147483"), "{e}");
+}
+
+/// A last bar whose features are not finite names the feature and why: after a zero volume,
+/// volume_change (a close of 1e-300 is refused as a price instead, see above).
+#[test]
+fn a_feature_that_is_not_finite_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::models::direction_bundle(tmp.path(), 8, 30);
+    let m = Model::open(tmp.path(), &tract()).unwrap();
+    let mut s = generate(&SyntheticSpec { days: 70, ..Default::default() }).series[0].clone();
+    let last = s.len() - 1;
+    s.volume[last - 1] = 0.0;
+    let e = m.direction(&[s]).unwrap_err();
+    let says = "a feature of the last bar is not finite: volume_change = inf (the volume of the bar before is 0)";
+    assert!(matches!(e, Error::InvalidBar { .. }) && e.to_string().contains(says), "{e}");
+}

@@ -50,6 +50,12 @@ pub fn is_complete(row: &FeatureRow) -> bool {
     row.iter().all(|v| v.is_finite())
 }
 
+/// The features of a row that are not finite, as "name = value" ("volume_change = inf"), for
+/// messages.
+pub fn not_finite(row: &FeatureRow) -> String {
+    FEATURE_NAMES.iter().zip(row).filter(|(_, v)| !v.is_finite()).map(|(n, v)| format!("{n} = {v}")).collect::<Vec<_>>().join(", ")
+}
+
 /// The inputs of one day's row: trailing values ending at day t, oldest first.
 pub(crate) struct RowInputs<'a> {
     /// Up to [`CLOSE_LOOKBACK`] closes ending with close_t.

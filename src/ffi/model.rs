@@ -258,11 +258,12 @@ pub extern "C" fn trendcast_direction(
 
 /// Scores a universe as of the latest date among its stocks' bars, with a ranking model.
 ///
-/// - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call. Every bar is
-///   validated. Stocks may start and end on different days; a stock without a bar on the latest date
-///   gets a NaN score and is left out of the order, as does a stock whose first bar is fewer
-///   trading days back than the model's inputs read (its window plus the short-term relations'
-///   lookback: 76 for the shipped model, counting the latest date).
+/// - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed for the call; at least two (a
+///   ranking orders stocks against each other: one stock is an invalid-argument error). Every bar
+///   is validated. Stocks may start and end on different days; a stock without a bar on the
+///   latest date gets a NaN score and is left out of the order, as does a stock whose first bar
+///   is fewer trading days back than the model's inputs read (its window plus the short-term
+///   relations' lookback: 76 for the shipped model, counting the latest date).
 /// - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
 ///   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
 /// - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).

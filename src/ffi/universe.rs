@@ -79,7 +79,8 @@ fn put(out: *mut *mut trendcast_universe, universe: LiveUniverse) {
 /// - `models`: `n_models` model handles. The universe keeps its own reference to each: the caller
 ///   may free the handles afterwards.
 /// - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each, as for
-///   trendcast_rank. Stock i of every later call is the stock at i here.
+///   trendcast_rank. Stock i of every later call is the stock at i here. With a ranking model,
+///   `n_stocks` must be at least two, as for trendcast_rank.
 /// - `history`: NULL for an empty universe, or `n_stocks` bar sets (see trendcast_bars; a stock
 ///   that lists later has `len` 0): every day of their union calendar is pushed in order, the
 ///   ranking state built at the last day as trendcast_rank builds it. Borrowed for the call.

@@ -144,7 +144,10 @@ impl LiveUniverse {
                     )));
                 }
                 ModelKind::Direction => (Some(DirectionStream::new(m, n)), None),
-                ModelKind::Ranking => (None, Some(RankingStream::new(m, &tickers, &industries, build_from(m.manifest().window))?)),
+                ModelKind::Ranking => {
+                    crate::predict::require_two_stocks(n)?;
+                    (None, Some(RankingStream::new(m, &tickers, &industries, build_from(m.manifest().window))?))
+                }
             };
             direction.push(d);
             ranking.push(r);
@@ -309,7 +312,8 @@ impl LiveUniverse {
             if !s.complete_today[k] {
                 return Err(Error::InvalidBar {
                     at: Location { ticker: Some(self.tickers[k].clone()), date: s.last_date.map(|d| d.to_string()), ..Default::default() },
-                    what: "a feature of the day's bar is not finite (a zero volume the day before?): the model was never trained on such a day".into(),
+                    // With prices and volumes in their plausible ranges, only volume_change can be.
+                    what: "a feature of the day's bar is not finite (volume_change: the volume of the stock's bar before is 0); the model was never trained on such a day".into(),
                 });
             }
             if !stream.ready(k) {

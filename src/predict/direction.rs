@@ -137,11 +137,15 @@ impl Model {
             }
             let last = rows.last().expect("n >= need > 0");
             if !is_complete(last) {
+                // With prices and volumes in their plausible ranges, only volume_change can be,
+                // after a zero volume.
+                let hint = if n > 1 && stock.volume[n - 2] == 0.0 { " (the volume of the bar before is 0)" } else { "" };
                 return Err(Error::InvalidBar {
                     at: crate::error::Location { date: Some(stock.dates.get(n - 1)?.to_string()), ..Default::default() },
-                    what:
-                        "a feature of the last bar is not finite (a zero volume the day before?): the model was never trained on such a day"
-                            .into(),
+                    what: format!(
+                        "a feature of the last bar is not finite: {}{hint}; the model was never trained on such a day",
+                        crate::features::not_finite(last)
+                    ),
                 });
             }
             if !market_row(n - 1)?.is_none_or(|r| r.iter().all(|v| v.is_finite())) {

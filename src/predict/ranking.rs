@@ -69,6 +69,7 @@ impl Model {
         if m.kind != ModelKind::Ranking {
             return Err(Error::WrongKind { what: format!("a ranking call on the {} model {:?}", m.kind.name(), m.name) });
         }
+        require_two_stocks(panel.n_tickers())?;
         let d = panel.day_index(date).ok_or_else(|| Error::argument(format!("{date} is not a trading day of the panel")))?;
         let rel = self.relation_spec()?;
         let node_scores = INPUTS.with_borrow_mut(|(inp, encodings)| -> Result<Vec<f32>> {
@@ -82,6 +83,15 @@ impl Model {
         let scores = stock_scores(panel, d, rel.first_day(m.window) + 1, &node_scores);
         Ok(Ranking::of_scores(date, scores))
     }
+}
+
+/// A ranking orders stocks against each other (an ensemble z-scores its members' scores across
+/// them): one stock has no ranking, and its score would be NaN.
+pub(crate) fn require_two_stocks(n: usize) -> Result<()> {
+    if n < 2 {
+        return Err(Error::argument(format!("a ranking needs at least two stocks to order against each other; got {n}")));
+    }
+    Ok(())
 }
 
 impl Model {
@@ -248,6 +258,16 @@ pub fn industries_from_ids(sector_ids: &[i32], sub_industry_ids: &[i32]) -> Resu
     use crate::bars::IndustryRow;
     if sector_ids.len() != sub_industry_ids.len() {
         return Err(Error::shape(format!("{} sector ids, {} sub-industry ids", sector_ids.len(), sub_industry_ids.len())));
+    }
+    // Checked on the caller's ids, so that the message says them (the table's names would not).
+    let mut sector_of_sub: std::collections::HashMap<i32, (i32, usize)> = std::collections::HashMap::new();
+    for (i, (&sec, &sub)) in sector_ids.iter().zip(sub_industry_ids).enumerate() {
+        let &mut (first_sec, first) = sector_of_sub.entry(sub).or_insert((sec, i));
+        if first_sec != sec {
+            return Err(Error::argument(format!(
+                "sub-industry id {sub} appears under two sector ids: {first_sec} (stock #{first}) and {sec} (stock #{i}); a sub-industry belongs to one sector"
+            )));
+        }
     }
     let names: Vec<String> = (0..sector_ids.len()).map(|i| format!("stock #{i}")).collect();
     let rows = names
