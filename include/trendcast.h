@@ -648,8 +648,9 @@ trendcast_status trendcast_universe_save(const struct trendcast_universe *univer
 /**
  * Restores a universe saved by trendcast_universe_save, for the same models (same bundles, in the
  * same order) and the same stocks with the same industry ids; anything else is refused by name
- * (TRENDCAST_STATUS_CONTRACT), as is a file of another format. `out_universe` as for
- * trendcast_universe_create.
+ * (TRENDCAST_STATUS_CONTRACT), as is a file of another format; a file that is not a state, or
+ * whose bytes do not match the sha256 saved with them (corrupted, truncated), is
+ * TRENDCAST_STATUS_PARSE. `out_universe` as for trendcast_universe_create.
  */
 trendcast_status trendcast_universe_restore(const struct trendcast_model *const *models,
                                             size_t n_models,

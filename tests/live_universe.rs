@@ -239,14 +239,16 @@ fn state_files_of_other_models_or_formats_are_refused() {
     // Another model: the direction model alone, or another ranking model.
     let e = LiveUniverse::restore(models[..1].to_vec(), u.industries.clone(), &path).err().unwrap();
     assert!(matches!(e, Error::Contract { .. }) && e.to_string().contains("saved for the models"), "{e}");
-    // A newer format, and the older one (format 1 kept each day's encodings twice).
-    for format in [3u8, 1] {
+    // A newer format, and the older ones (format 2 had no checksum, format 1 kept each day's
+    // encodings twice).
+    for format in [4u8, 2, 1] {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[16] = format;
         let other = tmp.path().join("other");
         std::fs::write(&other, &bytes).unwrap();
         let e = LiveUniverse::restore(models.clone(), u.industries.clone(), &other).err().unwrap();
-        assert!(e.to_string().contains(&format!("state format {format}, this library reads format 2")), "{e}");
+        assert!(e.to_string().contains(&format!("state format {format}, this library reads format 3")), "{e}");
+        assert_eq!(e.to_string().contains("written by an earlier release"), format < 3, "{e}");
     }
     // Not a state, and a truncated one.
     let junk = tmp.path().join("junk");
@@ -256,5 +258,43 @@ fn state_files_of_other_models_or_formats_are_refused() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&junk, &bytes[..bytes.len() / 2]).unwrap();
     let e = LiveUniverse::restore(models.clone(), u.industries.clone(), &junk).err().unwrap();
+    assert!(matches!(e, Error::Parse { .. }), "{e}");
+}
+
+/// A saved state with bytes overwritten anywhere (magic, format, checksum, payload; one byte, a
+/// run of zeros, or a single bit) is refused by name, never restored into a universe that answers
+/// NaN or other values.
+#[test]
+fn corrupted_state_files_are_refused() {
+    let (u, models, tmp) = synthetic_universe(90);
+    let live = LiveUniverse::from_history(models.clone(), u.industries.clone(), &u.series).unwrap();
+    let path = tmp.path().join("state");
+    live.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let bad = tmp.path().join("bad");
+    let mut positions: Vec<usize> = (0..64).collect();
+    positions.extend((0..200).map(|i| 64 + i * (bytes.len() - 65) / 199));
+    let mut restored = Vec::new();
+    for (i, &at) in positions.iter().enumerate() {
+        let mut b = bytes.clone();
+        match i % 3 {
+            0 => b[at] ^= 0xff,
+            1 => b[at..(at + 8).min(bytes.len())].fill(0),
+            _ => b[at] ^= 1 << (i % 8),
+        }
+        if b == bytes {
+            continue;
+        }
+        std::fs::write(&bad, &b).unwrap();
+        match LiveUniverse::restore(models.clone(), u.industries.clone(), &bad) {
+            Ok(_) => restored.push(at),
+            Err(e) => {
+                let named = ["not a trendcast live-universe state file", "state format", "does not match the sha256"];
+                assert!(named.iter().any(|n| e.to_string().contains(n)), "byte {at}: {e}");
+            }
+        }
+    }
+    assert!(restored.is_empty(), "corruptions at bytes {restored:?} of {} restored", bytes.len());
+    let e = LiveUniverse::restore(models.clone(), u.industries.clone(), &bad).err().unwrap();
     assert!(matches!(e, Error::Parse { .. }), "{e}");
 }

@@ -227,8 +227,9 @@ pub extern "C" fn trendcast_universe_save(universe: *const trendcast_universe, p
 
 /// Restores a universe saved by trendcast_universe_save, for the same models (same bundles, in the
 /// same order) and the same stocks with the same industry ids; anything else is refused by name
-/// (TRENDCAST_STATUS_CONTRACT), as is a file of another format. `out_universe` as for
-/// trendcast_universe_create.
+/// (TRENDCAST_STATUS_CONTRACT), as is a file of another format; a file that is not a state, or
+/// whose bytes do not match the sha256 saved with them (corrupted, truncated), is
+/// TRENDCAST_STATUS_PARSE. `out_universe` as for trendcast_universe_create.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_universe_restore(
     models: *const *const trendcast_model,

@@ -1,12 +1,14 @@
-//! The live universe's state on disk: a magic line, the format version, then the state with what it
-//! was made for (each model's name and graphs' sha256, each stock's ticker and industries) in
-//! bincode. A restore refuses a file of another format, made for other models or other stocks.
+//! The live universe's state on disk: a magic line, the format version, the sha256 of the payload,
+//! then the payload: the state with what it was made for (each model's name and graphs' sha256,
+//! each stock's ticker and industries) in bincode. A restore refuses a file of another format, one
+//! whose payload does not match its sha256 (corrupted), or one made for other models or stocks.
 
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::ranking::RankingStream;
 use super::{LiveUniverse, State};
@@ -16,9 +18,11 @@ use crate::model::Model;
 
 /// The file's first bytes.
 const MAGIC: &[u8; 16] = b"trendcast-live\n\0";
-/// The state format this library writes and reads (2: a ranking model's encodings kept once per
-/// day, in a ring of window + 1 days; 1 kept them twice).
-pub const STATE_FORMAT: u32 = 2;
+/// The state format this library writes and reads (3: the payload's sha256 after the version;
+/// 2 had none, so a corrupted file could restore; 1 kept a ranking model's encodings twice).
+pub const STATE_FORMAT: u32 = 3;
+/// Bytes before the payload: magic, format, sha256.
+const HEADER: usize = MAGIC.len() + 4 + 32;
 
 /// What a state was made for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +78,7 @@ impl LiveUniverse {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(MAGIC).map_err(io)?;
         f.write_all(&STATE_FORMAT.to_le_bytes()).map_err(io)?;
+        f.write_all(&Sha256::digest(&payload)).map_err(io)?;
         f.write_all(&payload).map_err(io)?;
         f.sync_all().map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)?;
@@ -93,13 +98,24 @@ impl LiveUniverse {
         }
         let format = u32::from_le_bytes(bytes[MAGIC.len()..MAGIC.len() + 4].try_into().expect("4 bytes"));
         if format != STATE_FORMAT {
+            let why = if format < STATE_FORMAT {
+                "; it was written by an earlier release: build the universe again from its history and save it"
+            } else {
+                ""
+            };
             return Err(Error::Contract {
-                what: format!("{}: state format {format}, this library reads format {STATE_FORMAT}", path.display()),
+                what: format!("{}: state format {format}, this library reads format {STATE_FORMAT}{why}", path.display()),
             });
         }
-        let (saved, used): (Saved, usize) = bincode::serde::decode_from_slice(&bytes[MAGIC.len() + 4..], config())
+        if bytes.len() < HEADER || Sha256::digest(&bytes[HEADER..])[..] != bytes[MAGIC.len() + 4..HEADER] {
+            return Err(Error::Parse {
+                at: at(),
+                what: "the state does not match the sha256 it was saved with: the file is corrupted or truncated".into(),
+            });
+        }
+        let (saved, used): (Saved, usize) = bincode::serde::decode_from_slice(&bytes[HEADER..], config())
             .map_err(|e| Error::Parse { at: at(), what: format!("the state does not decode: {e}") })?;
-        if used != bytes.len() - MAGIC.len() - 4 {
+        if used != bytes.len() - HEADER {
             return Err(Error::Parse { at: at(), what: "bytes after the state".into() });
         }
         let tickers: Vec<String> = saved.identity.stocks.iter().map(|(t, _, _)| t.clone()).collect();
