@@ -51,6 +51,12 @@ impl Default for Splits {
 }
 
 impl Splits {
+    /// One split holding every day from `from` to `to` and no other (the training split; the
+    /// others empty): what an evaluation over any range builds, whatever the data's years.
+    pub fn only(from: Date, to: Date) -> Splits {
+        Splits { train_start: from, train_end: to, validation_end: to, test_end: Some(to) }
+    }
+
     /// The training split's first and last days.
     pub fn train_range(&self) -> (Date, Date) {
         (self.train_start, self.train_end)

@@ -5,7 +5,7 @@
 
 use crate::bars::{BarSeries, BarsRef, date_span};
 use crate::contract::labels::Direction;
-use crate::dataset::{DatasetSpec, DirectionDataset};
+use crate::dataset::{DatasetSpec, DirectionDataset, Splits};
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::features::Market;
@@ -39,6 +39,9 @@ pub fn evaluate_direction(
         alignment: model.manifest().alignment,
         label,
         market: market.is_some(),
+        // The range's days only, whatever the data's years (the default splits end the data in
+        // 2010-2024's train, validation and test; a day outside them would have no sample).
+        splits: Splits::only(from, to),
         ..Default::default()
     };
     let ds = DirectionDataset::build(series, &spec)?;

@@ -338,7 +338,10 @@ fn messages_name_the_input_and_what_would_be_accepted() {
     let bt = ["backtest", "--baseline", "reversal", "--from", "2021-09-01", "--to", "2021-10-29"];
     let with = |extra: &[&'static str]| -> Vec<&str> { bt.iter().copied().chain(extra.iter().copied()).collect() };
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["backtest", "--baseline", "foo", "--from", "2021-09-01", "--to", "2021-10-29"], "no signal named \"foo\": expected one of reversal-1d, intraday-reversal"),
+        (
+            vec!["backtest", "--baseline", "foo", "--from", "2021-09-01", "--to", "2021-10-29"],
+            "no signal named \"foo\": expected one of reversal-1d, intraday-reversal",
+        ),
         (vec!["direction", "--model", m, "--date", "2021-10-29", "--backend", "onnx"], "[possible values: auto, ort, tract]"),
         ([with(&["--curve"]), vec![png_in_folder.as_str()]].concat(), "missing does not exist"),
         ([with(&["--plot"]), vec![folder.as_str()]].concat(), "is a folder; name a file ending in .png"),
@@ -470,4 +473,32 @@ fn a_weekend_bar_is_a_bad_bar() {
     let (ok, skipped, err) = trendcast(&[&args[..], &["--on-bad-bar", "skip"]].concat(), &data);
     assert!(ok && err.contains("dropped: file") && err.contains("is a Sunday"), "{err}");
     assert_eq!(skipped, original);
+}
+
+/// eval scores any range that has windows and labels, whatever the data's years (here 1995-2005,
+/// before the built-in 2010-2024 splits); `dataset`, whose splits are those years, says why it has
+/// no sample instead of reporting zeros.
+#[test]
+fn eval_scores_another_era_and_dataset_says_why_it_has_no_samples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let u = generate(&SyntheticSpec { days: 2870, first_day: trendcast::Date::parse("1995-01-02").unwrap(), ..Default::default() });
+    assert_eq!(u.series[0].dates.last().unwrap().year(), 2005);
+    write_dataset_dir(&u, &data).unwrap();
+    let model = tmp.path().join("model");
+    common::models::direction_bundle(&model, 16, 30);
+    let m = model.to_str().unwrap();
+    let (ok, out, err) = trendcast(&["eval", "--model", m, "--from", "2005-01-01", "--to", "2005-06-30", "--backend", "tract"], &data);
+    assert!(ok, "{err}");
+    let e: Value = serde_json::from_str(&out).unwrap();
+    // Every stock has a full window and a label on each day of the range: 48 stocks a day.
+    let (from, to) = (trendcast::Date::parse("2005-01-01").unwrap(), trendcast::Date::parse("2005-06-30").unwrap());
+    let days = u.series[0].dates.iter().filter(|&&d| d >= from && d <= to).count() as u64;
+    assert_eq!(e["samples"].as_u64().unwrap(), 48 * days, "{e}");
+    let (ok, _, err) = trendcast(&["dataset"], &data);
+    assert!(!ok, "dataset answered on data outside its splits");
+    assert!(
+        err.contains("no samples in any split") && err.contains("train 2010-01-01 to 2018-12-31") && err.contains("1995-01-02 to 2005-"),
+        "{err}"
+    );
 }

@@ -408,6 +408,22 @@ fn dataset_cmd(data: &Path, lookback: usize, alignment: WindowAlignment, embargo
     let ds = DirectionDataset::build(&universe.series, &spec);
     building.finish_and_clear();
     let ds = ds?;
+    if ds.samples.is_empty() {
+        let (train, validation) = (spec.splits.train_range(), spec.splits.validation_range());
+        return Err(Error::InvalidArgument {
+            what: format!(
+                "no samples in any split: the splits are train {} to {}, validation {} to {}, test from {} on (by the label's day), \
+                 and the data runs {}{}",
+                train.0,
+                train.1,
+                validation.0,
+                validation.1,
+                Date::from_days_since_epoch(validation.1.days_since_epoch() + 1),
+                trendcast::bars::date_span(&universe.series),
+                if universe.series.is_empty() { "" } else { " (or no stock has a full window with a label there)" }
+            ),
+        });
+    }
     let mut splits = Map::new();
     for split in Split::ALL {
         let c = ds.counts(split);
