@@ -393,3 +393,45 @@ fn a_feature_that_is_not_finite_is_named() {
     let says = "a feature of the last bar is not finite: volume_change = inf (the volume of the bar before is 0)";
     assert!(matches!(e, Error::InvalidBar { .. }) && e.to_string().contains(says), "{e}");
 }
+
+/// A bundle whose weights are NaN (a diverged training, its sha256 matching) is refused when
+/// loaded, naming the weight, instead of answering "down" with NaN probabilities (ort) or the same
+/// finite answer for every stock (tract's activations turn NaN into a constant); the export
+/// refuses to write one. (Outputs that are not finite fail the call and the open: model::tests.)
+#[test]
+fn a_bundle_with_nan_weights_is_refused() {
+    use trendcast::model::onnx::{Cell, RecurrentClassifier, decode, encode};
+    let mut cases = Cases::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let (direction, ranking) = (tmp.path().join("direction"), tmp.path().join("ranking"));
+    let probe = RankingProbe { weights: vec![0.1, f32::NAN, 0.1, 0.1, 0.1], bias: 0.0 };
+    let export = write_ranking_probe(&ranking, &probe, &DirectionExport::new("probe", 15), RelationSpec::default());
+    cases.expect(export, S::Model, "holds NaN at 1: a model whose weights are not finite cannot answer");
+    let mut net = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 42);
+    net.weight_hh[5] = f32::NAN;
+    let export = trendcast::model::export::write_direction(&direction, &net.clone().into(), &DirectionExport::new("nan", 30));
+    cases.expect(export, S::Model, "weight \"R\" holds NaN at ");
+    assert!(!direction.join("model.onnx").exists(), "nothing written");
+
+    // The same weights written as a diverged training's exporter would: the sha256 matches.
+    common::models::direction_bundle(&direction, 8, 30);
+    let path = direction.join("model.onnx");
+    let mut proto = decode(&std::fs::read(&path).unwrap()).unwrap();
+    let w = proto.graph.as_mut().unwrap().initializer.iter_mut().find(|t| t.name == "R").unwrap();
+    w.raw_data[20..24].copy_from_slice(&f32::NAN.to_le_bytes());
+    let bytes = encode(&proto);
+    std::fs::write(&path, &bytes).unwrap();
+    edit_manifest(&direction, |m| m["onnx_sha256"] = sha256_hex(&bytes).into());
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    for backend in backends {
+        let opts = OpenOptions { backend, ..Default::default() };
+        cases.expect(
+            Model::open(&direction, &opts),
+            S::Model,
+            "weight \"R\" holds NaN at 5: a model whose weights are not finite cannot answer",
+        );
+    }
+}

@@ -63,6 +63,7 @@ fn read_graph(
         )));
     }
     let proto = onnx::decode(&bytes).map_err(|e| Error::model(format!("{}: {e}", opath.display())))?;
+    check_weights(&proto, &opath)?;
     let (inputs, outputs) = onnx::declared_io(&proto)?;
     if inputs != contract.0 || outputs != contract.1 {
         let show = |v: &[TensorSpec]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ");
@@ -76,6 +77,17 @@ fn read_graph(
         )));
     }
     Ok(Graph { onnx: proto, bytes })
+}
+
+/// Refuses a graph with a weight that is not finite, naming it.
+fn check_weights(proto: &ModelProto, file: &Path) -> Result<()> {
+    match onnx::non_finite_weight(proto)? {
+        None => Ok(()),
+        Some((name, i, v)) => Err(Error::model(format!(
+            "{}: weight {name:?} holds {v} at {i}: a model whose weights are not finite cannot answer (a diverged training?)",
+            file.display()
+        ))),
+    }
 }
 
 impl Bundle {
@@ -114,6 +126,10 @@ impl Bundle {
     /// here (a ranking model's `encoder` must be declared in `manifest` and given as `encoder`).
     /// Checks the contract first, so a bundle that this library would refuse is never written.
     pub fn write(dir: &Path, manifest: &mut Manifest, onnx_model: &ModelProto, encoder: Option<&ModelProto>) -> Result<()> {
+        check_weights(onnx_model, &dir.join(if manifest.onnx_file.is_empty() { "model.onnx" } else { &manifest.onnx_file }))?;
+        if let Some(e) = encoder {
+            check_weights(e, &dir.join("encoder.onnx"))?;
+        }
         let bytes = onnx::encode(onnx_model);
         if manifest.onnx_file.is_empty() {
             manifest.onnx_file = "model.onnx".into();

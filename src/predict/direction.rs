@@ -17,6 +17,8 @@ use super::{AsBars, BarsRef};
 struct Scratch {
     rows: Vec<FeatureRow>,
     input: Vec<f32>,
+    /// The run's output, copied to the caller's only once it is checked.
+    probs: Vec<f32>,
 }
 
 thread_local! {
@@ -97,13 +99,16 @@ impl Model {
         let width = m.features.len();
         let per_stock = m.window * width;
         SCRATCH.with_borrow_mut(|scratch| {
-            let Scratch { rows, input } = scratch;
+            let Scratch { rows, input, probs } = scratch;
             input.resize(stocks.len() * per_stock, 0.0);
             for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
                 stock.as_bars().and_then(|b| self.window_into(&b, market, rows, dst)).map_err(|e| e.for_stock(&format!("stock #{i}")))?;
             }
             let shape = [stocks.len(), m.window, width];
-            self.run(&[TensorIn { shape: &shape, data: input }], out)
+            probs.resize(out.len(), 0.0);
+            self.run(&[TensorIn { shape: &shape, data: input }], probs)?;
+            out.copy_from_slice(probs);
+            Ok(())
         })
     }
 

@@ -199,6 +199,13 @@ pub fn declared_io(m: &ModelProto) -> Result<(Vec<TensorSpec>, Vec<TensorSpec>)>
     Ok((inputs, outputs))
 }
 
+/// The first float initializer value of a graph that is not finite, as (initializer, index,
+/// value): NaN or infinite weights (a diverged training) make every answer meaningless, and an
+/// engine need not even show it (tract's activations can turn NaN into a constant).
+pub(crate) fn non_finite_weight(proto: &ModelProto) -> Result<Option<(String, usize, f32)>> {
+    Ok(initializers(proto)?.into_iter().find_map(|(name, v)| v.iter().position(|x| !x.is_finite()).map(|i| (name.to_string(), i, v[i]))))
+}
+
 /// Float initializers of a graph by name.
 pub(crate) fn initializers(proto: &ModelProto) -> Result<std::collections::HashMap<&str, Vec<f32>>> {
     let graph = proto.graph.as_ref().ok_or_else(|| Error::model("ONNX model without a graph"))?;
