@@ -175,7 +175,10 @@ fn listings_and_delistings_follow_the_stateless_calls() {
 
 #[test]
 fn bad_pushes_are_refused_by_name_and_change_nothing() {
-    let (u, models, tmp) = synthetic_universe(120);
+    let (mut u, models, tmp) = synthetic_universe(120);
+    // Stock 3 stops trading after day 90: on day 100 it has no bar.
+    let cut = u.series[3].dates[90];
+    u.series[3] = u.series[3].before(cut);
     let panel = Panel::from_series(&u.series);
     let history: Vec<BarSeries> = u.series.iter().map(|s| s.before(panel.calendar[100])).collect();
     let mut live = LiveUniverse::from_history(models.clone(), u.industries.clone(), &history).unwrap();
@@ -217,12 +220,12 @@ fn bad_pushes_are_refused_by_name_and_change_nothing() {
     assert_eq!(live.last_date(), Some(date));
 
     // Direction for a subset: a stock without a bar that day is named.
-    let absent = (0..u.series.len()).find(|&k| !good.iter().any(|b| b.stock == k));
-    if let Some(k) = absent {
-        let mut out = [0f32; 3];
-        let e = live.direction_into(0, Some(&[k]), &mut out).unwrap_err();
-        assert!(e.to_string().contains("no bar that day"), "{e}");
-    }
+    assert!(!good.iter().any(|b| b.stock == 3), "the delisted stock has no bar on day 100");
+    let mut out = [0f32; 3];
+    let e = live.direction_into(0, Some(&[3]), &mut out).unwrap_err();
+    assert!(e.to_string().contains("no bar that day"), "{e}");
+    assert_eq!(out, [0.0; 3], "a refused call writes nothing");
+    live.direction_into(0, Some(&[4]), &mut out).unwrap();
     let e = live.direction_into(1, None, &mut vec![0f32; 3 * u.series.len()]).unwrap_err();
     assert!(matches!(e, Error::WrongKind { .. }), "{e}");
 }
