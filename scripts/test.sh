@@ -38,6 +38,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 export TRENDCAST_REQUIRE_CMAKE=1 TRENDCAST_REQUIRE_VALGRIND=1 TRENDCAST_REQUIRE_ORT=1
+# - the trainer binary for the walk-forward on Dask (tests/test_walk_forward.py): the workspace's
+#   `cargo test` below builds it (the trainer crate has integration tests) before any test runs.
+export TRENDCAST_REQUIRE_TRAINER=1
 # - a Python environment in .deps/venv with pinned test dependencies (once); the package built as a
 #   wheel (setuptools-rust compiles the library into it) and reinstalled into it every run, so that
 #   it is never stale; and a wheelhouse (numpy, onnxruntime) for tests/wheel.rs, which installs the

@@ -103,11 +103,41 @@ fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
 
 // --- Python ---------------------------------------------------------------------------------------
 
+/// The trainer binary beside the test binaries' folder (target/<profile>/trendcast-train), or None
+/// with a SKIPPED line. `cargo test --workspace` (scripts/test.sh) builds it, since the trainer
+/// crate has integration tests; a test of the root package alone builds it not, and may find an
+/// older one. It needs libtorch on LD_LIBRARY_PATH (scripts/env.sh), which the Python tests and
+/// their Dask workers pass on to it. TRENDCAST_REQUIRE_TRAINER (scripts/test.sh) fails instead.
+fn trainer() -> Option<PathBuf> {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe.parent().and_then(Path::parent).unwrap().join("trendcast-train");
+    if path.exists() {
+        return Some(path);
+    }
+    let why = format!("{} is not built (cargo test --release --workspace builds it)", path.display());
+    assert!(std::env::var_os("TRENDCAST_REQUIRE_TRAINER").is_none(), "TRENDCAST_REQUIRE_TRAINER is set but {why}");
+    eprintln!("SKIPPED the walk-forward on Dask: {why}");
+    None
+}
+
 #[test]
 fn python_package_passes_pytest() {
     let Some(py) = python() else { return };
     let f = Fixtures::new();
-    let out = run(Command::new(&py)
+    // The walk-forward on Dask's market: trainer/tests/walk_forward.rs's, four years of weekdays
+    // (2017 and 2018 train and validate the first test year, 2019).
+    let market = generate(&SyntheticSpec {
+        days: 4 * 261,
+        first_day: trendcast::Date::parse("2017-01-02").unwrap(),
+        late_listing_every: 7,
+        ..Default::default()
+    });
+    write_dataset_dir(&market, &f.path("walk-forward-data")).unwrap();
+    let mut cmd = Command::new(&py);
+    if let Some(trainer) = trainer() {
+        cmd.env("TRENDCAST_TRAINER", trainer);
+    }
+    let out = run(cmd
         .args(["-m", "pytest", "-q", "-rs"])
         .arg(root().join("bindings/python/tests"))
         .current_dir(root())
@@ -117,6 +147,7 @@ fn python_package_passes_pytest() {
         .env("TRENDCAST_TEST_RANKING_MODEL", f.path("ranking"))
         .env("TRENDCAST_TEST_SHIPPED_MODELS", root().join("models"))
         .env("TRENDCAST_TEST_DATA", f.path("data"))
+        .env("TRENDCAST_TEST_WALK_FORWARD_DATA", f.path("walk-forward-data"))
         .env("TRENDCAST_TEST_REQUIRE", "1")
         .env("PYTHONDONTWRITEBYTECODE", "1"));
     println!("{out}");
