@@ -2,7 +2,7 @@
 # Installs the native runtimes the tests need into .deps/ (git-ignored), once.
 #   .deps/onnxruntime/libonnxruntime.so.1.31.1   from the PyPI wheel onnxruntime==1.31.1
 #   .deps/libtorch/torch/{include,lib,share}     CPU libtorch from the PyPI wheel torch==2.11.0
-# Versions are pinned: see ../shared/specs/toolchain.md. Nothing is fetched outside PyPI.
+# Versions are pinned: see docs/specs/toolchain.md. Nothing is fetched outside PyPI.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 deps="$root/.deps"

@@ -25,7 +25,7 @@ fn loads_every_bar_and_industry() {
 }
 
 /// With the original's one-day-gap windows, our data gives the original code's own counts and
-/// class weights on this data (shared/specs/direction.md).
+/// class weights on this data (docs/specs/direction.md).
 #[test]
 fn gap_windows_reproduce_the_original_counts() {
     let Some(dir) = common::shared_data() else {

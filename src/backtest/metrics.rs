@@ -1,4 +1,4 @@
-//! Portfolio metrics (shared/specs/lsr-igru.md): ARR, AVol, MDD, ASR, CR, the true information
+//! Portfolio metrics (docs/specs/lsr-igru.md): ARR, AVol, MDD, ASR, CR, the true information
 //! ratio against the benchmark, and the mean daily IC and rank IC.
 
 use serde::Serialize;

@@ -1,4 +1,4 @@
-//! The buy-hold-sell backtest of shared/specs/lsr-igru.md: decide at the close of t from that day's
+//! The buy-hold-sell backtest of docs/specs/lsr-igru.md: decide at the close of t from that day's
 //! scores, trade at the open of t+1 into the top k (equal weight), hold to the open of t+2. The
 //! benchmark is the equal-weighted universe over the same open-to-open periods. Beside the daily
 //! rebalance into the top k, a turnover-limited strategy (qlib's top-k dropout) replaces at most a

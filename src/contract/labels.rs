@@ -1,5 +1,5 @@
-//! Training targets: the 5-day, 3-class direction label (`shared/specs/direction.md`) and the
-//! per-day rank label of the ranking model (`shared/specs/lsr-igru.md`). Labels look into the
+//! Training targets: the 5-day, 3-class direction label (`docs/specs/direction.md`) and the
+//! per-day rank label of the ranking model (`docs/specs/lsr-igru.md`). Labels look into the
 //! future by definition; they are used for training and evaluation, never as model inputs.
 
 use serde::{Deserialize, Serialize};

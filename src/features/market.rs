@@ -1,6 +1,6 @@
 //! Market features: the equal-weighted universe's daily return and its 20-day volatility. The
 //! original project appended SPY's to each window as an ablation; our data has no index series, so
-//! the universe stands in for it (`shared/specs/direction.md`). A row of day t reads the universe's
+//! the universe stands in for it (`docs/specs/direction.md`). A row of day t reads the universe's
 //! bars up to and including t only.
 
 use super::{RETURN_LOOKBACK, sample_std};

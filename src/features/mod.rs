@@ -1,4 +1,4 @@
-//! The 13 direction features of `shared/specs/direction.md`, one definition used two ways:
+//! The 13 direction features of `docs/specs/direction.md`, one definition used two ways:
 //! [`compute`] over a whole series (training, backfills) and [`FeatureState`] one bar at a time
 //! (a live system's daily update, O(1) per bar). Both call the same row kernel on the same trailing
 //! values in the same order, so they agree bit for bit; a test holds them to it.

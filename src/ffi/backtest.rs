@@ -10,7 +10,7 @@ use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::predict::series_of;
 
-/// A backtest's summary (shared/specs/lsr-igru.md), as `trendcast backtest` prints it.
+/// A backtest's summary (docs/specs/lsr-igru.md), as `trendcast backtest` prints it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct trendcast_backtest_metrics {

@@ -1,5 +1,5 @@
 //! The C ABI (`include/trendcast.h`, generated from this module by cbindgen). It translates and
-//! guards; the logic lives in the modules it calls. Conventions (shared/specs/c-abi.md): one
+//! guards; the logic lives in the modules it calls. Conventions (docs/specs/c-abi.md): one
 //! `trendcast_` prefix, opaque handles created and freed in pairs, a status code from every fallible
 //! call with the message in `trendcast_last_error()`, no panic across the boundary, plain arrays.
 #![allow(non_camel_case_types)]

@@ -11,7 +11,7 @@ use super::{
 use crate::bars::{Industries, Panel};
 use crate::error::{Error, Result};
 
-/// How a ranking model's relation inputs are built (shared/specs/lsr-igru.md); stored in the
+/// How a ranking model's relation inputs are built (docs/specs/lsr-igru.md); stored in the
 /// manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RelationSpec {

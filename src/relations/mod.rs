@@ -1,4 +1,4 @@
-//! The ranking model's inputs (shared/specs/lsr-igru.md): the node set (stocks, then
+//! The ranking model's inputs (docs/specs/lsr-igru.md): the node set (stocks, then
 //! sub-industries, then sectors), node features with the per-day clip-and-z-score, the static
 //! long-term relation matrix, and the daily short-term matrices from overnight-return cosines,
 //! optionally degree-normalised.

@@ -1,4 +1,4 @@
-//! The direction table's tabular baselines (shared/specs/direction.md): majority class, logistic
+//! The direction table's tabular baselines (docs/specs/direction.md): majority class, logistic
 //! regression and a random forest, each seeing only the 13 features of day t. They are rows of the
 //! results table, not shipped models, so nothing is exported.
 

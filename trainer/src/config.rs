@@ -117,7 +117,7 @@ pub enum RankLoss {
     Pairwise,
 }
 
-/// An LSR-IGRU experiment (shared/specs/lsr-igru.md). Defaults: the paper's model and training,
+/// An LSR-IGRU experiment (docs/specs/lsr-igru.md). Defaults: the paper's model and training,
 /// the spec's splits, and the open-to-open label that the backtest earns.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -1,4 +1,4 @@
-//! Training LSR-IGRU (shared/specs/lsr-igru.md): one sample per trading day holding every node of
+//! Training LSR-IGRU (docs/specs/lsr-igru.md): one sample per trading day holding every node of
 //! the panel; inputs built by the core's `relations::ranking_inputs` (the serving code); label the
 //! core's per-day percentile rank; loss the MSE or IC over the stocks that trade that day and have
 //! a label; Adam; the epoch picked on the validation year with the core's backtest; export through

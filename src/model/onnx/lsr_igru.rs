@@ -1,4 +1,4 @@
-//! The LSR-IGRU ranking graph (shared/specs/lsr-igru.md), written with basic ONNX ops over the
+//! The LSR-IGRU ranking graph (docs/specs/lsr-igru.md), written with basic ONNX ops over the
 //! ranking contract: nodes [T, N, 5], long_rel [N, N], short_rel [T, N, N] -> scores [N].
 //!
 //! 1. Two relation encoders, one on A_L and one on A_S[s], each run on every step's node features
