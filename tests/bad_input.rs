@@ -283,7 +283,8 @@ fn implausible_bars_are_refused_on_the_borrowed_path() {
         }
         s.dates[last] = d;
     };
-    let bad: [(&dyn Fn(&mut BarSeries), &str); 6] = [
+    type Edit<'a> = &'a dyn Fn(&mut BarSeries);
+    let bad: [(Edit, &str); 6] = [
         (&|s| s.close[last] = s.high[last] * 1.01, "is above high"),
         (&|s| s.open[last] = s.low[last] * 0.9, "is below low"),
         (&|s| s.high[last] = 1e308, "high 1e308 is not a plausible price"),
