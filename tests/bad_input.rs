@@ -436,3 +436,19 @@ fn a_bundle_with_nan_weights_is_refused() {
         );
     }
 }
+
+/// A manifest cannot ask for buffers no real model needs (they are made before the model runs, at
+/// open for its probe run): a window beyond 10,000 days, encodings beyond 65,536 values per node.
+#[test]
+fn a_bundle_cannot_ask_for_absurd_buffers() {
+    let mut cases = Cases::default();
+    let tmp = tempfile::tempdir().unwrap();
+    let (direction, ranking) = (tmp.path().join("direction"), tmp.path().join("ranking"));
+    common::models::direction_bundle(&direction, 8, 30);
+    edit_manifest(&direction, |m| m["window"] = (1u64 << 40).into());
+    cases.expect(Model::open(&direction, &tract()), S::Contract, "window 1099511627776: expected 1 to 10000 days");
+    let probe = RankingProbe { weights: vec![0.1; 5], bias: 0.0 };
+    write_ranking_probe(&ranking, &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
+    edit_manifest(&ranking, |m| m["encoder"]["outputs"][0]["shape"][3] = 100_000.into());
+    cases.expect(Model::open(&ranking, &tract()), S::Contract, "encodings of 1 x 100000 values per node: expected at most 65536");
+}

@@ -224,6 +224,12 @@ pub fn ranking_io(window: usize, members: usize, width: usize, form: &WindowInpu
 pub const SINGLE_GRAPH_RANKING: &str = "a single-graph ranking bundle (written before the encoder / window split): \
      rewrite it with `trendcast upgrade-bundle OLD_DIR NEW_DIR`";
 
+/// The longest window a bundle may declare (about 40 years of trading days), and the most encoding
+/// values per node a ranking model may declare: buffers of those sizes are made before a model
+/// runs, at open for its probe run, so a bundle cannot ask for memory no real model needs.
+pub const MAX_WINDOW: usize = 10_000;
+pub const MAX_ENCODING: usize = 1 << 16;
+
 fn mismatch<T: std::fmt::Debug>(what: &str, got: T, want: T) -> Error {
     Error::contract(format!("{what}: the bundle has {got:?}, this library needs {want:?}"))
 }
@@ -254,8 +260,8 @@ impl Manifest {
                 crate::VERSION
             )));
         }
-        if self.window == 0 {
-            return Err(Error::contract("window must be at least 1"));
+        if self.window == 0 || self.window > MAX_WINDOW {
+            return Err(Error::contract(format!("window {}: expected 1 to {MAX_WINDOW} days", self.window)));
         }
         let (inputs, outputs) = match self.kind {
             ModelKind::Direction => {
@@ -293,6 +299,11 @@ impl Manifest {
                 let (members, width) = self.encoding_shape().ok_or_else(|| {
                     Error::contract(format!("the encoder's outputs are {}, it needs encodings[days, M, nodes, E]", list(&enc.outputs)))
                 })?;
+                if members.saturating_mul(width) > MAX_ENCODING {
+                    return Err(Error::contract(format!(
+                        "encodings of {members} x {width} values per node: expected at most {MAX_ENCODING}"
+                    )));
+                }
                 let (e_in, e_out) = ranking_encoder_io(members, width);
                 if enc.inputs != e_in || enc.outputs != e_out {
                     return Err(Error::contract(format!(
