@@ -46,7 +46,7 @@ export TRENDCAST_REQUIRE_TRAINER=1
 #   it is never stale; and a wheelhouse (numpy, onnxruntime) for tests/wheel.rs, which installs the
 #   wheel into a fresh environment outside the tree.
 venv=.deps/venv
-pins="numpy==2.4.6 pandas==3.1.1 pytest==9.2.0 setuptools==80.9.0 setuptools-rust==1.13.0 dask[distributed]==2026.8.0"
+pins="numpy==2.4.6 pandas==3.1.1 pytest==9.2.0 setuptools==80.9.0 setuptools-rust==1.13.0 dask[distributed]==2026.8.0 polars==2.1.0 pyarrow==26.0.1"
 if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$pins" ]; then
   echo "setup: creating $venv ($pins)" >&2
   rm -rf "$venv"

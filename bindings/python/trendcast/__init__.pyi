@@ -10,11 +10,14 @@ __version__: str
 
 _Path = Union[str, os.PathLike[str]]
 # One stock's bars: a mapping of 1-D arrays (date or dates, open, high, low, close, volume), a numpy
-# structured array with those fields, or a one-stock pandas DataFrame.
+# structured array with those fields, or a one-stock DataFrame (pandas or polars) or Arrow table.
 _Stock = Union[Mapping[str, npt.ArrayLike], np.ndarray]
-# Several stocks: a list of stocks, one stock, or a long-format pandas DataFrame
-# (date, ticker, open, high, low, close[, adj_close], volume).
+# Several stocks: a list of stocks, one stock, or a long-format table (date, ticker, open, high, low,
+# close[, adj_close], volume): a pandas or polars DataFrame, a pyarrow Table or RecordBatch, or any
+# object with __arrow_c_stream__ / __arrow_c_array__ (read through the Arrow PyCapsule interface).
 _Bars = Union["Stocks", Sequence[_Stock], _Stock, Any]
+# A long-format table of the kinds above (pandas, polars, Arrow).
+_Frame = Any
 _Ids = Union[npt.ArrayLike, Mapping[str, Any]]
 
 class Status(enum.IntEnum):
@@ -122,7 +125,7 @@ class Universe:
         tickers: Sequence[str],
         sector_ids: _Ids,
         sub_industry_ids: _Ids,
-        history: Any = ...,
+        history: Optional[_Frame] = ...,
     ) -> None: ...
     @classmethod
     def restore(
@@ -136,7 +139,7 @@ class Universe:
     def tickers(self) -> List[str]: ...
     @property
     def last_date(self) -> Optional[int]: ...
-    def push_day(self, bars: Any) -> None: ...
+    def push_day(self, bars: _Frame) -> None: ...
     def direction(self, model: Optional[int] = ...) -> npt.NDArray[np.float32]: ...
     def rank(self, model: Optional[int] = ...) -> Ranking: ...
     def save(self, path: _Path) -> None: ...
@@ -150,8 +153,8 @@ class BacktestResult:
     strategy: str
 
 def backtest(
-    bars: Any,
-    scores: Any = ...,
+    bars: Union[Stocks, _Frame],
+    scores: Optional[_Frame] = ...,
     *,
     model: Optional[Model] = ...,
     sector_ids: Optional[_Ids] = ...,
@@ -164,7 +167,7 @@ def backtest(
 ) -> BacktestResult: ...
 def score_days(
     model: Model,
-    bars: Any,
+    bars: _Frame,
     sector_ids: _Ids,
     sub_industry_ids: _Ids,
     *,
@@ -176,4 +179,4 @@ def feature_matrix(bars: _Bars) -> npt.NDArray[np.float64]: ...
 def features(bars: _Bars) -> Any: ...
 def version() -> str: ...
 def library_path() -> str: ...
-def split_frame(frame: Any) -> Tuple[List[str], List[Dict[str, npt.NDArray[Any]]]]: ...
+def split_frame(frame: _Frame) -> Tuple[List[str], List[Dict[str, npt.NDArray[Any]]]]: ...

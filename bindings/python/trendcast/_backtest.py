@@ -10,7 +10,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _native
-from ._bars import Stocks, is_frame, one_column, prices, tickers, yyyymmdd
+from ._bars import Stocks, is_frame, long_frame, one_column, prices, tickers, yyyymmdd
 from ._errors import InvalidArgumentError
 from ._model import Model, _check
 
@@ -124,7 +124,8 @@ def backtest(
     a number). Each refusal is an :class:`InvalidArgumentError` naming the argument.
 
     ``bars``: the stocks (a long-format DataFrame or a :class:`Stocks` made from one); their dates
-    make the trading calendar.
+    make the trading calendar. Wherever a DataFrame is taken (``bars``, ``scores``), a polars
+    DataFrame or an Arrow table is too (read as :class:`Stocks` reads them); the result is pandas.
 
     Either ``scores``: a DataFrame with columns ``date``, ``ticker``, ``score`` (higher is better;
     a stock without a row on a day is not eligible that day; a NaN or None score too), computed from
@@ -142,13 +143,14 @@ def backtest(
     import pandas as pd
 
     top_k, cost_bps = _top_k(top_k), _cost_bps(cost_bps)
-    if not (is_frame(bars) or isinstance(bars, Stocks)):
+    frame = long_frame(bars)
+    if not (frame is not None or isinstance(bars, Stocks)):
         raise InvalidArgumentError("bars must be a long-format DataFrame or trendcast.Stocks")
     if (scores is None) == (model is None):
         raise InvalidArgumentError("give either scores (a DataFrame of date, ticker, score) or a ranking model")
-    if model is not None and not is_frame(bars):
+    if model is not None and frame is None:
         raise InvalidArgumentError("with a model, bars must be a long-format DataFrame (the days are pushed one by one)")
-    stocks = Stocks(bars)
+    stocks = Stocks(frame if frame is not None else bars)
     if not stocks.tickers:
         raise InvalidArgumentError("the bars must name their tickers (a long-format DataFrame)")
     max_swaps = _max_swaps(strategy)
@@ -156,8 +158,9 @@ def backtest(
     (lo, hi), (lo_v, hi_v), tradable = _decision_window(calendar, start, end)
 
     if model is not None:
-        scores = _score_days(model, bars, stocks, sector_ids, sub_industry_ids, start, end)
-    if not is_frame(scores):
+        scores = _score_days(model, frame, stocks, sector_ids, sub_industry_ids, start, end)
+    scores = long_frame(scores)
+    if scores is None:
         raise InvalidArgumentError("scores must be a DataFrame with columns date, ticker, score")
     missing = [c for c in ("date", "ticker", "score") if c not in scores.columns]
     if missing:
@@ -180,7 +183,8 @@ def backtest(
     if len(np.unique(flat)) != len(flat):
         raise InvalidArgumentError("scores has two rows for one (date, ticker)")
     # Numbers only: a string score is refused, not parsed (NaN or None: not eligible that day).
-    matrix.reshape(-1)[flat] = prices(score_col.to_numpy(), "score", "scores")[keep].astype(np.float32)
+    score_values = score_col.to_numpy() if is_frame(scores) else score_col
+    matrix.reshape(-1)[flat] = prices(score_values, "score", "scores")[keep].astype(np.float32)
 
     days = np.ascontiguousarray(days, dtype=np.int32)
     metrics = _native.trendcast_backtest_metrics()
@@ -205,8 +209,8 @@ def score_days(model: Model, bars: Any, sector_ids: Any, sub_industry_ids: Any, 
     (inclusive; default all) that has two trading days after it, as a DataFrame of ``date``
     (YYYY-MM-DD), ``ticker``, ``score`` (NaN rows left out): what :func:`backtest` takes. A
     streaming :class:`Universe` built from the bars before the first day pushes and ranks each day,
-    bit for bit the stateless call the CLI makes per day. ``bars``: a long-format DataFrame; ids as
-    :meth:`Model.rank` takes them."""
+    bit for bit the stateless call the CLI makes per day. ``bars``: a long-format DataFrame (pandas
+    or polars, or an Arrow table); ids as :meth:`Model.rank` takes them. The result is pandas."""
     return _score_days(model, bars, None, sector_ids, sub_industry_ids, start, end)
 
 
@@ -215,18 +219,20 @@ def _score_days(
 ) -> Any:
     """:func:`score_days`, given the frame already split into ``stocks`` where the caller has it
     (the frame is split once per call)."""
-    import pandas as pd
-
     from ._universe import Universe
 
     if model.kind != "ranking":
         raise InvalidArgumentError(f"scoring needs a ranking model; {model.name!r} is a {model.kind} model")
-    if not is_frame(bars):
+    frame = long_frame(bars)
+    if frame is None:
         raise InvalidArgumentError("bars must be a long-format DataFrame (the days are pushed one by one)")
     if sector_ids is None or sub_industry_ids is None:
         raise InvalidArgumentError("give sector_ids and sub_industry_ids")
     if stocks is None:
-        stocks = Stocks(bars)
+        stocks = Stocks(frame)
+    if not is_frame(frame):
+        matrix, days = _score_stocks(model, stocks, sector_ids, sub_industry_ids, start, end)
+        return _score_table(matrix, days, stocks.tickers)
     date_col = next(c for c in bars.columns if str(c).lower() == "date")
     d = yyyymmdd(bars[date_col])
     (lo, hi), (lo_v, hi_v), tradable = _decision_window(np.unique(d), start, end)
@@ -243,10 +249,55 @@ def _score_days(
         for i, (a, b) in enumerate(zip(first, last)):
             universe.push_day(bars.iloc[order[a:b]])
             matrix[i] = universe.rank().scores
+    return _score_table(matrix, days, stocks.tickers)
+
+
+def _score_stocks(
+    model: Model, stocks: Stocks, sector_ids: Any, sub_industry_ids: Any, start: Any, end: Any
+) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`score_days` over bars already split (a polars or Arrow table's): the days before the
+    first scored one are the universe's history, then each day's bars are pushed from the split
+    columns (gathered by date: no frame is sliced). The pushes are the ones the pandas path makes
+    (each stock's bar of the day, in ticker order), so the scores are the same."""
+    from ._universe import Universe
+
+    n = len(stocks)
+    cols = [stocks.columns(k) for k in range(n)]
+    d = np.concatenate([c[0] for c in cols])
+    (lo, hi), (lo_v, hi_v), tradable = _decision_window(np.unique(d), start, end)
+    days = tradable[(tradable >= lo_v) & (tradable <= hi_v)]
+    if len(days) == 0:
+        raise InvalidArgumentError(f"no trading day from {lo} to {hi} with two trading days after it")
+    before = [tuple(a[c[0] < days[0]] for a in c) for c in cols]
+    history = Stocks.of_columns(before, stocks.tickers) if any(len(b[0]) for b in before) else None
+    universe = Universe([model], stocks.tickers, sector_ids, sub_industry_ids, history)
+    # Every bar, stock by stock (ticker order), then stably by date: a day's rows in ticker order.
+    stock = np.repeat(np.arange(n, dtype=np.uintp), [len(c[0]) for c in cols])
+    fields = [np.concatenate([c[f] for c in cols]) for f in range(1, 6)]
+    order = np.argsort(d, kind="stable")
+    sorted_d = d[order]
+    first, last = np.searchsorted(sorted_d, days, side="left"), np.searchsorted(sorted_d, days, side="right")
+    matrix = np.empty((len(days), n), dtype=np.float32)
+    with universe:
+        for i, (a, b) in enumerate(zip(first, last)):
+            rows = order[a:b]
+            ids = stock[rows]
+            if len(np.unique(ids)) != len(ids):
+                raise InvalidArgumentError("a ticker appears twice in the day's bars")
+            universe._push(int(days[i]), ids, [np.ascontiguousarray(f[rows]) for f in fields])
+            matrix[i] = universe.rank().scores
+    return matrix, days
+
+
+def _score_table(matrix: np.ndarray, days: np.ndarray, names: Any) -> Any:
+    """Scores per (day, stock) as the DataFrame :func:`score_days` returns (NaN rows left out)."""
+    import pandas as pd
+
+    stocks_n = len(names)
     dates = pd.to_datetime(days.astype(str), format="%Y%m%d").strftime("%Y-%m-%d")
     table = pd.DataFrame({
-        "date": np.repeat(np.asarray(dates), len(stocks)),
-        "ticker": np.tile(np.array(stocks.tickers, dtype=object), len(days)),
+        "date": np.repeat(np.asarray(dates), stocks_n),
+        "ticker": np.tile(np.array(names, dtype=object), len(days)),
         "score": matrix.reshape(-1),
     })
     return table[np.isfinite(table["score"].to_numpy())].reset_index(drop=True)

@@ -7,7 +7,9 @@ time-zone-aware timestamps (pandas, ``datetime``, ISO strings with an offset) co
 date they show in their own time zone (``2024-12-31 00:00+09:00`` is 2024-12-31), never as the UTC
 date: give them in the exchange's time zone. Several stocks: a list of those, or one long-format DataFrame
 (``date,ticker,open,high,low,close[,adj_close],volume``). pandas is imported only when a
-DataFrame is given.
+DataFrame is given. A polars DataFrame or Arrow data (a pyarrow Table, or any object with
+``__arrow_c_stream__``) is taken wherever a pandas DataFrame is, with the same rules, its numeric
+columns read in place where they can be (see ``_tables.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 
 from ._errors import InvalidArgumentError, ParseError, ShapeError
+from ._tables import Table, as_table
 
 PRICE_FIELDS = ("open", "high", "low", "close", "volume")
 LONG_COLUMNS = ("date", "ticker") + PRICE_FIELDS
@@ -35,6 +38,12 @@ def is_frame(obj: Any) -> bool:
     """A pandas DataFrame, recognised without importing pandas."""
     t = type(obj)
     return t.__name__ == "DataFrame" and t.__module__.split(".")[0] == "pandas"
+
+
+def long_frame(obj: Any) -> Any:
+    """A table of named columns as the bars' code reads it: a pandas DataFrame as it is, a polars
+    DataFrame or Arrow data as a :class:`Table`; None for anything else."""
+    return obj if is_frame(obj) else as_table(obj)
 
 
 #: An ISO 8601 date, with a time and an offset or not.
@@ -104,7 +113,11 @@ def yyyymmdd(values: Any) -> np.ndarray:
 
 def _field(stock: Any, name: str, where: str) -> Any:
     names = (name, "dates") if name == "date" else (name,)
-    if isinstance(stock, np.ndarray) and stock.dtype.names:
+    table = as_table(stock)
+    if table is not None:
+        have = tuple(table.columns)
+        get = lambda k: table.one(k, where)  # noqa: E731
+    elif isinstance(stock, np.ndarray) and stock.dtype.names:
         have = stock.dtype.names
         get = stock.__getitem__
     elif isinstance(stock, Mapping):
@@ -115,8 +128,8 @@ def _field(stock: Any, name: str, where: str) -> Any:
         get = lambda k: column_values(stock, k, where)  # noqa: E731
     else:
         raise InvalidArgumentError(
-            f"{where}: bars must be a dict of arrays, a numpy structured array or a pandas DataFrame, "
-            f"not {type(stock).__name__}"
+            f"{where}: bars must be a dict of arrays, a numpy structured array or a pandas or polars "
+            f"DataFrame or Arrow table, not {type(stock).__name__}"
         )
     for n in names:
         if n in have:
@@ -174,8 +187,10 @@ def _column(frame: Any, name: str) -> str:
 
 
 def one_column(frame: Any, name: str, where: str) -> Any:
-    """A frame's column `name` (exact name) as one Series; a name given to two columns is refused
-    (pandas would hand both over as one 2-D block)."""
+    """A frame's column `name` (exact name) as one Series (as numpy for a :class:`Table`); a name
+    given to two columns is refused (pandas would hand both over as one 2-D block)."""
+    if isinstance(frame, Table):
+        return frame.one(name, where)
     n = sum(1 for c in frame.columns if c == name)
     if n > 1:
         raise InvalidArgumentError(f"{where}: the DataFrame has {n} columns named `{name}`: keep one")
@@ -218,10 +233,14 @@ class Stocks:
 
     ``bars``: a long-format DataFrame (``date,ticker,open,high,low,close[,adj_close],volume``), a
     list of stocks (each a dict of arrays, a structured array or a one-stock DataFrame) or one
-    stock. A DataFrame is split once: one stable sort by ticker, each column gathered once (not
-    gathered at all when the rows already come ticker by ticker); its tickers are sorted, as the
-    Rust loader and the CLI order them, and each ticker's rows keep the frame's order (they must be
-    in date order: unsorted dates are an error, as in the CSV loader). A non-missing ``adj_close``
+    stock. A DataFrame may be pandas or polars, or Arrow data (a pyarrow Table or RecordBatch, or
+    any object with ``__arrow_c_stream__``), read without pandas: a numeric column in one chunk
+    without nulls is used in place, as a pandas column is (a column in several chunks is joined
+    once, one with nulls copied once with the nulls as NaN). A DataFrame is split once: one stable
+    sort by ticker, each column gathered once (not gathered at all when the rows already come
+    ticker by ticker); its tickers are sorted, as the Rust loader and the CLI order them, and each
+    ticker's rows keep the frame's order (they must be in date order: unsorted dates are an error,
+    as in the CSV loader). A non-missing ``adj_close``
     scales the bar's open, high, low and close by ``adj_close / close``, as the CSV loader does.
     Two columns of one name (matched without regard to case) and a missing or empty ticker are
     refused (:class:`InvalidArgumentError`); time-zone-aware dates count as the calendar date they
@@ -237,7 +256,10 @@ class Stocks:
             self.__dict__.update(bars.__dict__)
             return
         self.tickers: List[str] = []
-        if is_frame(bars):
+        table = as_table(bars)
+        if table is not None:
+            bars = table
+        if is_frame(bars) or isinstance(bars, Table):
             cols = [str(c).lower() for c in bars.columns]
             if "ticker" in cols:
                 self._from_frame(bars)
@@ -279,32 +301,27 @@ class Stocks:
     def _from_frame(self, frame: Any) -> None:
         cols = {n: _column(frame, n) for n in LONG_COLUMNS}
         adj = _column(frame, "adj_close") if any(str(c).lower() == "adj_close" for c in frame.columns) else None
+        what = frame.what if isinstance(frame, Table) else "the DataFrame"
         if len(frame) == 0:
-            raise ShapeError("the DataFrame has no rows")
-        import pandas as pd  # a DataFrame was given: pandas is there
-
-        # Tickers as sorted codes (hashing, not string sorting), then one stable sort of the codes.
-        # A missing ticker is refused: an object column's None or NaN (which pandas 2 would write as
-        # "None" or "nan") row by row; a string column's shows as code -1 (a missing value).
-        column = frame[cols["ticker"]]
-        if column.dtype == object:
-            tickers(column, "the DataFrame")
-        codes, names = pd.factorize(column.astype(str), sort=True)
-        bad = codes < 0
-        if "" in names:
-            bad |= codes == names.get_loc("")
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise InvalidArgumentError(f"the DataFrame: ticker #{i} is missing or empty ({column.iloc[i]!r})")
+            raise ShapeError(f"{what} has no rows")
+        if isinstance(frame, Table):
+            # polars or Arrow: tickers as sorted codes, numbers as views where they can be.
+            codes, names = frame.codes(cols["ticker"], frame.what)
+            date_values: Any = frame.values(cols["date"])
+            column_of = frame.values
+        else:
+            codes, names = self._pandas_codes(frame, cols["ticker"])
+            date_values = frame[cols["date"]]
+            column_of = lambda c: frame[c].to_numpy()  # noqa: E731
         order = np.argsort(codes, kind="stable")
         grouped = bool(np.all(codes[1:] >= codes[:-1]))  # rows already ticker by ticker
         lens = np.bincount(codes, minlength=len(names))
         starts = np.r_[0, np.cumsum(lens)[:-1]]
         take = (lambda a: a) if grouped else (lambda a: a[order])  # noqa: E731
-        dates = np.ascontiguousarray(take(yyyymmdd(frame[cols["date"]])))
-        values = {f: np.ascontiguousarray(take(prices(frame[cols[f]].to_numpy(), f, "the DataFrame"))) for f in PRICE_FIELDS}
+        dates = np.ascontiguousarray(take(yyyymmdd(date_values)))
+        values = {f: np.ascontiguousarray(take(prices(column_of(cols[f]), f, what))) for f in PRICE_FIELDS}
         if adj is not None:
-            a = take(prices(frame[adj].to_numpy(), str(adj), "the DataFrame"))
+            a = take(prices(column_of(adj), str(adj), what))
             has = ~np.isnan(a)
             if has.any():
                 factor = np.where(has, a / values["close"], 1.0)
@@ -319,6 +336,26 @@ class Stocks:
             self._structs[f] = d.ctypes.data + starts * d.itemsize
         self._structs["len"] = lens
         self._pointer = None
+
+    @staticmethod
+    def _pandas_codes(frame: Any, name: str) -> Any:
+        """A pandas frame's tickers as (sorted codes, names)."""
+        import pandas as pd  # a DataFrame was given: pandas is there
+
+        # Tickers as sorted codes (hashing, not string sorting), then one stable sort of the codes.
+        # A missing ticker is refused: an object column's None or NaN (which pandas 2 would write as
+        # "None" or "nan") row by row; a string column's shows as code -1 (a missing value).
+        column = frame[name]
+        if column.dtype == object:
+            tickers(column, "the DataFrame")
+        codes, names = pd.factorize(column.astype(str), sort=True)
+        bad = codes < 0
+        if "" in names:
+            bad |= codes == names.get_loc("")
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InvalidArgumentError(f"the DataFrame: ticker #{i} is missing or empty ({column.iloc[i]!r})")
+        return codes, names
 
     def __len__(self) -> int:
         return len(self._columns)
@@ -346,11 +383,13 @@ class Stocks:
 
 
 def split_frame(frame: Any) -> Tuple[List[str], List[Columns]]:
-    """A long-format DataFrame as (sorted tickers, per-stock columns): see :class:`Stocks`."""
-    if not is_frame(frame):
+    """A long-format DataFrame (pandas or polars) or Arrow table as (sorted tickers, per-stock
+    columns): see :class:`Stocks`."""
+    table = long_frame(frame)
+    if table is None:
         raise InvalidArgumentError(f"split_frame takes a long-format DataFrame, not {type(frame).__name__}")
     s = Stocks.__new__(Stocks)
-    s._from_frame(frame)
+    s._from_frame(table)
     return s.tickers, s._columns
 
 

@@ -49,9 +49,10 @@ def feature_matrix(bars: Any) -> np.ndarray:
 
 def features(bars: Any) -> Any:
     """The 13 direction features of every bar as a pandas DataFrame: ``date`` (datetime64),
-    ``ticker`` (when the bars came as a long-format DataFrame or a :class:`Stocks` made from one),
-    then one column per feature (:func:`feature_names`), rows per stock in date order, stocks in
-    :class:`Stocks` order. The same numbers as ``trendcast features`` and the training pipeline."""
+    ``ticker`` (when the bars came as a long-format DataFrame, pandas or polars, or an Arrow table,
+    or a :class:`Stocks` made from one), then one column per feature (:func:`feature_names`), rows
+    per stock in date order, stocks in :class:`Stocks` order. The same numbers as ``trendcast
+    features`` and the training pipeline. Needs pandas for the result, whatever the input."""
     import pandas as pd
 
     stocks = Stocks(bars)

@@ -170,7 +170,8 @@ class Model(Handle):
 
         ``bars``: a :class:`Stocks` (prepared once: the call then copies and converts nothing), or
         what it is made from: a list of stocks (each a dict of arrays or a structured array), one
-        stock, or a long-format DataFrame (rows then follow the sorted tickers)."""
+        stock, or a long-format DataFrame (pandas or polars, or an Arrow table; rows then follow
+        the sorted tickers)."""
         stocks = Stocks(bars)
         n = len(stocks)
         if n == 0:
@@ -284,8 +285,9 @@ def version() -> str:
 
 
 def split_frame(frame: Any) -> Tuple[List[str], List[Dict[str, np.ndarray]]]:
-    """A long-format DataFrame as (sorted tickers, one dict of arrays per ticker): the order in which
-    :meth:`Model.direction` and :meth:`Model.rank` return a DataFrame's stocks."""
+    """A long-format DataFrame (pandas or polars, or an Arrow table) as (sorted tickers, one dict of
+    arrays per ticker): the order in which :meth:`Model.direction` and :meth:`Model.rank` return a
+    DataFrame's stocks."""
     from ._bars import split_frame as split
 
     names, stocks = split(frame)

@@ -9,7 +9,7 @@ from typing import Any, List, Optional, Sequence
 import numpy as np
 
 from . import _native
-from ._bars import Stocks, is_frame, split_frame
+from ._bars import Stocks, long_frame, split_frame
 from ._errors import InvalidArgumentError, ShapeError
 from ._handle import Handle
 from ._model import Model, PathLike, Ranking, _c_path, _check, _SIZE_MAX
@@ -29,8 +29,9 @@ class Universe(Handle):
     fine); ``model`` arguments below are positions in this list (default: the first of the kind).
     ``tickers``: the universe's stocks, in the order of every answer. ``sector_ids``,
     ``sub_industry_ids``: per ticker, as for :meth:`Model.rank` (sequences in ticker order, or
-    mappings from ticker). ``history``: None, or a long-format DataFrame of bars (every day of it is
-    pushed; its tickers must be in ``tickers``; a ticker without rows lists later).
+    mappings from ticker). ``history``: None, or a long-format DataFrame of bars (pandas or polars,
+    or an Arrow table; every day of it is pushed; its tickers must be in ``tickers``; a ticker
+    without rows lists later).
 
     Reads (:meth:`direction`, :meth:`rank`, :meth:`save`) may run on many threads at once;
     :meth:`push_day` waits for them and runs alone.
@@ -87,9 +88,12 @@ class Universe(Handle):
         return cls(models, tickers, sector_ids, sub_industry_ids, _restore=path)
 
     def _history(self, history: Any) -> Stocks:
-        if not is_frame(history):
+        if isinstance(history, Stocks) and history.tickers:  # already split (score_days)
+            names, columns = history.tickers, [history.columns(k) for k in range(len(history))]
+        elif long_frame(history) is None:
             raise InvalidArgumentError("history must be a long-format DataFrame (date, ticker, open, high, low, close, volume)")
-        names, columns = split_frame(history)
+        else:
+            names, columns = split_frame(history)
         unknown = [t for t in names if t not in self._index]
         if unknown:
             raise InvalidArgumentError(f"history has ticker(s) not in the universe: {', '.join(unknown[:5])}")
@@ -130,17 +134,19 @@ class Universe(Handle):
 
     def push_day(self, bars: Any) -> None:
         """Advances the universe by one day: ``bars`` is a long-format DataFrame of that day's bars
-        (one row per stock that traded, one date). A refused day changes nothing."""
-        if not is_frame(bars):
+        (one row per stock that traded, one date), pandas or polars, or an Arrow table. A refused
+        day changes nothing."""
+        frame = long_frame(bars)
+        if frame is None:
             raise InvalidArgumentError("push_day takes a long-format DataFrame of one day's bars")
-        if "ticker" not in [str(c).lower() for c in bars.columns] or len(bars) == 0:
+        if "ticker" not in [str(c).lower() for c in frame.columns] or len(frame) == 0:
             raise InvalidArgumentError("push_day needs a `ticker` column and at least one row")
-        day = Stocks(bars)
+        day = Stocks(frame)
         names = day.tickers
         dates = np.unique(np.concatenate([day.columns(k)[0] for k in range(len(day))]))
         if len(dates) != 1:
             raise InvalidArgumentError(f"push_day takes one day's bars; the frame has {len(dates)} dates")
-        if len(day) != len(bars):
+        if len(day) != len(frame):
             raise InvalidArgumentError("a ticker appears twice in the day's bars")
         unknown = [t for t in names if t not in self._index]
         if unknown:
@@ -148,10 +154,15 @@ class Universe(Handle):
         ids = np.array([self._index[t] for t in names], dtype=np.uintp)
         # One row per ticker: the day's columns, in ticker order, are each stock's one bar.
         fields = [np.ascontiguousarray(np.concatenate([day.columns(k)[f] for k in range(len(day))])) for f in range(1, 6)]
+        self._push(int(dates[0]), ids, fields)
+
+    def _push(self, date: int, ids: np.ndarray, fields: List[np.ndarray]) -> None:
+        """One day's bars: universe positions (uintp) and the open, high, low, close and volume
+        arrays (contiguous float64), one row per position."""
         fp = POINTER(c_double)
         with self._alone() as handle:
             status = self._lib.trendcast_universe_push_day(
-                handle, int(dates[0]), ids.ctypes.data_as(POINTER(c_size_t)), *(f.ctypes.data_as(fp) for f in fields), len(ids)
+                handle, date, ids.ctypes.data_as(POINTER(c_size_t)), *(f.ctypes.data_as(fp) for f in fields), len(ids)
             )
         _check(status)
 
