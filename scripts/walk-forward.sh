@@ -17,7 +17,8 @@
 #                                           # short-horizon node features, gat-paper-sizes: the GAT at the paper's
 #                                           # sizes (30, 15 / 15, 10), gat-mse: the GAT with the MSE loss on the
 #                                           # rank label, gat-base-intraday: the intraday-reversal signal plus the
-#                                           # net's correction, gat-residual-label: the within-industry residual
+#                                           # net's correction, gat-base-intraday-weighted: the same with the
+#                                           # correction as 0.5 x its daily z-score, gat-residual-label: the within-industry residual
 #                                           # label; scripts/device-walk-forward.sh runs the
 #                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
@@ -44,8 +45,9 @@ for row in $ROWS; do
     gat-paper-sizes) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-paper-sizes.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-mse) "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized-mse.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-base-intraday) "${train[@]}" --config trainer/configs/lsr-igru-gat-base-intraday.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
+    gat-base-intraday-weighted) "${train[@]}" --config trainer/configs/lsr-igru-gat-base-intraday-weighted.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-residual-label) "${train[@]}" --config trainer/configs/lsr-igru-gat-residual-label.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse, gat-base-intraday, gat-residual-label)" >&2; exit 2 ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse, gat-base-intraday, gat-base-intraday-weighted, gat-residual-label)" >&2; exit 2 ;;
   esac
 done
 [ "${REPORT:-1}" = 0 ] && exit 0

@@ -158,6 +158,11 @@ pub struct RankingConfig {
     /// output alone). The served graphs do not carry a base yet: such a config trains and runs
     /// walk-forward, and its export is refused.
     pub base: Option<Signal>,
+    /// With a base: the net's output is added as it is (none), or as this weight times its per-day
+    /// z-score over the day's scored stocks, so that the correction has a scale of its own to
+    /// learn against the base's (added as it is, the output of a freshly initialised net is small
+    /// beside the base's unit z-score and the IC loss, blind to scale, barely moves it).
+    pub correction_weight: Option<f64>,
     /// The return the per-day rank label ranks.
     pub label: LabelReturn,
 }
@@ -196,6 +201,7 @@ impl Default for RankingConfig {
             max_train_days: 0,
             threads: 2,
             base: None,
+            correction_weight: None,
             label: LabelReturn::Raw,
         }
     }

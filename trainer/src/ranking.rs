@@ -49,6 +49,10 @@ pub struct Data {
     /// The config's base (`RankingConfig::base`): per day (day-major, `[d * n_tickers + k]`), its
     /// z-score over the day's scored stocks, 0 for a stock without one; empty without a base.
     pub base: Vec<f32>,
+    /// Per day, whether each stock has a base z-score (day-major like `base`).
+    pub base_scored: Vec<bool>,
+    /// `RankingConfig::correction_weight`.
+    pub correction_weight: Option<f64>,
 }
 
 impl Data {
@@ -61,23 +65,49 @@ impl Data {
         };
         let nodes = NodeSet::new(&panel.tickers, &universe.industries)?;
         let history = cfg.relations.first_day(cfg.window) + 1;
-        let base = cfg.base.map_or_else(Vec::new, |signal| base_zscores(&panel, &universe.industries, history, signal));
-        Ok(Data { long_factors: LongTermFactors::new(&nodes), panel, industries: universe.industries.clone(), labels, history, base })
+        let (base, base_scored) =
+            cfg.base.map_or_else(Default::default, |signal| base_zscores(&panel, &universe.industries, history, signal));
+        Ok(Data {
+            long_factors: LongTermFactors::new(&nodes),
+            panel,
+            industries: universe.industries.clone(),
+            labels,
+            history,
+            base,
+            base_scored,
+            correction_weight: cfg.correction_weight,
+        })
     }
 
     /// `pred` [B, N] (node scores of the consecutive decision days `block`) plus the base's z-scores
-    /// on its stocks (industry nodes get none); `pred` itself without a base.
+    /// on its stocks (industry nodes get none), `pred` as it is or as its weighted per-day z-score
+    /// over the scored stocks (`correction_weight`); `pred` itself without a base.
     pub fn with_base(&self, pred: Tensor, block: &[usize]) -> Tensor {
         if self.base.is_empty() {
             return pred;
         }
-        let (nt, n) = (self.panel.n_tickers(), pred.size()[1] as usize);
-        let mut add = vec![0f32; block.len() * n];
+        let (nt, n, device) = (self.panel.n_tickers(), pred.size()[1] as usize, pred.device());
+        let (mut add, mut scored) = (vec![0f32; block.len() * n], vec![0f32; block.len() * n]);
         for (b, &d) in block.iter().enumerate() {
             add[b * n..b * n + nt].copy_from_slice(&self.base[d * nt..(d + 1) * nt]);
+            for k in (0..nt).filter(|&k| self.base_scored[d * nt + k]) {
+                scored[b * n + k] = 1.0;
+            }
         }
-        let device = pred.device();
-        pred + Tensor::from_slice(&add).view([block.len() as i64, n as i64]).to_device(device)
+        let shape = [block.len() as i64, n as i64];
+        let base = Tensor::from_slice(&add).view(shape).to_device(device);
+        let correction = match self.correction_weight {
+            None => pred,
+            Some(w) => {
+                let m = Tensor::from_slice(&scored).view(shape).to_device(device);
+                let count = m.sum_dim_intlist(1, true, Kind::Float).clamp_min(1.0);
+                let mean = (&pred * &m).sum_dim_intlist(1, true, Kind::Float) / &count;
+                let centred = &pred - &mean;
+                let var = (&centred * &centred * &m).sum_dim_intlist(1, true, Kind::Float) / &count;
+                centred / (var + 1e-12).sqrt() * w
+            }
+        };
+        correction + base
     }
 
     /// Decision days in `range` that have a full input window and two trading days after them
@@ -115,21 +145,21 @@ impl Data {
 
 /// Each day's z-score of `signal` over the stocks scored that day (`stock_scores`), 0 for the
 /// others; day-major.
-fn base_zscores(panel: &Panel, industries: &Industries, history: usize, signal: Signal) -> Vec<f32> {
+fn base_zscores(panel: &Panel, industries: &Industries, history: usize, signal: Signal) -> (Vec<f32>, Vec<bool>) {
     let signals = Signals::new(panel, industries);
     let nt = panel.n_tickers();
-    let mut out = vec![0f32; panel.n_days() * nt];
+    let (mut out, mut scored) = (vec![0f32; panel.n_days() * nt], vec![false; panel.n_days() * nt]);
     for d in 0..panel.n_days() {
-        let scored = stock_scores(panel, d, history, &signals.scores(signal, d));
-        let values: Vec<f64> = scored.iter().map(|&v| f64::from(v)).collect();
+        let values: Vec<f64> = stock_scores(panel, d, history, &signals.scores(signal, d)).iter().map(|&v| f64::from(v)).collect();
         let (mean, sd) = mean_and_spread(&values);
         if sd > 0.0 && sd.is_finite() {
             for (k, v) in values.iter().enumerate().filter(|(_, v)| v.is_finite()) {
                 out[d * nt + k] = ((v - mean) / sd) as f32;
+                scored[d * nt + k] = true;
             }
         }
     }
-    out
+    (out, scored)
 }
 
 /// Per-day percentile ranks (as `rank_labels`) of each stock's forward return less the mean
@@ -440,11 +470,12 @@ struct BestEpoch {
 }
 
 /// A config as a checkpoint compares it: the epoch count may grow (a stopped run is continued by
-/// the same command) and the thread count may change; anything else is another run.
+/// the same command) and the thread count may change; anything else is another run. Unset options
+/// are left out, so that a checkpoint written before an option existed matches a config without it.
 fn resume_key(cfg: &serde_json::Value) -> serde_json::Value {
     let mut key = cfg.clone();
-    for k in ["epochs", "threads"] {
-        key[k] = serde_json::Value::Null;
+    if let Some(fields) = key.as_object_mut() {
+        fields.retain(|k, v| !v.is_null() && k != "epochs" && k != "threads");
     }
     key
 }
@@ -685,6 +716,19 @@ mod tests {
                 assert!((got - z).abs() < 1e-5, "day {d} node {k}: {got} against the base {z}");
             }
             assert!(rule.iter().any(|v| v.is_nan()) && rule.iter().filter(|v| v.is_finite()).count() > 20, "some stocks unscored");
+        }
+        // A weighted correction: 0.5 times the output's z-score over the day's scored stocks.
+        let weighted = Data::new(&u, &RankingConfig { correction_weight: Some(0.5), ..cfg.clone() }).unwrap();
+        let mixed = Vec::<f32>::try_from(block_node_scores(&net, &weighted, &block, &cfg, Device::Cpu).unwrap().flatten(0, -1)).unwrap();
+        for (b, &d) in block.iter().enumerate() {
+            let scored: Vec<usize> = (0..nt).filter(|&k| weighted.base_scored[d * nt + k]).collect();
+            let c: Vec<f64> = scored.iter().map(|&k| f64::from(mixed[b * n + k] - weighted.base[d * nt + k])).collect();
+            let raw: Vec<f64> = scored.iter().map(|&k| f64::from(without[b * n + k])).collect();
+            let ((mc, sc), (mr, sr)) = (mean_and_spread(&c), mean_and_spread(&raw));
+            assert!(mc.abs() < 1e-4 && (sc - 0.5).abs() < 1e-4, "day {d}: correction mean {mc}, spread {sc}");
+            for (x, y) in c.iter().zip(&raw) {
+                assert!((x - 0.5 * (y - mr) / sr).abs() < 1e-4, "day {d}: {x} against {y}");
+            }
         }
         // Bars after day 150 moved: the base of day 150 stays.
         let mut later = u.clone();
