@@ -185,9 +185,9 @@ typedef struct trendcast_model trendcast_model;
  * A universe of stocks advanced one day at a time (opaque).
  *
  * Threading: trendcast_universe_direction, trendcast_universe_rank, trendcast_universe_save and
- * the getters read it (`const trendcast_universe*`) and may run concurrently with each other on
- * one universe. trendcast_universe_push_day and trendcast_universe_free change it: no other call
- * on the same universe may run at the same time (the caller serialises, e.g. with a mutex).
+ * the getters read it (`const trendcast_universe*`) and run concurrently with each other on one
+ * universe. trendcast_universe_push_day changes it: it waits for the reads in flight and they for
+ * it. trendcast_universe_free waits for every call in flight; calls after it are refused.
  */
 typedef struct trendcast_universe trendcast_universe;
 
@@ -223,7 +223,7 @@ typedef struct trendcast_bars {
 } trendcast_bars;
 
 /**
- * A backtest's summary (shared/specs/lsr-igru.md), as `trendcast backtest` prints it.
+ * A backtest's summary (docs/specs/lsr-igru.md), as `trendcast backtest` prints it.
  */
 typedef struct trendcast_backtest_metrics {
   /**
@@ -448,8 +448,10 @@ trendcast_status trendcast_model_open(const char *path,
                                       struct trendcast_model **out_model);
 
 /**
- * Releases a model opened by trendcast_model_open. NULL is accepted and ignored. No other thread
- * may be using the model, and no string it returned may be used afterwards.
+ * Releases a model opened by trendcast_model_open. NULL, or a model already released, is
+ * accepted and ignored. Calls in flight on the model on other threads finish first (this call
+ * waits for them); calls made after it are refused with TRENDCAST_STATUS_INVALID_ARGUMENT. No
+ * string the model returned may be used afterwards.
  */
 void trendcast_model_free(struct trendcast_model *model);
 
@@ -466,26 +468,26 @@ trendcast_status trendcast_model_min_bars(const struct trendcast_model *model, s
 
 /**
  * The model's name from its manifest.
- * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+ * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
  */
 const char *trendcast_model_name(const struct trendcast_model *model);
 
 /**
  * The backend in use: "ort" or "tract".
- * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+ * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
  */
 const char *trendcast_model_backend(const struct trendcast_model *model);
 
 /**
  * The execution provider running the graph: "CPUExecutionProvider",
  * "CUDAExecutionProvider" or "tract-cpu".
- * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+ * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
  */
 const char *trendcast_model_execution_provider(const struct trendcast_model *model);
 
 /**
  * The manifest (the model's contract) as JSON.
- * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+ * Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
  */
 const char *trendcast_model_manifest_json(const struct trendcast_model *model);
 
@@ -595,7 +597,7 @@ trendcast_status trendcast_universe_create(const struct trendcast_model *const *
  *
  * Refused, leaving the universe exactly as it was: a date not after the last pushed day, no bars
  * (a holiday), a stock id outside the universe, a stock given twice, a bar that fails validation
- * (the error names the stock and the date). Not concurrently with any other call on `universe`.
+ * (the error names the stock and the date). Waits for the calls in flight on `universe`, and they for it.
  */
 trendcast_status trendcast_universe_push_day(struct trendcast_universe *universe,
                                              int32_t date,
@@ -661,7 +663,9 @@ trendcast_status trendcast_universe_restore(const struct trendcast_model *const 
                                             struct trendcast_universe **out_universe);
 
 /**
- * Releases a universe. NULL is accepted and ignored. No other call may be using it.
+ * Releases a universe. NULL, or a universe already released, is accepted and ignored. Calls in
+ * flight on it on other threads finish first (this call waits for them); calls made after it are
+ * refused with TRENDCAST_STATUS_INVALID_ARGUMENT.
  */
 void trendcast_universe_free(struct trendcast_universe *universe);
 

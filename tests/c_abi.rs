@@ -211,3 +211,29 @@ fn c_universe_program_is_clean_under_sanitizers_and_valgrind() {
     compile("cc", "-std=c11", "universe.c", &exe, &[]);
     run(&exe, dir.path(), "tract", &["valgrind", "--error-exitcode=3", "--errors-for-leak-kinds=definite", "--leak-check=full", "-q"], &[]);
 }
+
+/// Freeing a model or a universe while four threads are inside calls on it (tests/c/free_during_call.c):
+/// the free waits for them, later calls are refused by name, a second free does nothing; clean
+/// under AddressSanitizer and ThreadSanitizer, on both backends.
+#[test]
+fn freeing_a_handle_during_calls_waits_for_them_under_sanitizers() {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures(dir.path());
+    let mut backends = vec!["tract"];
+    if common::models::ort_available() {
+        backends.push("ort");
+    }
+    // tests/c/tsan.supp: TSan instruments the C program, not the library it calls.
+    let tsan_options = format!("halt_on_error=1:suppressions={}", root().join("tests/c/tsan.supp").display());
+    for (sanitizer, env) in [
+        ("address,undefined", [("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"), ("UBSAN_OPTIONS", "halt_on_error=1")]),
+        ("thread", [("TSAN_OPTIONS", tsan_options.as_str()), ("UBSAN_OPTIONS", "halt_on_error=1")]),
+    ] {
+        let exe = dir.path().join(format!("free_during_call_{}", sanitizer.replace(',', "_")));
+        compile("cc", "-std=c11", "free_during_call.c", &exe, &[&format!("-fsanitize={sanitizer}"), "-fno-omit-frame-pointer"]);
+        for backend in &backends {
+            let out = run(&exe, dir.path(), backend, &[], &env);
+            assert!(out.contains("refused after it"), "{sanitizer} {backend}: {out}");
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod backtest;
 mod bars;
 mod features;
 mod guard;
+mod handles;
 mod model;
 mod relations;
 mod status;

@@ -2,9 +2,11 @@
 
 use std::ffi::{CStr, CString, c_char};
 use std::path::PathBuf;
+use std::sync::atomic::AtomicUsize;
 
 use super::bars::trendcast_bars;
 use super::guard::{guard, non_null};
+use super::handles;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
 use crate::model::{BackendKind, Device, Model, ModelKind, OpenOptions};
@@ -67,6 +69,8 @@ pub extern "C" fn trendcast_open_options_default() -> trendcast_open_options {
 pub struct trendcast_model {
     /// Shared with the universes made from this handle, which keep the model alive.
     pub(super) model: std::sync::Arc<Model>,
+    /// Calls in flight on this handle (`handles`): a free waits for them.
+    in_flight: AtomicUsize,
     name: CString,
     backend: CString,
     provider: CString,
@@ -141,20 +145,26 @@ pub extern "C" fn trendcast_model_open(
             fallback: model.fallback_reason().map(c_string),
             manifest_json: c_string(&serde_json::to_string(model.manifest()).expect("manifests serialise")),
             model: std::sync::Arc::new(model),
+            in_flight: AtomicUsize::new(0),
         });
         // SAFETY: checked non-NULL above.
-        unsafe { *out_model = Box::into_raw(handle) };
+        unsafe { *out_model = handles::register(handle) };
         Ok(())
     })
 }
 
-/// Releases a model opened by trendcast_model_open. NULL is accepted and ignored. No other thread
-/// may be using the model, and no string it returned may be used afterwards.
+/// Releases a model opened by trendcast_model_open. NULL, or a model already released, is
+/// accepted and ignored. Calls in flight on the model on other threads finish first (this call
+/// waits for them); calls made after it are refused with TRENDCAST_STATUS_INVALID_ARGUMENT. No
+/// string the model returned may be used afterwards.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_free(model: *mut trendcast_model) {
-    if !model.is_null() {
-        // SAFETY: the pointer came from Box::into_raw in trendcast_model_open and is freed once.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(model) })));
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handles::release(model)));
+}
+
+impl handles::Handle for trendcast_model {
+    fn in_flight(&self) -> &AtomicUsize {
+        &self.in_flight
     }
 }
 
@@ -162,7 +172,7 @@ pub extern "C" fn trendcast_model_free(model: *mut trendcast_model) {
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_kind(model: *const trendcast_model, out_kind: *mut u32) -> trendcast_status {
     guard(|| {
-        let m = non_null(model, "model")?;
+        let m = handles::lease(model, "model")?;
         non_null(out_kind, "out_kind")?;
         let kind = match m.model.kind() {
             ModelKind::Direction => trendcast_kind::Direction,
@@ -179,7 +189,7 @@ pub extern "C" fn trendcast_model_kind(model: *const trendcast_model, out_kind: 
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_min_bars(model: *const trendcast_model, out_bars: *mut usize) -> trendcast_status {
     guard(|| {
-        let m = non_null(model, "model")?;
+        let m = handles::lease(model, "model")?;
         non_null(out_bars, "out_bars")?;
         // SAFETY: checked non-NULL.
         unsafe { *out_bars = m.model.min_bars() };
@@ -187,21 +197,20 @@ pub extern "C" fn trendcast_model_min_bars(model: *const trendcast_model, out_ba
     })
 }
 
-/// A string owned by a live model, or NULL for a NULL model.
+/// A string owned by a live model, or NULL for a NULL or released model.
 fn string_of(model: *const trendcast_model, field: impl Fn(&trendcast_model) -> &CString) -> *const c_char {
-    // SAFETY: NULL or a live handle (the C contract).
-    unsafe { model.as_ref() }.map_or(std::ptr::null(), |m| field(m).as_ptr())
+    handles::lease(model, "model").map_or(std::ptr::null(), |m| field(&m).as_ptr())
 }
 
 /// The model's name from its manifest.
-/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_name(model: *const trendcast_model) -> *const c_char {
     string_of(model, |m| &m.name)
 }
 
 /// The backend in use: "ort" or "tract".
-/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_backend(model: *const trendcast_model) -> *const c_char {
     string_of(model, |m| &m.backend)
@@ -209,14 +218,14 @@ pub extern "C" fn trendcast_model_backend(model: *const trendcast_model) -> *con
 
 /// The execution provider running the graph: "CPUExecutionProvider",
 /// "CUDAExecutionProvider" or "tract-cpu".
-/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_execution_provider(model: *const trendcast_model) -> *const c_char {
     string_of(model, |m| &m.provider)
 }
 
 /// The manifest (the model's contract) as JSON.
-/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL.
+/// Owned by the model and valid until trendcast_model_free; NULL if `model` is NULL or released.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_model_manifest_json(model: *const trendcast_model) -> *const c_char {
     string_of(model, |m| &m.manifest_json)
@@ -246,7 +255,7 @@ pub extern "C" fn trendcast_direction(
     out_len: usize,
 ) -> trendcast_status {
     guard(|| {
-        let m = non_null(model, "model")?;
+        let m = handles::lease(model, "model")?;
         non_null(stocks, "stocks")?;
         non_null(out_probs, "out_probs")?;
         // SAFETY: non-NULL arrays of the given lengths (contract).
@@ -284,7 +293,7 @@ pub extern "C" fn trendcast_rank(
     out_date: *mut i32,
 ) -> trendcast_status {
     guard(|| {
-        let m = non_null(model, "model")?;
+        let m = handles::lease(model, "model")?;
         for (p, name) in [
             (stocks.cast::<u8>(), "stocks"),
             (sector_ids.cast(), "sector_ids"),

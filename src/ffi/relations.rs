@@ -54,7 +54,8 @@ pub extern "C" fn trendcast_ranking_inputs(
     out_date: *mut i32,
 ) -> trendcast_status {
     guard(|| {
-        let m = &non_null(model, "model")?.model;
+        let handle = super::handles::lease(model, "model")?;
+        let m = &handle.model;
         for (p, name) in [(stocks.cast::<u8>(), "stocks"), (sector_ids.cast(), "sector_ids"), (sub_industry_ids.cast(), "sub_industry_ids")]
         {
             non_null(p, name)?;

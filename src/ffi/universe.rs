@@ -3,10 +3,12 @@
 
 use std::ffi::{CStr, c_char};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, RwLock};
 
 use super::bars::trendcast_bars;
 use super::guard::{guard, non_null};
+use super::handles;
 use super::model::{trendcast_model, write_ranking};
 use super::status::trendcast_status;
 use crate::bars::Bar;
@@ -18,11 +20,32 @@ use crate::predict::{industries_from_ids, series_of};
 /// A universe of stocks advanced one day at a time (opaque).
 ///
 /// Threading: trendcast_universe_direction, trendcast_universe_rank, trendcast_universe_save and
-/// the getters read it (`const trendcast_universe*`) and may run concurrently with each other on
-/// one universe. trendcast_universe_push_day and trendcast_universe_free change it: no other call
-/// on the same universe may run at the same time (the caller serialises, e.g. with a mutex).
+/// the getters read it (`const trendcast_universe*`) and run concurrently with each other on one
+/// universe. trendcast_universe_push_day changes it: it waits for the reads in flight and they for
+/// it. trendcast_universe_free waits for every call in flight; calls after it are refused.
 pub struct trendcast_universe {
-    universe: LiveUniverse,
+    universe: RwLock<LiveUniverse>,
+    /// Calls in flight on this handle (`handles`): a free waits for them.
+    in_flight: AtomicUsize,
+}
+
+impl handles::Handle for trendcast_universe {
+    fn in_flight(&self) -> &AtomicUsize {
+        &self.in_flight
+    }
+}
+
+impl trendcast_universe {
+    /// The universe to read; a universe on which a push panicked (a bug) is refused from then on.
+    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, LiveUniverse>> {
+        self.universe.read().map_err(|_| unusable())
+    }
+}
+
+fn unusable() -> Error {
+    Error::InvalidArgument {
+        what: "the universe is unusable: a push on it failed inside the library; restore it from a saved state".into(),
+    }
 }
 
 /// The models of `models[..n]` (each handle keeps a shared reference: the universe keeps the
@@ -33,8 +56,8 @@ fn models_of(models: *const *const trendcast_model, n_models: usize) -> Result<V
         return Err(Error::InvalidArgument { what: "a universe needs at least one model".into() });
     }
     // SAFETY: a non-NULL array of n_models handles (contract).
-    let handles = unsafe { std::slice::from_raw_parts(models, n_models) };
-    handles.iter().enumerate().map(|(i, &h)| non_null(h, &format!("models[{i}]")).map(|m| m.model.clone())).collect()
+    let given = unsafe { std::slice::from_raw_parts(models, n_models) };
+    given.iter().enumerate().map(|(i, &h)| handles::lease(h, &format!("models[{i}]")).map(|m| m.model.clone())).collect()
 }
 
 /// What creating and restoring share: the output pointer checked, the models, and the stocks'
@@ -70,7 +93,7 @@ fn path_of<'a>(path: *const c_char) -> Result<&'a Path> {
 
 fn put(out: *mut *mut trendcast_universe, universe: LiveUniverse) {
     // SAFETY: checked non-NULL by the callers.
-    unsafe { *out = Box::into_raw(Box::new(trendcast_universe { universe })) };
+    unsafe { *out = handles::register(Box::new(trendcast_universe { universe: RwLock::new(universe), in_flight: AtomicUsize::new(0) })) };
 }
 
 /// Creates a universe of `n_stocks` stocks answered about by `models` (direction and ranking
@@ -115,7 +138,7 @@ pub extern "C" fn trendcast_universe_create(
 ///
 /// Refused, leaving the universe exactly as it was: a date not after the last pushed day, no bars
 /// (a holiday), a stock id outside the universe, a stock given twice, a bar that fails validation
-/// (the error names the stock and the date). Not concurrently with any other call on `universe`.
+/// (the error names the stock and the date). Waits for the calls in flight on `universe`, and they for it.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_universe_push_day(
     universe: *mut trendcast_universe,
@@ -129,8 +152,7 @@ pub extern "C" fn trendcast_universe_push_day(
     n_bars: usize,
 ) -> trendcast_status {
     guard(|| {
-        // SAFETY: NULL or a live handle used by this thread alone (contract).
-        let u = unsafe { universe.as_mut() }.ok_or_else(|| Error::NullPointer { what: "universe is NULL".into() })?;
+        let u = handles::lease(universe.cast_const(), "universe")?;
         let date_of = crate::bars::Dates::Yyyymmdd(std::slice::from_ref(&date));
         let date = date_of.get(0)?;
         let mut bars = Vec::with_capacity(n_bars);
@@ -147,7 +169,7 @@ pub extern "C" fn trendcast_universe_push_day(
                 bars.push(DayBar { stock: ids[i], bar: Bar { date, open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i] } });
             }
         }
-        u.universe.push_day(date, &bars)
+        u.universe.write().map_err(|_| unusable())?.push_day(date, &bars)
     })
 }
 
@@ -163,11 +185,11 @@ pub extern "C" fn trendcast_universe_direction(
     out_len: usize,
 ) -> trendcast_status {
     guard(|| {
-        let u = non_null(universe, "universe")?;
+        let u = handles::lease(universe, "universe")?;
         non_null(out_probs, "out_probs")?;
         // SAFETY: a caller-owned array of out_len floats (contract).
         let out = unsafe { std::slice::from_raw_parts_mut(out_probs, out_len) };
-        u.universe.direction_into(model_index, None, out)
+        u.read()?.direction_into(model_index, None, out)
     })
 }
 
@@ -185,14 +207,15 @@ pub extern "C" fn trendcast_universe_rank(
     out_date: *mut i32,
 ) -> trendcast_status {
     guard(|| {
-        let u = non_null(universe, "universe")?;
+        let u = handles::lease(universe, "universe")?;
         non_null(out_scores, "out_scores")?;
         non_null(out_order, "out_order")?;
-        let n = u.universe.tickers().len();
+        let u = u.read()?;
+        let n = u.tickers().len();
         if n_stocks != n {
             return Err(Error::Shape { what: format!("n_stocks is {n_stocks}, the universe has {n}") });
         }
-        write_ranking(&u.universe.rank_with(model_index)?, out_scores, out_order, out_date);
+        write_ranking(&u.rank_with(model_index)?, out_scores, out_order, out_date);
         Ok(())
     })
 }
@@ -206,14 +229,15 @@ pub extern "C" fn trendcast_universe_last_day(
     out_days: *mut usize,
 ) -> trendcast_status {
     guard(|| {
-        let u = non_null(universe, "universe")?;
+        let u = handles::lease(universe, "universe")?;
+        let u = u.read()?;
         if !out_date.is_null() {
             // SAFETY: checked non-NULL.
-            unsafe { *out_date = u.universe.last_date().map_or(0, |d| d.yyyymmdd()) };
+            unsafe { *out_date = u.last_date().map_or(0, |d| d.yyyymmdd()) };
         }
         if !out_days.is_null() {
             // SAFETY: checked non-NULL.
-            unsafe { *out_days = u.universe.days() };
+            unsafe { *out_days = u.days() };
         }
         Ok(())
     })
@@ -222,7 +246,7 @@ pub extern "C" fn trendcast_universe_last_day(
 /// Writes the universe's state to the file `path` (NUL-terminated UTF-8), replacing it atomically.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_universe_save(universe: *const trendcast_universe, path: *const c_char) -> trendcast_status {
-    guard(|| non_null(universe, "universe")?.universe.save(path_of(path)?))
+    guard(|| handles::lease(universe, "universe")?.read()?.save(path_of(path)?))
 }
 
 /// Restores a universe saved by trendcast_universe_save, for the same models (same bundles, in the
@@ -251,11 +275,10 @@ pub extern "C" fn trendcast_universe_restore(
     })
 }
 
-/// Releases a universe. NULL is accepted and ignored. No other call may be using it.
+/// Releases a universe. NULL, or a universe already released, is accepted and ignored. Calls in
+/// flight on it on other threads finish first (this call waits for them); calls made after it are
+/// refused with TRENDCAST_STATUS_INVALID_ARGUMENT.
 #[unsafe(no_mangle)]
 pub extern "C" fn trendcast_universe_free(universe: *mut trendcast_universe) {
-    if !universe.is_null() {
-        // SAFETY: the pointer came from Box::into_raw in this module and is freed once.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(unsafe { Box::from_raw(universe) })));
-    }
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handles::release(universe)));
 }
