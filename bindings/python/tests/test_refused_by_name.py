@@ -2,6 +2,7 @@
 time-zone-aware dates count as the calendar date they show in their own zone."""
 
 import datetime
+import re
 
 import numpy as np
 import pytest
@@ -102,6 +103,22 @@ def test_tz_aware_score_dates_give_the_same_backtest(frame):
 def reversal_scores(frame):
     prev = frame.groupby("ticker")["close"].shift(1)
     return pd.DataFrame({"date": frame["date"], "ticker": frame["ticker"], "score": -(frame["close"] / prev - 1)}).dropna()
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, 1e39, -1e300])
+def test_an_infinite_or_too_large_score_is_refused_naming_it(frame, value):
+    # S7: only NaN means "not eligible"; 1e39 became +inf in the C call's float, named "stock #i".
+    scores = reversal_scores(frame)
+    day = sorted(scores["date"].unique())[40]
+    row = scores.index[(scores["date"] == day)][2]
+    ticker = scores.loc[row, "ticker"]
+    scores.loc[row, "score"] = value
+    said = re.escape(f"the score of {ticker} on {day} is {float(value)!r}")
+    with pytest.raises(trendcast.InvalidArgumentError, match=said) as e:
+        trendcast.backtest(frame, scores, top_k=3)
+    assert e.value.status == trendcast.Status.INVALID_ARGUMENT
+    scores.loc[row, "score"] = 3e38  # within float's range: an ordinary score
+    trendcast.backtest(frame, scores, top_k=3)
 
 
 @pytest.mark.parametrize("top_k", [-1, 0, 2**64 + 3, 2**64, 5.0, "5", True, None, np.float64(3)])

@@ -184,7 +184,18 @@ def backtest(
         raise InvalidArgumentError("scores has two rows for one (date, ticker)")
     # Numbers only: a string score is refused, not parsed (NaN or None: not eligible that day).
     score_values = score_col.to_numpy() if is_frame(scores) else score_col
-    matrix.reshape(-1)[flat] = prices(score_values, "score", "scores")[keep].astype(np.float32)
+    values = prices(score_values, "score", "scores")[keep]
+    # Only NaN means "not eligible": an infinite score, or one beyond float's range (which the C
+    # call's float would make infinite), is refused here with its ticker, day and value.
+    too_big = np.abs(np.nan_to_num(values, nan=0.0)) > np.finfo(np.float32).max
+    if too_big.any():
+        i = int(np.argmax(too_big))
+        day = str(d[keep][i])
+        raise InvalidArgumentError(
+            f"the score of {tick[i]} on {day[:4]}-{day[4:6]}-{day[6:]} is {float(values[i])!r}: a score must be finite and "
+            "within float's range (about 3.4e38), or NaN for a stock not eligible that day"
+        )
+    matrix.reshape(-1)[flat] = values.astype(np.float32)
 
     days = np.ascontiguousarray(days, dtype=np.int32)
     metrics = _native.trendcast_backtest_metrics()
