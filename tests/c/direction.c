@@ -7,20 +7,8 @@
 #include <string.h>
 
 #include "trendcast.h"
+#include "check.h"
 #include "bars_csv.h"
-
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "FAILED %s:%d: %s (last error: %s)\n", __FILE__, __LINE__, #cond, \
-                    trendcast_last_error());                                            \
-        }                                                                               \
-    } while (0)
 
 int main(int argc, char **argv) {
     if (argc != 4) {

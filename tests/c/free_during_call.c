@@ -11,21 +11,10 @@
 #include <time.h>
 
 #include "trendcast.h"
+#include "check.h"
 #include "bars_csv.h"
 
 enum { THREADS = 4 };
-
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (cond) {                                                                      \
-            passed++;                                                                    \
-        } else {                                                                         \
-            failed++;                                                                    \
-            fprintf(stderr, "FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
-        }                                                                                \
-    } while (0)
 
 static trendcast_model *model;
 static trendcast_universe *universe;

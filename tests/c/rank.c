@@ -8,12 +8,11 @@
 #include <string.h>
 
 #include "trendcast.h"
+#include "check.h"
 #include "bars_csv.h"
 
 int main(int argc, char **argv) {
     if (argc != 4) return 2;
-    int passed = 0, failed = 0;
-#define CHECK(c) do { if (c) passed++; else { failed++; fprintf(stderr, "FAILED line %d: %s (%s)\n", __LINE__, #c, trendcast_last_error()); } } while (0)
     trendcast_open_options opts = trendcast_open_options_default();
     opts.backend = strcmp(argv[3], "ort") == 0 ? TRENDCAST_BACKEND_ORT : TRENDCAST_BACKEND_TRACT;
     trendcast_model *model = NULL;

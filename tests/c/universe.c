@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "trendcast.h"
+#include "check.h"
 #include "bars_csv.h"
 
 static trendcast_model *open_model(const char *dir, const char *name, uint32_t backend) {
@@ -25,8 +26,6 @@ static trendcast_model *open_model(const char *dir, const char *name, uint32_t b
 
 int main(int argc, char **argv) {
     if (argc != 4) return 2;
-    int passed = 0, failed = 0;
-#define CHECK(c) do { if (c) passed++; else { failed++; fprintf(stderr, "FAILED line %d: %s (%s)\n", __LINE__, #c, trendcast_last_error()); } } while (0)
     const uint32_t backend = strcmp(argv[3], "ort") == 0 ? TRENDCAST_BACKEND_ORT : TRENDCAST_BACKEND_TRACT;
     const trendcast_model *models[2] = {open_model(argv[1], "direction", backend), open_model(argv[1], "ranking", backend)};
     if (!models[0] || !models[1]) return 1;
