@@ -137,6 +137,15 @@ pub fn fit_linear(
     if rows == 0 {
         bail!("no training rows for {year}");
     }
+    // The validation days' judged stocks and returns, read once for every penalty.
+    let validation: Vec<(usize, Vec<(usize, f64)>, Vec<f64>)> = validation_days
+        .iter()
+        .map(|&d| {
+            let day = judged(data, d);
+            let returns = day.iter().map(|(_, r)| *r).collect();
+            (d, day, returns)
+        })
+        .collect();
     let mut tried = Vec::new();
     let mut best: Option<(f64, f64, Vec<f64>)> = None;
     for penalty in PENALTIES {
@@ -146,12 +155,11 @@ pub fn fit_linear(
         }
         let b = cross.map(|v| v / rows as f64);
         let w = solve_spd(a, b).ok_or_else(|| anyhow::anyhow!("the ridge system of {year} is not positive definite"))?;
-        let ics: Vec<f64> = validation_days
+        let ics: Vec<f64> = validation
             .iter()
-            .map(|&d| {
-                let day = judged(data, d);
-                let s: Vec<f64> = day.iter().map(|&(k, _)| score(x.row(d, k), &w)).collect();
-                rank_correlation(&s, &day.iter().map(|(_, r)| *r).collect::<Vec<_>>())
+            .map(|(d, day, returns)| {
+                let s: Vec<f64> = day.iter().map(|&(k, _)| score(x.row(*d, k), &w)).collect();
+                rank_correlation(&s, returns)
             })
             .filter(|v| v.is_finite())
             .collect();
