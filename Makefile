@@ -1,7 +1,7 @@
 # Builds and installs the trendcast C library: the shared and static libraries, the C header and
 # the C++17 wrapper, a pkg-config file and a CMake package.
 #
-#   make                                  cargo build --release --lib --no-default-features (serving only)
+#   make                                  cargo build --release -p trendcast --lib (the serving crate only)
 #   make install PREFIX=/usr/local        installs (building first only if the library is missing)
 #   make install-strip PREFIX=...         the same, with debug sections stripped (~1/4 the size)
 #   make uninstall PREFIX=...
@@ -54,11 +54,11 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(PC_LIBDIR)|g' -e 's|@IN
 all: build
 
 build:
-	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(CARGO) build --release --lib --no-default-features
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(CARGO) build --release -p trendcast --lib
 
 # Built only when missing: `make install` alone never rebuilds (run `make` first after a change).
 $(LIBS):
-	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(CARGO) build --release --lib --no-default-features
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR) $(CARGO) build --release -p trendcast --lib
 
 install: $(LIBS)
 	@test -n "$(VERSION)" || { echo "cannot read the version from include/trendcast.h" >&2; exit 1; }

@@ -15,10 +15,10 @@ use trendcast::ffi::{
     trendcast_bars, trendcast_direction, trendcast_model, trendcast_model_free, trendcast_model_open, trendcast_open_options_default,
     trendcast_status,
 };
-use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::export::{DirectionExport, write_direction};
+use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 const WINDOW: usize = 30;
 

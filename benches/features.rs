@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{LoadOptions, load_dataset_dir};
-use trendcast::dataset::{DatasetSpec, DirectionDataset};
 use trendcast::features::{FeatureState, compute};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset};
 
 fn shared_data() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sp500");

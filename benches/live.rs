@@ -87,12 +87,12 @@ fn live(c: &mut Criterion) {
     // One member of the shipped ensemble's shape (seeded weights, the same relation settings): what
     // a single-model bundle costs, and the ensemble's cost per member.
     let dir = tempfile::tempdir().unwrap();
-    let mut e = trendcast::model::export::RankingExport::new("one-member");
+    let mut e = trendcast_export::export::RankingExport::new("one-member");
     e.relations = rel;
-    let spec: trendcast::model::onnx::LsrIgruSpec =
+    let spec: trendcast_export::onnx::LsrIgruSpec =
         serde_json::from_value(rank_model.manifest().extra["architecture"].clone()).expect("the shipped bundle records its architecture");
-    let member = trendcast::model::onnx::LsrIgru::seeded(spec.clone(), 1).unwrap();
-    trendcast::model::export::write_ranking(dir.path(), &member, &e).unwrap();
+    let member = trendcast_export::onnx::LsrIgru::seeded(spec.clone(), 1).unwrap();
+    trendcast_export::export::write_ranking(dir.path(), &member, &e).unwrap();
     let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
     let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();
     g.bench_function("one_member/push_day", |b| {
@@ -106,7 +106,7 @@ fn live(c: &mut Criterion) {
     // unit per layer (its encoder is a few thousand multiply-adds), beside the default direction
     // model. The universe still slides the Gram matrix and builds the day's relation matrices, so
     // this is the push's own work plus one near-empty engine call.
-    let minimal = trendcast::model::onnx::LsrIgruSpec {
+    let minimal = trendcast_export::onnx::LsrIgruSpec {
         encoder_sizes: vec![1, 1],
         gru_sizes: vec![1, 1],
         head_hidden: 1,
@@ -115,7 +115,7 @@ fn live(c: &mut Criterion) {
         ..spec
     };
     let dir = tempfile::tempdir().unwrap();
-    trendcast::model::export::write_ranking(dir.path(), &trendcast::model::onnx::LsrIgru::seeded(minimal, 1).unwrap(), &e).unwrap();
+    trendcast_export::export::write_ranking(dir.path(), &trendcast_export::onnx::LsrIgru::seeded(minimal, 1).unwrap(), &e).unwrap();
     let minimal = Arc::new(Model::open(dir.path(), &ort).unwrap());
     let before = LiveUniverse::from_history(vec![minimal, dir_default.clone()], u.industries.clone(), &history).unwrap();
     g.bench_function("parts/push_day_minimal_encoder+direction-gru", |b| {

@@ -13,8 +13,8 @@ use ort::ep;
 use ort::session::builder::{GraphOptimizationLevel, SessionBuilder};
 use ort::session::{OutputSelector, RunOptions, Session};
 use ort::value::{Tensor, TensorRef};
-use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
+use trendcast_export::export::{DirectionExport, write_direction};
+use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 const WINDOW: usize = 30;
 

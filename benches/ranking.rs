@@ -10,10 +10,10 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use trendcast::bars::Panel;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::model::export::{RankingExport, write_ranking};
-use trendcast::model::onnx::{LsrIgru, LsrIgruSpec};
 use trendcast::relations::{NodeFeatures, RankingInputs, RelationSpec, ranking_inputs, ranking_inputs_into};
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::export::{RankingExport, write_ranking};
+use trendcast_export::onnx::{LsrIgru, LsrIgruSpec};
 
 fn ranking(c: &mut Criterion) {
     let u = generate(&SyntheticSpec {

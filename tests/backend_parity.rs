@@ -5,9 +5,9 @@ mod common;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::features::{FeatureState, N_FEATURES};
-use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 fn open(dir: &std::path::Path, backend: BackendKind) -> Model {
     Model::open(dir, &OpenOptions { backend, ..Default::default() }).unwrap()
@@ -115,7 +115,7 @@ fn an_ensemble_of_bundles_is_the_mean_of_its_members() {
         members.push(trendcast::model::Bundle::load(&dir).unwrap());
     }
     let out = tmp.path().join("ensemble");
-    let m = trendcast::model::export::write_direction_ensemble(&out, "ens", &members).unwrap();
+    let m = trendcast_export::export::write_direction_ensemble(&out, "ens", &members).unwrap();
     assert_eq!(m.extra["members"].as_array().unwrap().len(), 3);
     let got = open(&out, BackendKind::Tract).direction(&stocks).unwrap();
     let worst = got.as_flattened().iter().zip(mean.as_flattened()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
@@ -124,7 +124,7 @@ fn an_ensemble_of_bundles_is_the_mean_of_its_members() {
     let other = tmp.path().join("w20");
     common::models::direction_bundle_of(&other, RecurrentClassifier::seeded(Cell::Gru, 13, 12, 3, 9).into(), 20);
     members.push(trendcast::model::Bundle::load(&other).unwrap());
-    let err = trendcast::model::export::write_direction_ensemble(&tmp.path().join("bad"), "bad", &members).unwrap_err();
+    let err = trendcast_export::export::write_direction_ensemble(&tmp.path().join("bad"), "bad", &members).unwrap_err();
     assert!(err.to_string().contains("different contracts"), "{err}");
 }
 

@@ -10,11 +10,11 @@ use trendcast::bars::BarSeries;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::ffi::trendcast_status as S;
 use trendcast::model::bundle::sha256_hex;
-use trendcast::model::export::{DirectionExport, RankingExport, write_ranking, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::{LsrIgru, LsrIgruSpec, RankingProbe};
 use trendcast::predict::{BarsRef, Dates};
 use trendcast::{BackendKind, Error, Model, OpenOptions};
+use trendcast_export::export::{DirectionExport, RankingExport, write_ranking, write_ranking_probe};
+use trendcast_export::onnx::{LsrIgru, LsrIgruSpec, RankingProbe};
 
 fn tract() -> OpenOptions {
     OpenOptions { backend: BackendKind::Tract, ..Default::default() }
@@ -401,7 +401,7 @@ fn a_feature_that_is_not_finite_is_named() {
 /// refuses to write one. (Outputs that are not finite fail the call and the open: model::tests.)
 #[test]
 fn a_bundle_with_nan_weights_is_refused() {
-    use trendcast::model::onnx::{Cell, RecurrentClassifier, decode, encode};
+    use trendcast_export::onnx::{Cell, RecurrentClassifier, decode, encode};
     let mut cases = Cases::default();
     let tmp = tempfile::tempdir().unwrap();
     let (direction, ranking) = (tmp.path().join("direction"), tmp.path().join("ranking"));
@@ -410,7 +410,7 @@ fn a_bundle_with_nan_weights_is_refused() {
     cases.expect(export, S::Model, "holds NaN at 1: a model whose weights are not finite cannot answer");
     let mut net = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 42);
     net.weight_hh[5] = f32::NAN;
-    let export = trendcast::model::export::write_direction(&direction, &net.clone().into(), &DirectionExport::new("nan", 30));
+    let export = trendcast_export::export::write_direction(&direction, &net.clone().into(), &DirectionExport::new("nan", 30));
     cases.expect(export, S::Model, "weight \"R\" holds NaN at ");
     assert!(!direction.join("model.onnx").exists(), "nothing written");
 

@@ -14,11 +14,11 @@ use std::process::Command;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate, write_dataset_dir};
 use trendcast::bars::{Panel, Universe};
-use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::RankingProbe;
 use trendcast::predict::{BarsRef, Dates};
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::export::{DirectionExport, write_ranking_probe};
+use trendcast_export::onnx::RankingProbe;
 
 fn tract() -> OpenOptions {
     OpenOptions { backend: BackendKind::Tract, ..Default::default() }

@@ -61,7 +61,7 @@ fn direction_info_and_eval_commands() {
     let want = lib.direction(&[trendcast::predict::BarsRef::from(s).prefix(t)]).unwrap()[0];
     let got: Vec<f32> = ["down", "flat", "up"].iter().map(|k| lines[0][k].as_f64().unwrap() as f32).collect();
     assert_eq!(got, want, "CLI vs library");
-    let class = ["down", "flat", "up"][trendcast::metrics::argmax3(&want)];
+    let class = ["down", "flat", "up"][trendcast_export::metrics::argmax3(&want)];
     assert_eq!(lines[0]["class"], class);
 
     let (ok, _, err) = trendcast(&["direction", "--model", m, "--date", "2022-02-01", "--tickers", "NOPE"], &data);
@@ -83,11 +83,11 @@ fn direction_info_and_eval_commands() {
     assert!(e["samples"].as_u64().unwrap() > 1000);
     // eval (raw bars through the serving path) against the training path: the dataset's own
     // windows of the same samples, run by the library, give the same confusion matrix.
-    use trendcast::dataset::{DatasetSpec, DirectionDataset};
+    use trendcast_export::dataset::{DatasetSpec, DirectionDataset};
     let ds = DirectionDataset::build(&u.series, &DatasetSpec::default()).unwrap();
     let (from, to) = (trendcast::Date::parse("2022-01-01").unwrap(), trendcast::Date::parse("2022-03-31").unwrap());
     let picked: Vec<_> = ds.samples.iter().filter(|s| s.date >= from && s.date <= to).copied().collect();
-    let mut want = trendcast::metrics::Confusion::default();
+    let mut want = trendcast_export::metrics::Confusion::default();
     for chunk in picked.chunks(256) {
         let mut x = vec![0f32; chunk.len() * 30 * 13];
         for (s, w) in chunk.iter().zip(x.chunks_exact_mut(30 * 13)) {
@@ -96,7 +96,7 @@ fn direction_info_and_eval_commands() {
         let mut p = vec![0f32; chunk.len() * 3];
         lib.run(&[trendcast::model::TensorIn { shape: &[chunk.len(), 30, 13], data: &x }], &mut p).unwrap();
         for (s, p) in chunk.iter().zip(p.chunks_exact(3)) {
-            want.add(s.label as usize, trendcast::metrics::argmax3(p));
+            want.add(s.label as usize, trendcast_export::metrics::argmax3(p));
         }
     }
     assert_eq!(e["confusion"], serde_json::to_value(want.counts).unwrap(), "eval vs the training windows");
@@ -162,7 +162,7 @@ fn demo_is_a_summary_and_its_csv_holds_every_stock() {
                     let cells = &got[s.ticker.as_str()];
                     let probs: Vec<f32> = cells[4..7].iter().map(|c| c.parse().unwrap()).collect();
                     assert_eq!((cells[1], probs.as_slice()), ("direction", &p[..]), "{name} {}", s.ticker);
-                    assert_eq!(cells[7], ["down", "flat", "up"][trendcast::metrics::argmax3(p)]);
+                    assert_eq!(cells[7], ["down", "flat", "up"][trendcast_export::metrics::argmax3(p)]);
                 }
             }
             ModelKind::Ranking => {

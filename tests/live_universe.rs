@@ -118,9 +118,9 @@ fn a_year_of_pushed_days_answers_as_the_stateless_calls_on_both_backends() {
 
 /// A universe of the synthetic market on tract: the seeded ranking probe and a small GRU.
 fn synthetic_universe(days: usize) -> (trendcast::bars::Universe, Vec<Arc<Model>>, tempfile::TempDir) {
-    use trendcast::model::export::{DirectionExport, write_ranking_probe};
-    use trendcast::model::onnx::RankingProbe;
     use trendcast::relations::RelationSpec;
+    use trendcast_export::export::{DirectionExport, write_ranking_probe};
+    use trendcast_export::onnx::RankingProbe;
     let u = generate(&SyntheticSpec { days, late_listing_every: 5, ..Default::default() });
     let tmp = tempfile::tempdir().unwrap();
     let (dir, rank) = (tmp.path().join("direction"), tmp.path().join("ranking"));

@@ -6,10 +6,10 @@ mod common;
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Panel, Universe};
-use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::WindowInputs;
-use trendcast::model::onnx::{EncoderKind, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell};
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::export::{RankingExport, write_ranking, write_ranking_ensemble};
+use trendcast_export::onnx::{EncoderKind, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RecurrentCell};
 
 fn universe() -> Universe {
     // Late listings: some stocks (and their A_S rows) are empty early in the window.
@@ -220,7 +220,7 @@ fn single_graph_bundles_are_refused_and_upgraded() {
             assert!(!r.order.is_empty());
         }
         // Nothing left to upgrade.
-        let e = trendcast::model::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
+        let e = trendcast_export::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
         assert!(e.to_string().contains("nothing to upgrade"), "{e}");
     }
 }
@@ -266,7 +266,7 @@ fn stacked_window_bundles_are_served_and_upgraded() {
         assert_eq!(pieces.manifest().inputs.len(), 15 * spec.day_pieces().len());
         assert_eq!(pieces.manifest().extra, stacked.manifest().extra, "{name}: the manifest's record carries over");
         served_equal_reference(name, &new, single, tolerance, reference);
-        let e = trendcast::model::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
+        let e = trendcast_export::upgrade::upgrade_ranking(&new, &tmp.path().join("again")).unwrap_err();
         assert!(e.to_string().contains("nothing to upgrade"), "{e}");
     }
 }

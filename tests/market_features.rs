@@ -7,13 +7,13 @@ mod common;
 use trendcast::bars::BarSeries;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::contract::WindowAlignment;
-use trendcast::dataset::{DatasetSpec, DirectionDataset};
 use trendcast::features::{Market, N_FEATURES, N_MARKET_FEATURES};
-use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::manifest::Scaler;
-use trendcast::model::onnx::{Cell, RecurrentClassifier};
 use trendcast::predict::{BarsRef, Dates};
 use trendcast::{BackendKind, Error, Model, OpenOptions};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset};
+use trendcast_export::export::{DirectionExport, write_direction};
+use trendcast_export::onnx::{Cell, RecurrentClassifier};
 
 const W: usize = N_FEATURES + N_MARKET_FEATURES;
 

@@ -6,8 +6,8 @@ mod common;
 use common::{day, same_bits, series_from};
 use proptest::prelude::*;
 use trendcast::contract::WindowAlignment;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Splits};
 use trendcast::features::{Market, compute};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Splits};
 
 fn spec(alignment: WindowAlignment) -> DatasetSpec {
     let d = |s| trendcast::Date::parse(s).unwrap();

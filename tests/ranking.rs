@@ -6,14 +6,14 @@ mod common;
 use proptest::prelude::*;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{Panel, Universe};
-use trendcast::model::export::{DirectionExport, write_ranking_probe};
 use trendcast::model::manifest::RelationSpec;
-use trendcast::model::onnx::RankingProbe;
 use trendcast::relations::{
     NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix, normalize_relation, overnight_returns, ranking_inputs,
     short_term_direct,
 };
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::export::{DirectionExport, write_ranking_probe};
+use trendcast_export::onnx::RankingProbe;
 
 fn universe(days: usize, seed: u64) -> Universe {
     generate(&SyntheticSpec { days, seed, late_listing_every: 7, ..Default::default() })
@@ -314,4 +314,60 @@ proptest! {
             prop_assert_eq!(a.long_rel, b.long_rel);
         }
     }
+}
+
+/// The C call with ids numbered in name order gives the Rust API's inputs on the named
+/// industries, bit for bit, and node ids in its node order.
+#[test]
+fn c_inputs_are_the_rust_apis_on_named_industries() {
+    use trendcast::bars::Industries;
+    use trendcast::ffi::{
+        trendcast_bars, trendcast_model_free, trendcast_model_open, trendcast_ranking_input_sizes, trendcast_ranking_inputs,
+        trendcast_status,
+    };
+    use trendcast::relations::{NodeFeatures, ranking_inputs};
+
+    let u = generate(&SyntheticSpec { days: 120, late_listing_every: 7, ..Default::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let rel = RelationSpec { node_features: NodeFeatures::Ratios, normalize_relations: true, ..Default::default() };
+    let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    write_ranking_probe(dir.path(), &probe, &DirectionExport::new("probe", 15), rel).unwrap();
+    let path = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
+    let mut handle = std::ptr::null_mut();
+    assert_eq!(trendcast_model_open(path.as_ptr(), std::ptr::null(), &mut handle), trendcast_status::Ok);
+
+    let dates: Vec<Vec<i32>> = u.series.iter().map(|s| s.dates.iter().map(|d| d.yyyymmdd()).collect()).collect();
+    let bars: Vec<trendcast_bars> = u.series.iter().zip(&dates).map(|(s, d)| trendcast_bars::of_series(s, d)).collect();
+    let ind: &Industries = &u.industries;
+    let id_of = |names: &[String], name: &str| names.iter().position(|n| n == name).unwrap() as i32;
+    let (sectors, subs): (Vec<i32>, Vec<i32>) = u
+        .series
+        .iter()
+        .map(|s| {
+            let (sec, sub) = ind.of(&s.ticker).unwrap();
+            (id_of(&ind.sectors, &ind.sectors[sec]), id_of(&ind.sub_industries, &ind.sub_industries[sub]))
+        })
+        .unzip();
+    let n = bars.len();
+    let mut sizes = trendcast_ranking_input_sizes::default();
+    let (nulli, nullf) = (std::ptr::null_mut::<i32>(), std::ptr::null_mut::<f32>());
+    let call = |sizes: &mut trendcast_ranking_input_sizes, ids: *mut i32, x: *mut f32, l: *mut f32, s: *mut f32, date: *mut i32| {
+        trendcast_ranking_inputs(handle, bars.as_ptr(), sectors.as_ptr(), subs.as_ptr(), n, sizes, ids, x, l, s, date)
+    };
+    assert_eq!(call(&mut sizes, nulli, nullf, nullf, nullf, nulli), trendcast_status::Ok);
+    let (nn, t) = (sizes.n_nodes, sizes.window);
+    let (mut ids, mut x, mut l, mut s, mut date) = (vec![0; nn], vec![0.0; t * nn * 5], vec![0.0; nn * nn], vec![0.0; t * nn * nn], 0);
+    assert_eq!(call(&mut sizes, ids.as_mut_ptr(), x.as_mut_ptr(), l.as_mut_ptr(), s.as_mut_ptr(), &mut date), trendcast_status::Ok);
+    // A partial set of outputs is refused.
+    assert_eq!(call(&mut sizes, ids.as_mut_ptr(), nullf, l.as_mut_ptr(), s.as_mut_ptr(), &mut date), trendcast_status::NullPointer);
+
+    let panel = Panel::from_series(&u.series);
+    let want = ranking_inputs(&panel, ind, panel.n_days() - 1, 15, &rel).unwrap();
+    assert_eq!(nn, want.n_nodes);
+    assert_eq!(sizes.n_stocks + sizes.n_sub_industries + sizes.n_sectors, nn);
+    let bits = |a: &[f32], b: &[f32]| a.len() == b.len() && a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits());
+    assert!(bits(&x, &want.nodes) && bits(&l, &want.long_rel) && bits(&s, &want.short_rel));
+    assert_eq!(date, panel.calendar.last().unwrap().yyyymmdd());
+    assert_eq!(&ids[..n], &(0..n as i32).collect::<Vec<_>>()[..]);
+    trendcast_model_free(handle);
 }

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use trendcast::bars::{LoadOptions, load_dataset_dir};
 use trendcast::contract::WindowAlignment;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Split};
 
 #[test]
 fn loads_every_bar_and_industry() {

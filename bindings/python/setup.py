@@ -13,8 +13,8 @@ from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools_rust import Binding, RustExtension, Strip
 
-# bindings/python -> the repository root, whose Cargo.toml is the library crate.
-CRATE = Path(__file__).resolve().parents[2] / "Cargo.toml"
+# bindings/python -> the repository root; the serving library is the crate in crates/trendcast.
+CRATE = Path(__file__).resolve().parents[2] / "crates" / "trendcast" / "Cargo.toml"
 if not CRATE.is_file():
     raise SystemExit(f"{CRATE} not found: build the package from a checkout of the trendcast repository")
 
@@ -31,8 +31,7 @@ setup(
         RustExtension(
             "trendcast._lib.libtrendcast",
             path=str(CRATE),
-            # The library alone: no command line, charts or seeded randomness (Cargo features).
-            args=["--no-default-features"],
+            # The serving crate alone: no command line, graph writers or charts (other crates).
             binding=Binding.NoBinding,
             py_limited_api=True,
             debug=False,

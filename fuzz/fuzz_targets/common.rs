@@ -30,27 +30,27 @@ pub fn open_on_tract(write: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir
 /// The small GRU the direction targets answer with (13 features, 8 units), as a bundle of window
 /// `window` in `dir`.
 pub fn write_gru(dir: &std::path::Path, window: usize) {
-    use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
+    use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
     let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
-    trendcast::model::export::write_direction(dir, &net, &trendcast::model::export::DirectionExport::new("fuzz", window)).expect("written");
+    trendcast_export::export::write_direction(dir, &net, &trendcast_export::export::DirectionExport::new("fuzz", window)).expect("written");
 }
 
 /// The ranking probe the ranking targets answer with, as a bundle of window `window` and relation
 /// settings `relations` in `dir`.
 pub fn write_probe(dir: &std::path::Path, window: usize, relations: trendcast::relations::RelationSpec) {
-    let probe = trendcast::model::onnx::RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
-    let e = trendcast::model::export::DirectionExport::new("fuzz", window);
-    trendcast::model::export::write_ranking_probe(dir, &probe, &e, relations).expect("written");
+    let probe = trendcast_export::onnx::RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
+    let e = trendcast_export::export::DirectionExport::new("fuzz", window);
+    trendcast_export::export::write_ranking_probe(dir, &probe, &e, relations).expect("written");
 }
 
 /// A small LSR-IGRU (GAT encoder 6, 4; GRU 5, 3; seeded weights), whose window graph takes each
 /// day's encodings in pieces (the probe's takes them stacked), as a bundle of window `window` and
 /// relation settings `relations` in `dir`.
 pub fn write_lsr_igru(dir: &std::path::Path, window: usize, relations: trendcast::relations::RelationSpec) {
-    use trendcast::model::onnx::{LsrIgru, LsrIgruSpec};
+    use trendcast_export::onnx::{LsrIgru, LsrIgruSpec};
     let spec = LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], head_hidden: 4, ..LsrIgruSpec::paper() };
-    let e = trendcast::model::export::RankingExport { window, relations, ..trendcast::model::export::RankingExport::new("fuzz") };
-    trendcast::model::export::write_ranking(dir, &LsrIgru::seeded(spec, 7).expect("a valid spec"), &e).expect("written");
+    let e = trendcast_export::export::RankingExport { window, relations, ..trendcast_export::export::RankingExport::new("fuzz") };
+    trendcast_export::export::write_ranking(dir, &LsrIgru::seeded(spec, 7).expect("a valid spec"), &e).expect("written");
 }
 
 /// One stock's bars: any values, any dates, any length (the columns share one length, as the

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use trendcast::model::Manifest;
-use trendcast::model::export::{DirectionExport, write_direction};
-use trendcast::model::onnx::{Cell, DirectionNet, RecurrentClassifier};
+use trendcast_export::export::{DirectionExport, write_direction};
+use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
 
 /// A GRU(13 -> hidden) direction bundle with seeded weights.
 pub fn direction_bundle(dir: &Path, hidden: usize, window: usize) -> (DirectionNet, Manifest) {

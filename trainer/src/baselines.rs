@@ -12,9 +12,9 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 use trendcast::bars::BarSeries;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Sample, Split};
 use trendcast::features::N_FEATURES;
-use trendcast::metrics::{ClassScores, Confusion};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Sample, Split};
+use trendcast_export::metrics::{ClassScores, Confusion};
 
 use crate::direction::{fit_scaler, subsample};
 

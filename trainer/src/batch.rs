@@ -2,7 +2,7 @@
 //! path is the serving path (`DirectionDataset::window_f32`), never a re-implementation.
 
 use tch::{Device, Kind, Tensor};
-use trendcast::dataset::{DirectionDataset, Sample};
+use trendcast_export::dataset::{DirectionDataset, Sample};
 
 /// A batch of windows [B, L, width] (f32; width 13, or 15 with market features) and labels [B]
 /// (i64) on `device`.
@@ -23,7 +23,7 @@ mod tests {
     use super::*;
     use tch::nn::{self, Module, RNN};
     use trendcast::bars::synthetic::{SyntheticSpec, generate};
-    use trendcast::dataset::DatasetSpec;
+    use trendcast_export::dataset::DatasetSpec;
 
     /// The core's samples become tensors holding exactly the core's windows, and a GRU runs on them.
     #[test]

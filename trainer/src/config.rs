@@ -5,7 +5,7 @@ use trendcast::Date;
 use trendcast::backtest::Signal;
 use trendcast::contract::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, RelationSpec};
-use trendcast::model::onnx::{Cell, LsrIgruSpec};
+use trendcast_export::onnx::{Cell, LsrIgruSpec};
 
 /// A direction experiment. Every field has the original project's value as its default.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!((ablation.lr, ablation.epochs, ablation.batch_days), (2e-4, 3, 128));
         let lstm = RankingConfig::load(&dir.join("lsr-igru-baseline-lstm.toml")).unwrap();
         let normalized = RankingConfig::load(&dir.join("lsr-igru-gcn-normalized.toml")).unwrap();
-        assert_eq!(lstm.model.cell, trendcast::model::onnx::RecurrentCell::Lstm);
+        assert_eq!(lstm.model.cell, trendcast_export::onnx::RecurrentCell::Lstm);
         assert_eq!((lstm.model.use_nodes, lstm.model.use_long, lstm.model.use_short), (true, false, false));
         assert_eq!(
             (lstm.lr, lstm.epochs, lstm.loss, lstm.relations),

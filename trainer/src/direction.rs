@@ -14,12 +14,12 @@ use serde_json::json;
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Kind, Reduction, Tensor};
 use trendcast::contract::WindowAlignment;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Sample, Split};
-use trendcast::metrics::{ClassScores, Confusion};
-use trendcast::model::export::{DirectionExport, write_direction};
 use trendcast::model::manifest::{DateRange, Scaler};
-use trendcast::model::onnx::{Cell, RecurrentClassifier};
 use trendcast::model::{BackendKind, Model, OpenOptions, TensorIn};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Sample, Split};
+use trendcast_export::export::{DirectionExport, write_direction};
+use trendcast_export::metrics::{ClassScores, Confusion};
+use trendcast_export::onnx::{Cell, RecurrentClassifier};
 
 use crate::batch::direction_batch;
 use crate::config::DirectionConfig;

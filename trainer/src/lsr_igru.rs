@@ -1,4 +1,4 @@
-//! LSR-IGRU in libtorch, op for op the graph of `trendcast::model::onnx::LsrIgru` (see that module
+//! LSR-IGRU in libtorch, op for op the graph of `trendcast_export::onnx::LsrIgru` (see that module
 //! for the model), with a leading batch-of-days dimension. The parameters are created from the
 //! core's layout (same names, same [in, out] shapes), so exporting is a copy.
 
@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use tch::nn::{self, Init};
 use tch::{Device, Kind, Tensor};
-use trendcast::model::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, RecurrentCell, aggregate_first};
 use trendcast::relations::LongTermFactors;
+use trendcast_export::onnx::{EncoderKind, GAT_LEAKY_SLOPE, GAT_MASKED_LOGIT, LsrIgru, LsrIgruSpec, RecurrentCell, aggregate_first};
 
 /// A relation matrix as an encoder multiplies by it.
 pub enum Relation {

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use trendcast::bars::{LoadOptions, load_dataset_dir};
 use trendcast::model::Bundle;
-use trendcast::model::export::write_direction_ensemble;
+use trendcast_export::export::write_direction_ensemble;
 use trendcast_trainer::baselines::{self, BaselinesConfig};
 use trendcast_trainer::config::{DirectionConfig, RankingConfig};
 use trendcast_trainer::{allocator, device, direction, pareto, ranking, report, signal_table, walk_forward};
@@ -375,18 +375,18 @@ fn main() -> Result<()> {
         }
         Command::SplitEnsemble { bundle, out } => {
             let b = Bundle::load(&bundle)?;
-            let net = trendcast::model::onnx::DirectionNet::from_onnx(&b.onnx)?;
+            let net = trendcast_export::onnx::DirectionNet::from_onnx(&b.onnx)?;
             let members = b.manifest.extra["members"].as_array().context("the manifest lists no members")?;
             anyhow::ensure!(members.len() == net.members.len(), "{} members listed, {} in the graph", members.len(), net.members.len());
             for (member, listed) in net.members.into_iter().zip(members) {
                 let name = listed["dir"].as_str().and_then(|d| std::path::Path::new(d).file_name()).context("a member without a dir")?;
                 let m = &b.manifest;
-                let mut e = trendcast::model::export::DirectionExport::new(listed["name"].as_str().unwrap_or(&m.name), m.window);
+                let mut e = trendcast_export::export::DirectionExport::new(listed["name"].as_str().unwrap_or(&m.name), m.window);
                 e.alignment = m.alignment;
                 e.scaler = m.scaler.clone();
                 e.market = m.reads_market();
                 let dir = out.join(name);
-                trendcast::model::export::write_direction(&dir, &member.into(), &e)?;
+                trendcast_export::export::write_direction(&dir, &member.into(), &e)?;
                 println!("{}", dir.display());
             }
         }

@@ -34,7 +34,7 @@ pub fn check(model: &Model, what: &str, got: &[f32], want: &[f32]) -> Result<f64
 /// that member's spread (`member_spreads`, the population std of its node scores), i.e.
 /// 1e-5 x mean(1 / spread). A member's sigmoid scores spread by 0.001-0.02, so this is 5e-4-1e-5.
 pub fn ensemble_tolerance(member_spreads: &[f64]) -> f64 {
-    trendcast::model::onnx::zscore_tolerance(TOLERANCE, member_spreads)
+    trendcast_export::onnx::zscore_tolerance(TOLERANCE, member_spreads)
 }
 
 /// As [`check`], with the largest accepted difference `tolerance`.

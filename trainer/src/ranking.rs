@@ -25,12 +25,12 @@ use trendcast::backtest::{BacktestResult, BacktestSpec};
 use trendcast::backtest::{Signal, Signals};
 use trendcast::bars::{Industries, Panel, Universe};
 use trendcast::contract::labels::{RankTarget, average_ranks, rank_labels};
-use trendcast::model::export::{RankingExport, write_ranking, write_ranking_ensemble};
 use trendcast::model::manifest::DateRange;
-use trendcast::model::onnx::EncoderKind;
-use trendcast::model::onnx::{LsrIgruEnsemble, combine_zscores, mean_and_spread};
 use trendcast::predict::stock_scores;
 use trendcast::relations::{LongTermFactors, N_NODE_FEATURES, NodeSet, ranking_inputs};
+use trendcast_export::export::{RankingExport, write_ranking, write_ranking_ensemble};
+use trendcast_export::onnx::EncoderKind;
+use trendcast_export::onnx::{LsrIgruEnsemble, combine_zscores, mean_and_spread};
 
 use crate::adam::Adam;
 use crate::config::{LabelReturn, RankLoss, RankingConfig, Selection};
@@ -655,8 +655,8 @@ mod tests {
     use super::*;
     use trendcast::Date;
     use trendcast::bars::synthetic::{SyntheticSpec, generate};
-    use trendcast::model::onnx::LsrIgruSpec;
     use trendcast::relations::NodeFeatures;
+    use trendcast_export::onnx::LsrIgruSpec;
 
     fn small(encoder: EncoderKind) -> RankingConfig {
         let range = |a: &str, b: &str| DateRange { from: Date::parse(a).unwrap(), to: Date::parse(b).unwrap() };

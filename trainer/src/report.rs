@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use trendcast::charts::{self, Series};
+use trendcast_export::charts::{self, Series};
 
 /// A row of the table: its label and the experiment folder (`<experiments>/<stem>/s<seed>/`).
 pub struct Row {

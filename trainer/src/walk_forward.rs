@@ -18,7 +18,7 @@ use tch::Device;
 use trendcast::Date;
 use trendcast::backtest::{BacktestSpec, DailyRecord, Metrics, Signal, Strategy, reversal_scores};
 use trendcast::model::manifest::DateRange;
-use trendcast::model::onnx::combine_zscores;
+use trendcast_export::onnx::combine_zscores;
 
 use crate::config::RankingConfig;
 use crate::paired::{Paired, paired};
@@ -538,11 +538,11 @@ pub fn plots(table: &BTreeMap<String, Vec<YearRow>>, strategy: Strategy, cost_bp
             lines.push((name.clone(), curve));
         }
         lines.push(("equal-weighted universe".into(), universe));
-        let series: Vec<trendcast::charts::Series<'_>> =
-            lines.iter().map(|(n, p)| trendcast::charts::Series { name: n, points: p }).collect();
+        let series: Vec<trendcast_export::charts::Series<'_>> =
+            lines.iter().map(|(n, p)| trendcast_export::charts::Series { name: n, points: p }).collect();
         let path = dir.join(format!("walk-forward-{year}.png"));
         let title = format!("{year}: top-k {}, {cost_bps} bps per side (walk-forward test year)", strategy.name());
-        trendcast::charts::line_chart(&path, &title, "year", "net value", &series)?;
+        trendcast_export::charts::line_chart(&path, &title, "year", "net value", &series)?;
         files.push(path);
     }
     Ok(files)
@@ -632,7 +632,7 @@ mod tests {
         let opposite = BTreeMap::from([(d, rule.iter().map(|v| -v).collect::<Vec<f32>>())]);
         let cancelled = &with_reversal(&data, &opposite)[&d];
         let itself = &with_reversal(&data, &BTreeMap::from([(d, rule.clone())]))[&d];
-        let (mean, sd) = trendcast::model::onnx::mean_and_spread(&rule.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+        let (mean, sd) = trendcast_export::onnx::mean_and_spread(&rule.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
         for ((c, s), r) in cancelled.iter().zip(itself).zip(&rule) {
             if r.is_finite() {
                 assert!(c.abs() < 1e-5, "{c}");

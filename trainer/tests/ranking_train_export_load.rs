@@ -7,8 +7,8 @@ use trendcast::bars::Panel;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::contract::labels::RankTarget;
 use trendcast::model::manifest::{DateRange, LabelSpec};
-use trendcast::model::onnx::{EncoderKind, LsrIgruSpec};
 use trendcast::{BackendKind, Date, Model, OpenOptions};
+use trendcast_export::onnx::{EncoderKind, LsrIgruSpec};
 use trendcast_trainer::config::{RankingConfig, Selection};
 use trendcast_trainer::ranking;
 

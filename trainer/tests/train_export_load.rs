@@ -3,11 +3,11 @@
 //! ONNX Runtime agree within 1e-5), then load the bundle on both backends and predict from raw bars.
 
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
-use trendcast::metrics::{Confusion, argmax3};
-use trendcast::model::onnx::Cell;
 use trendcast::predict::BarsRef;
 use trendcast::{BackendKind, Model, OpenOptions};
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Split};
+use trendcast_export::metrics::{Confusion, argmax3};
+use trendcast_export::onnx::Cell;
 use trendcast_trainer::config::DirectionConfig;
 use trendcast_trainer::direction;
 

@@ -6,9 +6,9 @@
 use trendcast::backtest::Strategy;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::model::manifest::DateRange;
-use trendcast::model::onnx::{EncoderKind, LsrIgruSpec};
 use trendcast::relations::NodeFeatures;
 use trendcast::{BackendKind, Date, Model, OpenOptions};
+use trendcast_export::onnx::{EncoderKind, LsrIgruSpec};
 use trendcast_trainer::config::{RankLoss, RankingConfig, Selection};
 use trendcast_trainer::{ranking, walk_forward};
 

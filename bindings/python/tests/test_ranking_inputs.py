@@ -30,7 +30,7 @@ def test_inputs_of_the_latest_day(ranker, frame, industries):
     other = next(s for s in x.nodes[x.n_stocks + x.n_sub_industries :] if s != sectors[tickers[0]])
     assert x.a_long[k[tickers[0]], x.nodes.index(other)] == 0
     assert np.all(np.isfinite(x.a_short))
-    # (tests in src/ffi/relations.rs hold the arrays to the Rust API's, bit for bit)
+    # (tests/ranking.rs holds the arrays to the Rust API's, bit for bit)
 
 
 def test_integer_ids_give_ids_as_labels(ranker, frame, industries):

@@ -3,7 +3,7 @@
 //! scores = sigmoid(mean_t(long_rel . short_rel[t] . nodes[t]) . w + b).
 
 use super::{Attr, GraphBuilder, RankingGraphs};
-use crate::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
+use trendcast::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
 
 /// Weights of the probe: one per node feature, and a bias.
 #[derive(Debug, Clone)]

@@ -32,9 +32,9 @@ impl std::fmt::Display for Location {
 }
 
 /// Everything that can go wrong, by category. The categories are stable; the messages say the rest.
-/// New categories may come (match with a `_` arm).
+/// Not `non_exhaustive`: the C layer (another crate) matches it exhaustively, so that a new
+/// category cannot compile without its status code.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// A file could not be opened or read.
     #[error("cannot read {path}: {source}")]
@@ -125,34 +125,26 @@ impl Error {
         }
     }
 
-    pub(crate) fn parse(at: Location, what: impl Into<String>) -> Self {
+    // Shorthands for the variants that carry a location and a message, or a message only.
+    pub fn parse(at: Location, what: impl Into<String>) -> Self {
         Error::Parse { at, what: what.into() }
     }
-    pub(crate) fn invalid_bar(at: Location, what: impl Into<String>) -> Self {
+    pub fn invalid_bar(at: Location, what: impl Into<String>) -> Self {
         Error::InvalidBar { at, what: what.into() }
     }
-    pub(crate) fn argument(what: impl Into<String>) -> Self {
+    pub fn argument(what: impl Into<String>) -> Self {
         Error::InvalidArgument { what: what.into() }
     }
-    pub(crate) fn shape(what: impl Into<String>) -> Self {
+    pub fn shape(what: impl Into<String>) -> Self {
         Error::Shape { what: what.into() }
     }
-    pub(crate) fn model(what: impl Into<String>) -> Self {
+    pub fn model(what: impl Into<String>) -> Self {
         Error::Model { what: what.into() }
     }
-    pub(crate) fn contract(what: impl Into<String>) -> Self {
+    pub fn contract(what: impl Into<String>) -> Self {
         Error::Contract { what: what.into() }
     }
-    pub(crate) fn backend(what: impl Into<String>) -> Self {
+    pub fn backend(what: impl Into<String>) -> Self {
         Error::Backend { what: what.into() }
     }
-}
-
-/// The message a caught panic carried (a panic's payload is a `&str` or a `String`), for the
-/// errors that report one: the tract backend's and the C boundary's.
-pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
 }

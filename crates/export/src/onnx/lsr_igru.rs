@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 use tract_onnx::pb::ModelProto;
 
 use super::{Attr, GraphBuilder, f32_tensor};
-use crate::error::{Error, Result};
-use crate::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
-use crate::relations::N_NODE_FEATURES;
+use trendcast::error::{Error, Result};
+use trendcast::model::manifest::{WindowInputs, ranking_encoder_io, ranking_io};
+use trendcast::relations::N_NODE_FEATURES;
 
 /// Which relation encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,7 +285,7 @@ impl LsrIgru {
     /// The model whose parameters are the float initializers `prefix + name` of `proto` (a graph
     /// this module wrote: the single-graph form of earlier bundles names them so).
     pub fn from_initializers(spec: LsrIgruSpec, proto: &ModelProto, prefix: &str) -> Result<Self> {
-        let init = super::initializers(proto)?;
+        let init = crate::onnx::initializers(proto)?;
         if let Some((name, shape)) = spec
             .layout()
             .into_iter()
@@ -296,7 +296,6 @@ impl LsrIgru {
         Self::from_fn(spec, |name, _| init[format!("{prefix}{name}").as_str()].clone())
     }
 
-    #[cfg(feature = "synthetic")]
     /// Deterministic pseudo-random weights (Glorot-uniform matrices, biases uniform in +-0.1 so that
     /// they are exercised), for tests and benches.
     pub fn seeded(spec: LsrIgruSpec, seed: u64) -> Result<Self> {
@@ -345,7 +344,6 @@ impl LsrIgru {
         RankingGraphs::write(std::slice::from_ref(self), false, window, metadata)
     }
 
-    #[cfg(feature = "reference")]
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, 5], long [N, N],
     /// short [T, N, N]; returns a score per node.
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
@@ -405,7 +403,6 @@ impl LsrIgruEnsemble {
         RankingGraphs::write(&self.members, true, window, metadata)
     }
 
-    #[cfg(feature = "reference")]
     /// The same computation in f64, for parity tests (shapes as [`LsrIgru::reference`]).
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
         let members: Vec<Vec<f64>> = self.members.iter().map(|m| m.reference(nodes, long, short, t, n)).collect();
@@ -580,7 +577,7 @@ impl WindowWeights {
     /// `{cell}.{l}.b_window` [M, 1, G x H], `head.{k}.w` / `.b`.
     pub fn from_stacked_window(spec: LsrIgruSpec, members: usize, proto: &ModelProto) -> Result<WindowWeights> {
         spec.check()?;
-        let init = super::initializers(proto)?;
+        let init = crate::onnx::initializers(proto)?;
         let get = |name: String, len: usize| -> Result<&Vec<f32>> {
             init.get(name.as_str())
                 .filter(|v| v.len() == len)
@@ -898,12 +895,10 @@ fn gate_columns_of(gates: &[Dense], units: usize, rows: std::ops::Range<usize>) 
     (w, gates.iter().flat_map(|d| d.b.iter().copied()).collect())
 }
 
-#[cfg(feature = "reference")]
 fn sigmoid(v: f64) -> f64 {
     1.0 / (1.0 + (-v).exp())
 }
 
-#[cfg(feature = "reference")]
 /// x [n, i] W [i, o] + b, in f64.
 fn ref_dense(d: &Dense, x: &[f64], i: usize, o: usize, n: usize) -> Vec<f64> {
     let mut out = vec![0f64; n * o];
@@ -915,7 +910,6 @@ fn ref_dense(d: &Dense, x: &[f64], i: usize, o: usize, n: usize) -> Vec<f64> {
     out
 }
 
-#[cfg(feature = "reference")]
 /// Row-wise concatenation of [n, w_k] blocks.
 fn concat_cols(parts: &[(&[f64], usize)], n: usize) -> Vec<f64> {
     let width: usize = parts.iter().map(|p| p.1).sum();
@@ -928,7 +922,6 @@ fn concat_cols(parts: &[(&[f64], usize)], n: usize) -> Vec<f64> {
     out
 }
 
-#[cfg(feature = "reference")]
 /// One step's encoder in f64: x [n, 5], adj [n, n] -> [n, E].
 fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64], n: usize) -> Vec<f64> {
     let mut h = x.to_vec();
@@ -979,7 +972,6 @@ fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64]
     h
 }
 
-#[cfg(feature = "reference")]
 /// One improved-GRU step in f64: inp [n, i], h [n, u] -> [n, u].
 fn ref_gru_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], u: usize, n: usize) -> Vec<f64> {
     let [wu, wr, wc] = &layer.gates[..] else { unreachable!("checked: a GRU layer has three gates") };
@@ -991,7 +983,6 @@ fn ref_gru_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], u: usi
     (0..n * u).map(|k| upd[k] * h[k] + (1.0 - upd[k]) * cand[k]).collect()
 }
 
-#[cfg(feature = "reference")]
 /// One LSTM step in f64: inp [n, i], h and c [n, u] -> the new (h, c).
 fn ref_lstm_cell(layer: &RecurrentLayer, inp: &[f64], i: usize, h: &[f64], c: &[f64], u: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
     let [wi, wf, wo, wc] = &layer.gates[..] else { unreachable!("checked: an LSTM layer has four gates") };

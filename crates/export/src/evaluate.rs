@@ -3,15 +3,15 @@
 //! from raw bars as in serving, and the classification scores. What `trendcast eval` prints; there
 //! for any caller of the library.
 
-use crate::bars::{BarSeries, BarsRef, date_span};
-use crate::contract::labels::Direction;
 use crate::dataset::{DatasetSpec, DirectionDataset, Splits};
-use crate::date::Date;
-use crate::error::{Error, Result};
-use crate::features::Market;
 use crate::metrics::{ClassScores, Confusion, argmax3};
-use crate::model::Model;
-use crate::model::manifest::LabelSpec;
+use trendcast::bars::{BarSeries, BarsRef, date_span};
+use trendcast::contract::labels::Direction;
+use trendcast::date::Date;
+use trendcast::error::{Error, Result};
+use trendcast::features::Market;
+use trendcast::model::Model;
+use trendcast::model::manifest::LabelSpec;
 
 /// Samples sent to the model per call.
 const BATCH: usize = 512;

@@ -3,11 +3,8 @@
 
 pub mod backend;
 pub mod bundle;
-pub mod export;
 pub mod manifest;
 pub mod onnx;
-#[cfg(all(feature = "synthetic", feature = "reference"))]
-pub mod upgrade;
 
 use std::path::Path;
 
@@ -254,9 +251,8 @@ mod tests {
     }
 
     fn direction_model_giving(values: &[f32]) -> Model {
-        let dir = tempfile::tempdir().unwrap();
-        let net = onnx::RecurrentClassifier::seeded(onnx::Cell::Gru, 13, 4, 3, 1);
-        let manifest = export::write_direction(dir.path(), &net.into(), &export::DirectionExport::new("fixed", 30)).unwrap();
+        let mut manifest = manifest::tests::direction_manifest();
+        manifest.name = "fixed".into();
         Model { manifest, engine: Box::new(Fixed(values.to_vec())), encoder: None, fallback: None, window_pieces: Vec::new() }
     }
 

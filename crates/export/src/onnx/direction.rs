@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use tract_onnx::pb::ModelProto;
 
 use super::{Attr, GraphBuilder, f32_tensor, initializers};
-use crate::error::{Error, Result};
-use crate::model::manifest::TensorSpec;
+use trendcast::error::{Error, Result};
+use trendcast::model::manifest::TensorSpec;
 
 /// The recurrent cell of a direction classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -84,7 +84,6 @@ pub struct RecurrentClassifier {
 }
 
 impl RecurrentClassifier {
-    #[cfg(feature = "synthetic")]
     /// Deterministic pseudo-random weights (uniform in +-1/sqrt(H), PyTorch's init range), for
     /// tests and benches that need a real model of a given size.
     pub fn seeded(cell: Cell, input_size: usize, hidden: usize, classes: usize, seed: u64) -> Self {
@@ -170,7 +169,6 @@ impl RecurrentClassifier {
         Ok(())
     }
 
-    #[cfg(feature = "reference")]
     /// The reference forward pass in f64 (PyTorch semantics): class probabilities of one window
     /// [steps, input_size], for parity tests.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
@@ -321,7 +319,6 @@ impl DirectionNet {
         Ok(g.finish("trendcast_direction", inputs, outputs, metadata))
     }
 
-    #[cfg(feature = "reference")]
     /// The reference forward pass in f64: mean of the members' probabilities.
     pub fn reference(&self, x: &[f32], steps: usize) -> Vec<f64> {
         let mut out = vec![0f64; self.members[0].classes];
@@ -334,7 +331,6 @@ impl DirectionNet {
     }
 }
 
-#[cfg(feature = "reference")]
 /// b[row] + w[row, :] . v
 fn gate_row(w: &[f32], b: &[f32], v: &[f64], row: usize) -> f64 {
     b[row] as f64 + w[row * v.len()..(row + 1) * v.len()].iter().zip(v).map(|(a, b)| *a as f64 * b).sum::<f64>()
@@ -347,7 +343,7 @@ mod tests {
     /// Writing a net and reading it back gives the same weights, for every cell and an ensemble.
     #[test]
     fn graphs_read_back_into_the_same_weights() {
-        let specs = crate::model::manifest::direction_io(30, 13);
+        let specs = trendcast::model::manifest::direction_io(30, 13);
         let nets: Vec<DirectionNet> = vec![
             RecurrentClassifier::seeded(Cell::Rnn, 13, 8, 3, 1).into(),
             RecurrentClassifier::seeded(Cell::Lstm, 13, 8, 3, 2).into(),
@@ -365,7 +361,7 @@ mod tests {
                 assert_eq!((&a.fc_weight, &a.fc_bias), (&b.fc_weight, &b.fc_bias));
             }
         }
-        let probe = crate::model::onnx::RankingProbe { weights: vec![0.5; 5], bias: 0.1 };
+        let probe = crate::onnx::RankingProbe { weights: vec![0.5; 5], bias: 0.1 };
         assert!(DirectionNet::from_onnx(&probe.to_onnx(15, &[]).window).is_err());
     }
 }

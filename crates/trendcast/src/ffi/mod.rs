@@ -27,3 +27,14 @@ pub use relations::*;
 pub use status::trendcast_status;
 pub use universe::*;
 pub use version::*;
+
+#[cfg(test)]
+mod tests {
+    /// build.rs generates the header from this module; the repository's copy must be that one.
+    #[test]
+    fn checked_in_header_is_the_generated_one() {
+        let generated = std::fs::read_to_string(env!("TRENDCAST_GENERATED_HEADER")).unwrap();
+        let checked_in = include_str!("../../../../include/trendcast.h");
+        assert!(generated == checked_in, "include/trendcast.h is stale: run scripts/update-header.sh and commit it");
+    }
+}

@@ -79,3 +79,18 @@ pub(crate) trait Engine: Send + Sync {
     /// The execution provider that runs the graph, e.g. `CPUExecutionProvider`.
     fn execution_provider(&self) -> &str;
 }
+
+/// Runs a graph that no bundle describes once on tract (an upgrade checks the old graph's scores
+/// this way): its one output into `out`.
+pub fn run_on_tract(proto: &tract_onnx::pb::ModelProto, inputs: &[TensorIn<'_>], out: &mut [f32]) -> Result<()> {
+    tract::TractEngine::new(proto)?.run(inputs, out)
+}
+
+/// The message a caught panic carried (a panic's payload is a `&str` or a `String`), for the
+/// errors that report one: the tract backend's and the C boundary's.
+pub(crate) fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}

@@ -12,14 +12,14 @@ use trendcast::backtest::{BacktestSpec, Signal, Strategy};
 use trendcast::bars::BarsRef;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
 use trendcast::bars::{BadBarPolicy, BarSeries, LoadOptions, Panel, Universe, load_dataset_dir};
-use trendcast::charts;
 use trendcast::contract::WindowAlignment;
 use trendcast::contract::labels::Direction;
-use trendcast::dataset::{DatasetSpec, DirectionDataset, Split};
-use trendcast::evaluate::Progress;
 use trendcast::features::{self, FEATURE_NAMES, Market};
 use trendcast::model::ModelKind;
 use trendcast::{BackendKind, Date, Error, Model, OpenOptions};
+use trendcast_export::charts;
+use trendcast_export::dataset::{DatasetSpec, DirectionDataset, Split};
+use trendcast_export::evaluate::Progress;
 
 #[derive(Parser)]
 #[command(name = "trendcast", version, about = "Stock direction and ranking from raw daily bars")]
@@ -299,7 +299,7 @@ fn main() -> ExitCode {
                 .map(print_json)
         }
         Command::UpgradeBundle { old, new } => {
-            trendcast::model::upgrade::upgrade_ranking(&old, &new).map(|m| print_json(json!({"written": new, "name": m.name})))
+            trendcast_export::upgrade::upgrade_ranking(&old, &new).map(|m| print_json(json!({"written": new, "name": m.name})))
         }
         Command::Info { model, backend } => info_cmd(&model, backend).map(print_json),
         Command::Eval { model, data, from, to, backend } => eval_cmd(&model, &data, from, to, backend).map(print_json),
@@ -466,7 +466,7 @@ fn stocks_on<'a>(u: &'a Universe, date: Date, tickers: &[String]) -> Vec<(&'a st
 
 /// One JSON line of direction probabilities.
 fn direction_line(ticker: &str, date: Date, p: &[f32; 3]) -> Value {
-    let class = trendcast::metrics::argmax3(p);
+    let class = trendcast_export::metrics::argmax3(p);
     json!({ "ticker": ticker, "date": date.to_string(), "down": p[0], "flat": p[1], "up": p[2],
             "class": Direction::NAMES[class] })
 }
@@ -636,7 +636,7 @@ fn eval_cmd(model: &Path, data: &Path, from: Date, to: Date, backend: BackendKin
     }
     let u = load(data, None)?;
     let mut bar = indicatif::ProgressBar::hidden();
-    let s = trendcast::evaluate::evaluate_direction(&m, &u.series, from, to, |p| match p {
+    let s = trendcast_export::evaluate::evaluate_direction(&m, &u.series, from, to, |p| match p {
         Progress::Total(n) => bar = progress(n, "eval samples"),
         Progress::Done(n) => bar.inc(n as u64),
     });
@@ -716,10 +716,10 @@ fn demo_cmd(data: &Path, models: &Path, backend: BackendKind, csv: Option<&Path>
                     one_warm * 1e6,
                     one_first * 1e6
                 );
-                let class = |p: &[f32; 3]| Direction::NAMES[trendcast::metrics::argmax3(p)];
+                let class = |p: &[f32; 3]| Direction::NAMES[trendcast_export::metrics::argmax3(p)];
                 let mut counts = [0usize; 3];
                 for ((t, _), p) in stocks.iter().zip(&probs) {
-                    counts[trendcast::metrics::argmax3(p)] += 1;
+                    counts[trendcast_export::metrics::argmax3(p)] += 1;
                     let _ = writeln!(table, "{name},direction,{date},{t},{},{},{},{},,", p[0], p[1], p[2], class(p));
                     rows += 1;
                 }

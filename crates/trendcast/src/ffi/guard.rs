@@ -30,7 +30,7 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> trendcast_status {
             status
         }
         Err(p) => {
-            set_last_error(format!("internal error (panic): {}", crate::error::panic_message(p)));
+            set_last_error(format!("internal error (panic): {}", crate::model::backend::panic_message(p)));
             trendcast_status::Panic
         }
     }

@@ -408,7 +408,7 @@ fn list(specs: &[TensorSpec]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn direction_manifest() -> Manifest {

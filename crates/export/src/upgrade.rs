@@ -12,16 +12,16 @@ use std::path::Path;
 
 use rand::{Rng, SeedableRng};
 
-use super::backend::{Engine, TensorIn};
-use super::bundle::{Bundle, MANIFEST_FILE, sha256_hex};
-use super::export::{RankingExport, write_ranking, write_ranking_ensemble};
-use super::manifest::{LabelSpec, Manifest, ModelKind, WindowInputs, ranking_io};
-use super::onnx::{
+use crate::export::{RankingExport, write_ranking, write_ranking_ensemble};
+use crate::onnx::{
     LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RankingGraphs, WindowWeights, combine_zscores, mean_and_spread, zscore_tolerance,
 };
-use super::{BackendKind, Model, OpenOptions};
-use crate::error::{Error, Result};
-use crate::relations::N_NODE_FEATURES;
+use trendcast::error::{Error, Result};
+use trendcast::model::backend::{TensorIn, run_on_tract};
+use trendcast::model::bundle::{Bundle, MANIFEST_FILE, sha256_hex};
+use trendcast::model::manifest::{LabelSpec, Manifest, ModelKind, WindowInputs, ranking_io};
+use trendcast::model::{BackendKind, Model, OpenOptions};
+use trendcast::relations::N_NODE_FEATURES;
 
 /// Largest difference from the f64 reference either form may show in a model's own scores (the
 /// parity gate's); an ensemble's z-scores are allowed this carried through each member's spread.
@@ -45,7 +45,7 @@ pub fn upgrade_ranking(old: &Path, new: &Path) -> Result<Manifest> {
     if sha256_hex(&bytes) != m.onnx_sha256 {
         return Err(Error::contract(format!("{} does not have the sha256 its manifest says", opath.display())));
     }
-    let proto = super::onnx::decode(&bytes)?;
+    let proto = crate::onnx::decode(&bytes)?;
     let spec = architecture(&m)?;
     let n_members = m.extra.get("members").and_then(|v| v.as_u64());
     let members: Vec<LsrIgru> = match n_members {
@@ -63,9 +63,9 @@ pub fn upgrade_ranking(old: &Path, new: &Path) -> Result<Manifest> {
             (combine_zscores(&each), zscore_tolerance(TOLERANCE, &spreads))
         }
     };
-    let old_engine = super::backend::tract::TractEngine::new(&proto)?;
     let mut got = vec![0f32; x.n];
-    old_engine.run(
+    run_on_tract(
+        &proto,
         &[
             TensorIn { shape: &[x.t, x.n, N_NODE_FEATURES], data: &x.nodes },
             TensorIn { shape: &[x.n, x.n], data: &x.long },

@@ -5,12 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bars::{BarSeries, trading_calendar};
-use crate::contract::labels::{Direction, DirectionLabel};
-use crate::contract::{WindowAlignment, is_window_row};
-use crate::date::Date;
-use crate::error::{Error, Result};
-use crate::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES};
+use trendcast::bars::{BarSeries, trading_calendar};
+use trendcast::contract::labels::{Direction, DirectionLabel};
+use trendcast::contract::{WindowAlignment, is_window_row};
+use trendcast::date::Date;
+use trendcast::error::{Error, Result};
+use trendcast::features::{self, FeatureRow, Market, MarketRow, N_FEATURES, N_MARKET_FEATURES};
 
 /// The three splits, by the date of the label's day t.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -290,7 +290,7 @@ fn embargo_cutoffs(series: &[BarSeries], spec: &DatasetSpec) -> Vec<(Date, Date)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bars::synthetic::{SyntheticSpec, generate};
+    use trendcast::bars::synthetic::{SyntheticSpec, generate};
 
     fn universe() -> Vec<BarSeries> {
         let spec = SyntheticSpec { days: 400, first_day: Date::parse("2018-06-01").unwrap(), ..Default::default() };

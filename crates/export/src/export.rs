@@ -3,18 +3,17 @@
 
 use std::path::Path;
 
-use super::bundle::Bundle;
-use super::manifest::{
+use crate::dataset::Splits;
+use crate::onnx::RankingProbe;
+use crate::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
+use trendcast::contract::WindowAlignment;
+use trendcast::contract::labels::{Direction, DirectionLabel, RankTarget};
+use trendcast::error::{Error, Result};
+use trendcast::model::bundle::Bundle;
+use trendcast::model::manifest::{
     DateRange, EncoderGraph, FORMAT_VERSION, LabelSpec, Manifest, ModelKind, RelationSpec, Scaler, direction_features, direction_io,
     ranking_encoder_io, ranking_io,
 };
-#[cfg(feature = "test-support")]
-use super::onnx::RankingProbe;
-use super::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
-use crate::contract::WindowAlignment;
-use crate::contract::labels::{Direction, DirectionLabel, RankTarget};
-use crate::dataset::Splits;
-use crate::error::{Error, Result};
 
 /// Everything a direction bundle records besides its weights.
 #[derive(Debug, Clone)]
@@ -72,7 +71,7 @@ impl RankingExport {
     /// A contract with the spec's window (15), relation settings, the open-to-open label (what the
     /// backtest earns) and the spec's split dates.
     pub fn new(name: &str) -> Self {
-        let d = |s| crate::Date::parse(s).expect("valid date");
+        let d = |s| trendcast::Date::parse(s).expect("valid date");
         RankingExport {
             name: name.into(),
             window: 15,
@@ -99,7 +98,7 @@ fn contract(
         format: FORMAT_VERSION,
         name: name.into(),
         kind,
-        library_version: crate::VERSION.into(),
+        library_version: trendcast::VERSION.into(),
         onnx_file: "model.onnx".into(),
         onnx_sha256: String::new(),
         inputs: Vec::new(),
@@ -246,7 +245,6 @@ fn ranking_contract(e: &RankingExport) -> Manifest {
     m
 }
 
-#[cfg(feature = "test-support")]
 /// Writes a ranking bundle around the ranking probe graphs (tests and benches of the call path).
 pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
     let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().map(String::from).to_vec());

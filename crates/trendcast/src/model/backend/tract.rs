@@ -22,7 +22,7 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> TractResult<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Error::backend(format!("tract {what}: {e:#}"))),
-        Err(p) => Err(Error::backend(format!("tract {what} panicked: {}", crate::error::panic_message(p)))),
+        Err(p) => Err(Error::backend(format!("tract {what} panicked: {}", crate::model::backend::panic_message(p)))),
     }
 }
 
