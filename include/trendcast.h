@@ -20,11 +20,6 @@
 #include <stdint.h>
 
 /**
- * Features per bar in trendcast_features' output.
- */
-#define TRENDCAST_N_FEATURES 13
-
-/**
  * Major version of the library and of its ABI.
  */
 #define TRENDCAST_VERSION_MAJOR 0
@@ -43,6 +38,11 @@
  * (major << 16) | (minor << 8) | patch.
  */
 #define TRENDCAST_VERSION_NUMBER 256
+
+/**
+ * Features per bar in trendcast_features' output.
+ */
+#define TRENDCAST_N_FEATURES 13
 
 /**
  * The result of every fallible call. On anything but TRENDCAST_STATUS_OK, out-parameters are
@@ -192,6 +192,34 @@ typedef struct trendcast_model trendcast_model;
 typedef struct trendcast_universe trendcast_universe;
 
 /**
+ * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
+ * fields you need: new fields are only ever appended, and `struct_size` tells the library which
+ * fields your build of the header knows.
+ */
+typedef struct trendcast_open_options {
+  /**
+   * sizeof(trendcast_open_options) in the caller's build; set by trendcast_open_options_default().
+   */
+  uint32_t struct_size;
+  /**
+   * A trendcast_backend value. Default TRENDCAST_BACKEND_AUTO.
+   */
+  uint32_t backend;
+  /**
+   * -1 (default): CPU. >= 0: ask ONNX Runtime for the CUDA execution provider on this GPU; where
+   * CUDA is unavailable the model runs on the CPU and trendcast_model_fallback_reason says why.
+   */
+  int32_t cuda_device;
+  /**
+   * Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
+   * variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
+   * puts one there), then the system loader's libonnxruntime.so.1.
+   * Borrowed for the duration of trendcast_model_open.
+   */
+  const char *ort_library_path;
+} trendcast_open_options;
+
+/**
  * One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
  *
  * Ownership: borrowed for the duration of the call that receives it; the library keeps no
@@ -221,6 +249,27 @@ typedef struct trendcast_bars {
    */
   size_t len;
 } trendcast_bars;
+
+/**
+ * The shapes of trendcast_ranking_inputs' outputs.
+ */
+typedef struct trendcast_ranking_input_sizes {
+  /**
+   * Nodes: the stocks, then their sub-industries, then their sectors.
+   */
+  size_t n_nodes;
+  size_t n_stocks;
+  size_t n_sub_industries;
+  size_t n_sectors;
+  /**
+   * Days of the model's window (the inputs' first dimension).
+   */
+  size_t window;
+  /**
+   * Values per node and day.
+   */
+  size_t n_node_features;
+} trendcast_ranking_input_sizes;
 
 /**
  * A backtest's summary (docs/specs/lsr-igru.md), as `trendcast backtest` prints it.
@@ -315,111 +364,24 @@ typedef struct trendcast_backtest_day {
   double excess_nv;
 } trendcast_backtest_day;
 
-/**
- * Options for trendcast_model_open. Create with trendcast_open_options_default() and change the
- * fields you need: new fields are only ever appended, and `struct_size` tells the library which
- * fields your build of the header knows.
- */
-typedef struct trendcast_open_options {
-  /**
-   * sizeof(trendcast_open_options) in the caller's build; set by trendcast_open_options_default().
-   */
-  uint32_t struct_size;
-  /**
-   * A trendcast_backend value. Default TRENDCAST_BACKEND_AUTO.
-   */
-  uint32_t backend;
-  /**
-   * -1 (default): CPU. >= 0: ask ONNX Runtime for the CUDA execution provider on this GPU; where
-   * CUDA is unavailable the model runs on the CPU and trendcast_model_fallback_reason says why.
-   */
-  int32_t cuda_device;
-  /**
-   * Path of the ONNX Runtime library (libonnxruntime.so.1.31.x), or NULL: then the environment
-   * variable TRENDCAST_ORT_LIB, then a copy beside libtrendcast.so (make install ORT_LIB=...
-   * puts one there), then the system loader's libonnxruntime.so.1.
-   * Borrowed for the duration of trendcast_model_open.
-   */
-  const char *ort_library_path;
-} trendcast_open_options;
-
-/**
- * The shapes of trendcast_ranking_inputs' outputs.
- */
-typedef struct trendcast_ranking_input_sizes {
-  /**
-   * Nodes: the stocks, then their sub-industries, then their sectors.
-   */
-  size_t n_nodes;
-  size_t n_stocks;
-  size_t n_sub_industries;
-  size_t n_sectors;
-  /**
-   * Days of the model's window (the inputs' first dimension).
-   */
-  size_t window;
-  /**
-   * Values per node and day.
-   */
-  size_t n_node_features;
-} trendcast_ranking_input_sizes;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
 
-/**
- * Backtests caller-computed scores on the stocks' bars, as `trendcast backtest` does with a model:
- * decide at the close of each day from its scores, trade at the open of the next day into the top
- * `top_k` (equal weight), hold to the open after; the benchmark is the equal-weighted universe.
- *
- * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed; all bars are validated. Their
- *   dates together make the trading calendar.
- * - `days`: `n_days` decision days, YYYYMMDD: consecutive trading days of that calendar (a
- *   holiday, a gap or a day outside the bars is an error naming it), the last with two trading
- *   days after it.
- * - `scores`: `n_days * n_stocks` floats, day-major: stock i's score on days[d] at
- *   `scores[d * n_stocks + i]`, higher is better; NaN: not eligible that day; +-infinity (a
- *   double beyond the float range, converted) is an invalid-argument error naming the day and
- *   stock. They must use data up to the close of their day only (the backtest cannot check that).
- * - `top_k` >= 1; `cost_bps`: cost per side in basis points of traded value, 0 to 1000 (NaN is an
- *   error); `max_swaps`: 0 holds exactly the day's top k (the paper's daily rebalance), n >= 1
- *   replaces at most n holdings a day (the turnover-limited top-k dropout).
- * - `out_metrics`: receives the summary. `out_days`: caller-owned, `out_days_len` >= `n_days`
- *   entries, receives one entry per decision day; may be NULL when `out_days_len` is 0. Both are
- *   untouched on failure.
- */
-trendcast_status trendcast_backtest(const struct trendcast_bars *stocks,
-                                    size_t n_stocks,
-                                    const int32_t *days,
-                                    size_t n_days,
-                                    const float *scores,
-                                    size_t top_k,
-                                    double cost_bps,
-                                    size_t max_swaps,
-                                    struct trendcast_backtest_metrics *out_metrics,
-                                    struct trendcast_backtest_day *out_days,
-                                    size_t out_days_len);
+/* ==== Version ================================================================================= */
 
 /**
- * The name of feature `k` in model-input order ("daily_return", "log_return", ...,
- * "momentum_10"), or NULL when `k` >= TRENDCAST_N_FEATURES. Static storage: never freed.
+ * The library's version as "major.minor.patch". Static storage: never freed, never NULL.
  */
-const char *trendcast_feature_name(size_t k);
+const char *trendcast_version(void);
 
 /**
- * The 13 direction features of every bar of one stock, as the model and its training computed
- * them: bar t's feature k at `out[t * TRENDCAST_N_FEATURES + k]` (names from
- * trendcast_feature_name). A feature that needs more bars than come before t is NaN (the first 20
- * bars have some), as is one undefined by the data (a volume change after a zero volume).
- *
- * - `stock`: the bars, borrowed for the call; all of them are validated (finite, prices > 0,
- *   high >= low, volume >= 0, dates strictly increasing) and none may be missing (`len` >= 1).
- * - `out`: caller-owned, `out_len` doubles, at least 13 * `stock->len`. Untouched on failure.
+ * The library's version packed as TRENDCAST_VERSION_NUMBER is: compare the two to detect a
+ * header/library mismatch at run time.
  */
-trendcast_status trendcast_features(const struct trendcast_bars *stock,
-                                    double *out,
-                                    size_t out_len);
+uint32_t trendcast_version_number(void);
+
+/* ==== Status and errors ======================================================================= */
 
 /**
  * The message of the last failed call on this thread ("" after a success).
@@ -428,6 +390,8 @@ trendcast_status trendcast_features(const struct trendcast_bars *stock,
  * the same thread. Copy it if you need it longer. Never NULL.
  */
 const char *trendcast_last_error(void);
+
+/* ==== Model: open, inspect, direction and rank ================================================ */
 
 /**
  * The default options: automatic backend, CPU, library found as described above.
@@ -539,34 +503,7 @@ trendcast_status trendcast_rank(const struct trendcast_model *model,
                                 size_t *out_order,
                                 int32_t *out_date);
 
-/**
- * A ranking model's inputs on the latest date among the stocks' bars: what trendcast_rank feeds
- * the model, for research. Takes the stocks and ids as trendcast_rank does.
- *
- * Call it twice: first with `out_node_ids`, `out_nodes`, `out_long` and `out_short` all NULL, to
- * get `out_sizes` only (cheap: no inputs are computed); then with all four arrays, of exactly
- * these lengths (N = n_nodes, T = window, F = n_node_features):
- * - `out_node_ids`: N int32: each stock's index, then the sub-industry ids, then the sector ids
- *   (each ascending): the nodes' order in the other arrays.
- * - `out_nodes`: T * N * F floats, [day][node][feature], oldest day first: the node features.
- * - `out_long`: N * N floats: A_L, the long-term (industry) relations.
- * - `out_short`: T * N * N floats: A_S of each day of the window, oldest first.
- * - `out_date`: receives the latest date, YYYYMMDD (may be NULL).
- *
- * The relation matrices are as the model receives them (normalised when its manifest says so).
- * Outputs are untouched on failure.
- */
-trendcast_status trendcast_ranking_inputs(const struct trendcast_model *model,
-                                          const struct trendcast_bars *stocks,
-                                          const int32_t *sector_ids,
-                                          const int32_t *sub_industry_ids,
-                                          size_t n_stocks,
-                                          struct trendcast_ranking_input_sizes *out_sizes,
-                                          int32_t *out_node_ids,
-                                          float *out_nodes,
-                                          float *out_long,
-                                          float *out_short,
-                                          int32_t *out_date);
+/* ==== Live universe: push a day, answer from the kept state, save and restore ================= */
 
 /**
  * Creates a universe of `n_stocks` stocks answered about by `models` (direction and ranking
@@ -669,16 +606,89 @@ trendcast_status trendcast_universe_restore(const struct trendcast_model *const 
  */
 void trendcast_universe_free(struct trendcast_universe *universe);
 
-/**
- * The library's version as "major.minor.patch". Static storage: never freed, never NULL.
- */
-const char *trendcast_version(void);
+/* ==== Research calls: features, a ranking model's inputs, backtests =========================== */
 
 /**
- * The library's version packed as TRENDCAST_VERSION_NUMBER is: compare the two to detect a
- * header/library mismatch at run time.
+ * The name of feature `k` in model-input order ("daily_return", "log_return", ...,
+ * "momentum_10"), or NULL when `k` >= TRENDCAST_N_FEATURES. Static storage: never freed.
  */
-uint32_t trendcast_version_number(void);
+const char *trendcast_feature_name(size_t k);
+
+/**
+ * The 13 direction features of every bar of one stock, as the model and its training computed
+ * them: bar t's feature k at `out[t * TRENDCAST_N_FEATURES + k]` (names from
+ * trendcast_feature_name). A feature that needs more bars than come before t is NaN (the first 20
+ * bars have some), as is one undefined by the data (a volume change after a zero volume).
+ *
+ * - `stock`: the bars, borrowed for the call; all of them are validated (finite, prices > 0,
+ *   high >= low, volume >= 0, dates strictly increasing) and none may be missing (`len` >= 1).
+ * - `out`: caller-owned, `out_len` doubles, at least 13 * `stock->len`. Untouched on failure.
+ */
+trendcast_status trendcast_features(const struct trendcast_bars *stock,
+                                    double *out,
+                                    size_t out_len);
+
+/**
+ * A ranking model's inputs on the latest date among the stocks' bars: what trendcast_rank feeds
+ * the model, for research. Takes the stocks and ids as trendcast_rank does.
+ *
+ * Call it twice: first with `out_node_ids`, `out_nodes`, `out_long` and `out_short` all NULL, to
+ * get `out_sizes` only (cheap: no inputs are computed); then with all four arrays, of exactly
+ * these lengths (N = n_nodes, T = window, F = n_node_features):
+ * - `out_node_ids`: N int32: each stock's index, then the sub-industry ids, then the sector ids
+ *   (each ascending): the nodes' order in the other arrays.
+ * - `out_nodes`: T * N * F floats, [day][node][feature], oldest day first: the node features.
+ * - `out_long`: N * N floats: A_L, the long-term (industry) relations.
+ * - `out_short`: T * N * N floats: A_S of each day of the window, oldest first.
+ * - `out_date`: receives the latest date, YYYYMMDD (may be NULL).
+ *
+ * The relation matrices are as the model receives them (normalised when its manifest says so).
+ * Outputs are untouched on failure.
+ */
+trendcast_status trendcast_ranking_inputs(const struct trendcast_model *model,
+                                          const struct trendcast_bars *stocks,
+                                          const int32_t *sector_ids,
+                                          const int32_t *sub_industry_ids,
+                                          size_t n_stocks,
+                                          struct trendcast_ranking_input_sizes *out_sizes,
+                                          int32_t *out_node_ids,
+                                          float *out_nodes,
+                                          float *out_long,
+                                          float *out_short,
+                                          int32_t *out_date);
+
+/**
+ * Backtests caller-computed scores on the stocks' bars, as `trendcast backtest` does with a model:
+ * decide at the close of each day from its scores, trade at the open of the next day into the top
+ * `top_k` (equal weight), hold to the open after; the benchmark is the equal-weighted universe.
+ *
+ * - `stocks`: `n_stocks` bar sets (see trendcast_bars), borrowed; all bars are validated. Their
+ *   dates together make the trading calendar.
+ * - `days`: `n_days` decision days, YYYYMMDD: consecutive trading days of that calendar (a
+ *   holiday, a gap or a day outside the bars is an error naming it), the last with two trading
+ *   days after it.
+ * - `scores`: `n_days * n_stocks` floats, day-major: stock i's score on days[d] at
+ *   `scores[d * n_stocks + i]`, higher is better; NaN: not eligible that day; +-infinity (a
+ *   double beyond the float range, converted) is an invalid-argument error naming the day and
+ *   stock. They must use data up to the close of their day only (the backtest cannot check that).
+ * - `top_k` >= 1; `cost_bps`: cost per side in basis points of traded value, 0 to 1000 (NaN is an
+ *   error); `max_swaps`: 0 holds exactly the day's top k (the paper's daily rebalance), n >= 1
+ *   replaces at most n holdings a day (the turnover-limited top-k dropout).
+ * - `out_metrics`: receives the summary. `out_days`: caller-owned, `out_days_len` >= `n_days`
+ *   entries, receives one entry per decision day; may be NULL when `out_days_len` is 0. Both are
+ *   untouched on failure.
+ */
+trendcast_status trendcast_backtest(const struct trendcast_bars *stocks,
+                                    size_t n_stocks,
+                                    const int32_t *days,
+                                    size_t n_days,
+                                    const float *scores,
+                                    size_t top_k,
+                                    double cost_bps,
+                                    size_t max_swaps,
+                                    struct trendcast_backtest_metrics *out_metrics,
+                                    struct trendcast_backtest_day *out_days,
+                                    size_t out_days_len);
 
 #ifdef __cplusplus
 }  // extern "C"
