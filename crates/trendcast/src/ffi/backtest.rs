@@ -2,7 +2,7 @@
 //! from C and Python: the same portfolio rules, costs and metrics.
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null};
+use super::guard::{guard, non_null, slice, slice_mut};
 use super::status::trendcast_status;
 use crate::backtest::{BacktestSpec, Strategy, run_on_scores};
 use crate::bars::Panel;
@@ -115,17 +115,8 @@ pub extern "C" fn trendcast_backtest(
         if !cost_bps.is_finite() {
             return Err(Error::argument(format!("cost_bps must be a finite number, got {cost_bps}")));
         }
-        // SAFETY: non-NULL arrays of the documented lengths (contract).
-        let (stocks, days, scores) = unsafe {
-            (
-                std::slice::from_raw_parts(stocks, n_stocks),
-                std::slice::from_raw_parts(days, n_days),
-                std::slice::from_raw_parts(
-                    scores,
-                    n_days.checked_mul(n_stocks).ok_or_else(|| Error::shape("n_days * n_stocks overflows"))?,
-                ),
-            )
-        };
+        let n_scores = n_days.checked_mul(n_stocks).ok_or_else(|| Error::shape("n_days * n_stocks overflows"))?;
+        let (stocks, days, scores) = (slice(stocks, n_stocks, "stocks")?, slice(days, n_days, "days")?, slice(scores, n_scores, "scores")?);
         let dates = days
             .iter()
             .enumerate()
@@ -156,8 +147,7 @@ pub extern "C" fn trendcast_backtest(
             };
         }
         if out_days_len > 0 {
-            // SAFETY: out_days holds out_days_len >= n_days entries (checked above).
-            let out = unsafe { std::slice::from_raw_parts_mut(out_days, out_days_len) };
+            let out = slice_mut(out_days, out_days_len, "out_days")?;
             for ((o, r), v) in out.iter_mut().zip(&result.daily).zip(result.net_values()) {
                 *o = trendcast_backtest_day {
                     date: r.date.yyyymmdd(),

@@ -5,7 +5,7 @@ use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null};
+use super::guard::{guard, non_null, slice_mut};
 use super::status::trendcast_status;
 use crate::features::{FEATURE_NAMES, N_FEATURES, compute_into};
 
@@ -35,9 +35,7 @@ pub extern "C" fn trendcast_feature_name(k: usize) -> *const c_char {
 pub extern "C" fn trendcast_features(stock: *const trendcast_bars, out: *mut f64, out_len: usize) -> trendcast_status {
     guard(|| {
         let stock = non_null(stock, "stock")?;
-        non_null(out, "out")?;
-        // SAFETY: a non-NULL array of out_len doubles (contract).
-        let out = unsafe { std::slice::from_raw_parts_mut(out, out_len) };
+        let out = slice_mut(out, out_len, "out")?;
         compute_into(stock, out)
     })
 }

@@ -36,6 +36,22 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<()>) -> trendcast_status {
     }
 }
 
+/// A caller's array of `len` values, borrowed for the call; NULL is a NullPointer error naming the
+/// argument. Every array an entry point reads goes through here or [`slice_mut`].
+pub(crate) fn slice<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    non_null(p, name)?;
+    // SAFETY: the C contract: a non-NULL array holds `len` values and outlives the call.
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// A caller's output array of `len` values, borrowed for the call; NULL is a NullPointer error.
+pub(crate) fn slice_mut<'a, T>(p: *mut T, len: usize, name: &str) -> Result<&'a mut [T]> {
+    non_null(p, name)?;
+    // SAFETY: the C contract: a non-NULL output array holds `len` values, is not aliased during
+    // the call and outlives it.
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
+}
+
 /// A required pointer, or a NullPointer error naming the argument.
 pub(crate) fn non_null<'a, T>(p: *const T, name: &str) -> Result<&'a T> {
     // SAFETY: the caller of the C function promises that a non-NULL pointer is valid for the call.

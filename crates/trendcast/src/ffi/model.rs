@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null};
+use super::guard::{guard, non_null, slice, slice_mut};
 use super::handles;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
@@ -258,9 +258,8 @@ pub extern "C" fn trendcast_direction(
         let m = handles::lease(model, "model")?;
         non_null(stocks, "stocks")?;
         non_null(out_probs, "out_probs")?;
-        // SAFETY: non-NULL arrays of the given lengths (contract).
-        let stocks = unsafe { std::slice::from_raw_parts(stocks, n_stocks) };
-        let out = unsafe { std::slice::from_raw_parts_mut(out_probs, out_len) };
+        let stocks = slice(stocks, n_stocks, "stocks")?;
+        let out = slice_mut(out_probs, out_len, "out_probs")?;
         m.model.direction_into(stocks, out)
     })
 }
@@ -306,14 +305,11 @@ pub extern "C" fn trendcast_rank(
         if n_stocks == 0 {
             return Err(Error::Shape { what: "no stocks given".into() });
         }
-        // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
-        let (stocks, sectors, subs) = unsafe {
-            (
-                std::slice::from_raw_parts(stocks, n_stocks),
-                std::slice::from_raw_parts(sector_ids, n_stocks),
-                std::slice::from_raw_parts(sub_industry_ids, n_stocks),
-            )
-        };
+        let (stocks, sectors, subs) = (
+            slice(stocks, n_stocks, "stocks")?,
+            slice(sector_ids, n_stocks, "sector_ids")?,
+            slice(sub_industry_ids, n_stocks, "sub_industry_ids")?,
+        );
         let ranking = crate::predict::rank_with_ids(&m.model, stocks, sectors, subs)?;
         write_ranking(&ranking, out_scores, out_order, out_date);
         Ok(())

@@ -2,7 +2,7 @@
 //! exactly what the ranking call feeds the model.
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null};
+use super::guard::{guard, non_null, slice};
 use super::model::trendcast_model;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
@@ -64,14 +64,11 @@ pub extern "C" fn trendcast_ranking_inputs(
         if n_stocks == 0 {
             return Err(Error::shape("no stocks given"));
         }
-        // SAFETY: non-NULL arrays of n_stocks elements (the C contract).
-        let (stocks, sectors, subs) = unsafe {
-            (
-                std::slice::from_raw_parts(stocks, n_stocks),
-                std::slice::from_raw_parts(sector_ids, n_stocks),
-                std::slice::from_raw_parts(sub_industry_ids, n_stocks),
-            )
-        };
+        let (stocks, sectors, subs) = (
+            slice(stocks, n_stocks, "stocks")?,
+            slice(sector_ids, n_stocks, "sector_ids")?,
+            slice(sub_industry_ids, n_stocks, "sub_industry_ids")?,
+        );
         require_ranking_inputs(m)?;
         let nodes = node_ids(sectors, subs);
         let sizes = trendcast_ranking_input_sizes {

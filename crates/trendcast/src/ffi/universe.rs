@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, RwLock};
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null};
+use super::guard::{guard, non_null, slice, slice_mut};
 use super::handles;
 use super::model::{trendcast_model, write_ranking};
 use super::status::trendcast_status;
@@ -55,8 +55,7 @@ fn models_of(models: *const *const trendcast_model, n_models: usize) -> Result<V
     if n_models == 0 {
         return Err(Error::InvalidArgument { what: "a universe needs at least one model".into() });
     }
-    // SAFETY: a non-NULL array of n_models handles (contract).
-    let given = unsafe { std::slice::from_raw_parts(models, n_models) };
+    let given = slice(models, n_models, "models")?;
     given.iter().enumerate().map(|(i, &h)| handles::lease(h, &format!("models[{i}]")).map(|m| m.model.clone())).collect()
 }
 
@@ -77,9 +76,7 @@ fn setup(
     if n_stocks == 0 {
         return Err(Error::Shape { what: "no stocks given".into() });
     }
-    // SAFETY: non-NULL arrays of n_stocks values (contract).
-    let (sectors, subs) =
-        unsafe { (std::slice::from_raw_parts(sector_ids, n_stocks), std::slice::from_raw_parts(sub_industry_ids, n_stocks)) };
+    let (sectors, subs) = (slice(sector_ids, n_stocks, "sector_ids")?, slice(sub_industry_ids, n_stocks, "sub_industry_ids")?);
     let (names, industries) = industries_from_ids(sectors, subs)?;
     Ok((models, names, industries))
 }
@@ -123,8 +120,7 @@ pub extern "C" fn trendcast_universe_create(
         let universe = if history.is_null() {
             LiveUniverse::new(models, industries, names)?
         } else {
-            // SAFETY: a non-NULL array of n_stocks bar sets (contract).
-            let stocks = unsafe { std::slice::from_raw_parts(history, n_stocks) };
+            let stocks = slice(history, n_stocks, "history")?;
             LiveUniverse::from_history(models, industries, &series_of(stocks, &names)?)?
         };
         put(out_universe, universe);
@@ -161,10 +157,14 @@ pub extern "C" fn trendcast_universe_push_day(
                 non_null(p, name)?;
             }
             non_null(stock_ids, "stock_ids")?;
-            // SAFETY: non-NULL arrays of n_bars values (contract).
-            let col = |p: *const f64| unsafe { std::slice::from_raw_parts(p, n_bars) };
-            let ids = unsafe { std::slice::from_raw_parts(stock_ids, n_bars) };
-            let (o, h, l, c, v) = (col(open), col(high), col(low), col(close), col(volume));
+            let ids = slice(stock_ids, n_bars, "stock_ids")?;
+            let (o, h, l, c, v) = (
+                slice(open, n_bars, "open")?,
+                slice(high, n_bars, "high")?,
+                slice(low, n_bars, "low")?,
+                slice(close, n_bars, "close")?,
+                slice(volume, n_bars, "volume")?,
+            );
             for i in 0..n_bars {
                 bars.push(DayBar { stock: ids[i], bar: Bar { date, open: o[i], high: h[i], low: l[i], close: c[i], volume: v[i] } });
             }
@@ -186,9 +186,7 @@ pub extern "C" fn trendcast_universe_direction(
 ) -> trendcast_status {
     guard(|| {
         let u = handles::lease(universe, "universe")?;
-        non_null(out_probs, "out_probs")?;
-        // SAFETY: a caller-owned array of out_len floats (contract).
-        let out = unsafe { std::slice::from_raw_parts_mut(out_probs, out_len) };
+        let out = slice_mut(out_probs, out_len, "out_probs")?;
         u.read()?.direction_into(model_index, None, out)
     })
 }
