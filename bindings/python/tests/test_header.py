@@ -1,5 +1,5 @@
 """The bindings' copies of the C header's enums, constants and structs, tied to
-include/trendcast.h (the checked-in header, itself tied to the library by tests/c_abi.rs): a new
+include/trendcast.h (the checked-in header, itself tied to the library by the serving crate's ffi::tests): a new
 status, a renumbered backend or a reordered struct field fails here."""
 
 import ctypes
