@@ -256,8 +256,6 @@ pub extern "C" fn trendcast_direction(
 ) -> trendcast_status {
     guard(|| {
         let m = handles::lease(model, "model")?;
-        non_null(stocks, "stocks")?;
-        non_null(out_probs, "out_probs")?;
         let stocks = slice(stocks, n_stocks, "stocks")?;
         let out = slice_mut(out_probs, out_len, "out_probs")?;
         m.model.direction_into(stocks, out)
