@@ -2,11 +2,14 @@
 //!
 //! This is the serving library: what a program linking it (or loading it through the C ABI)
 //! needs, and nothing else. Data runs one way: raw bars ([`bars`]) -> features ([`features`]) and
-//! relations ([`relations`]) -> the contract's windows ([`contract`]) -> a model's backend
-//! ([`model`]) -> answers ([`predict`], [`live`]) -> backtests ([`backtest`]); [`ffi`] is the C
+//! relations ([`relations`]), from the history given with each call ([`predict`]) or kept by a
+//! universe a day at a time ([`live`]) -> the answering engine ([`answer`]: the contract's windows,
+//! which stocks are answered, a model's backend run ([`model`]), the output) -> backtests
+//! ([`backtest`]); [`ffi`] is the C
 //! layer over all of it. The inputs are computed by `trendcast-inputs` (re-exported here), which
 //! the trainer uses too; writing models is `trendcast-export`'s. See ARCHITECTURE.md for the map.
 
+pub mod answer;
 pub mod backtest;
 pub mod ffi;
 pub mod live;

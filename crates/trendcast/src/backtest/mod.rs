@@ -12,11 +12,11 @@ pub use signals::{SIGNAL_WINDOW, Signal, Signals};
 
 use serde::Serialize;
 
+use crate::answer::order_best_first;
 use crate::bars::Panel;
 use crate::contract::labels::RankTarget;
 use crate::date::Date;
 use crate::error::{Error, Result};
-use crate::predict::order_best_first;
 
 /// Backtest settings.
 #[derive(Debug, Clone, Copy, Serialize)]

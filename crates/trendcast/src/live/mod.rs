@@ -3,13 +3,13 @@
 //! history on every call. A [`LiveUniverse`] keeps what a day adds instead: per stock the
 //! incremental feature state and each direction model's window rows; per ranking model the
 //! overnight-return window with its Gram matrix and the encodings of the window's days. `push_day`
-//! does one day's work once; `direction` and `rank` answer from the state for the latest day, and
-//! equal the stateless calls on the same history (tests/live_universe.rs).
+//! does one day's work once; `direction` and `rank` hand the state for the latest day to the
+//! answering engine (`crate::answer`), which the stateless calls use too, so they equal those calls
+//! on the same history (tests/live_universe.rs).
 //!
 //! The state saves to a file and restores from it (`save`, `restore`), so that a process restarts
 //! without replaying history.
 
-mod direction;
 mod ranking;
 mod state_file;
 
@@ -22,10 +22,9 @@ use crate::contract::is_window_row;
 use crate::date::Date;
 use crate::error::{Error, Location, Result};
 use crate::features::{FeatureRow, FeatureState, N_FEATURES};
-use crate::model::{Model, ModelKind, TensorIn};
-use crate::predict::Ranking;
+use crate::model::{Model, ModelKind};
 
-use direction::DirectionStream;
+use crate::answer::{DirectionRows, Ranking, is_scored, not_finite_bar, require_two_stocks, run_windows, scores_of, too_few_rows};
 use ranking::RankingStream;
 
 /// Days of bars the universe keeps: what a day's node features read (20 days of volume; the day
@@ -69,7 +68,7 @@ struct State {
     traded_today: Vec<bool>,
     complete_today: Vec<bool>,
     /// One per model, in model order: `Some` where the model is of that kind.
-    direction: Vec<Option<DirectionStream>>,
+    direction: Vec<Option<DirectionRows>>,
     ranking: Vec<Option<RankingStream>>,
 }
 
@@ -143,9 +142,9 @@ impl LiveUniverse {
                         m.manifest().name
                     )));
                 }
-                ModelKind::Direction => (Some(DirectionStream::new(m, n)), None),
+                ModelKind::Direction => (Some(DirectionRows::new(m, n)), None),
                 ModelKind::Ranking => {
-                    crate::predict::require_two_stocks(n)?;
+                    require_two_stocks(n)?;
                     (None, Some(RankingStream::new(m, &tickers, &industries, build_from(m.manifest().window))?))
                 }
             };
@@ -263,7 +262,7 @@ impl LiveUniverse {
             if let Some(row) = row.filter(|r| is_window_row(r, None)) {
                 for (m, d) in self.models.iter().zip(&mut s.direction) {
                     if let Some(d) = d {
-                        d.push(m, k, &row);
+                        d.push(m, k, row.iter());
                     }
                 }
             }
@@ -310,15 +309,13 @@ impl LiveUniverse {
                 return Err(Error::argument(format!("{}: no bar that day", at())));
             }
             if !s.complete_today[k] {
-                return Err(Error::InvalidBar {
-                    at: Location { ticker: Some(self.tickers[k].clone()), date: s.last_date.map(|d| d.to_string()), ..Default::default() },
-                    // With prices and volumes in their plausible ranges, only volume_change can be.
-                    what: "a feature of the day's bar is not finite (volume_change: the volume of the stock's bar before is 0); the model was never trained on such a day".into(),
-                });
+                let at = Location { ticker: Some(self.tickers[k].clone()), date: s.last_date.map(|d| d.to_string()), ..Default::default() };
+                // With prices and volumes in their plausible ranges, only volume_change can be.
+                return Err(not_finite_bar(at, "volume_change (the volume of the bar before is 0)"));
             }
             if !stream.ready(k) {
                 let (held, need) = stream.rows_held(k);
-                return Err(Error::TooLittleHistory { what: format!("{}: {held} complete feature rows, the window needs {need}", at()) });
+                return Err(too_few_rows(&format!("{}: ", at()), held, need));
             }
             Ok(())
         };
@@ -344,7 +341,7 @@ impl LiveUniverse {
             }
             probs.resize(3 * batch.len(), 0.0);
             if !batch.is_empty() {
-                m.run(&[TensorIn { shape: &[batch.len(), window, N_FEATURES], data: input }], probs)?;
+                run_windows(m, input, probs)?;
             }
             match stocks {
                 Some(_) => out.copy_from_slice(probs),
@@ -376,10 +373,8 @@ impl LiveUniverse {
         })?;
         let mut node_scores = vec![0f32; stream.n_nodes()];
         m.score_days(days, stream.n_nodes(), &mut node_scores)?;
-        let s = &self.state;
-        let history = stream.history();
-        let scored = |k: usize| s.traded_today[k] && s.first_day[k].is_some_and(|f| f + history <= s.days);
-        let scores: Vec<f32> = (0..self.tickers.len()).map(|k| if scored(k) { node_scores[k] } else { f32::NAN }).collect();
+        let (s, history) = (&self.state, stream.history());
+        let scores = scores_of(&node_scores, self.tickers.len(), |k| is_scored(s.traded_today[k], s.first_day[k], s.days - 1, history));
         Ok(Ranking::of_scores(date, scores))
     }
 

@@ -1,21 +1,27 @@
-//! The direction call: for each stock, the 13 features over its trailing bars (the same kernel
-//! that built the training windows), the window the model was trained on, the scaler, one batched
-//! backend run. Steady-state calls allocate nothing of their own: the buffers are per thread.
-//! A model trained with market features reads them from a [`Market`] given with each call.
+//! The stateless direction call: for each stock, the 13 features over its trailing bars (the same
+//! kernel that built the training windows) and its window rows, handed to the answering engine
+//! (the window cut, the scaler, one batched backend run). Steady-state calls allocate nothing of
+//! their own: the buffers are per thread. A model trained with market features reads them from a
+//! [`Market`] given with each call.
 
 use std::cell::RefCell;
 
+use crate::answer::{DirectionRows, not_finite_bar, run_windows, too_few_rows};
 use crate::contract::is_window_row;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::features::{FeatureRow, FeatureState, Market, MarketRow, WARMUP_BARS, is_complete};
+use crate::model::Model;
 use crate::model::manifest::ModelKind;
-use crate::model::{Model, TensorIn};
 
 use super::{AsBars, BarsRef};
 
 #[derive(Default)]
 struct Scratch {
     rows: Vec<FeatureRow>,
+    /// The feature rows a window is cut from (indices into `rows`, newest first).
+    picked: Vec<usize>,
+    /// One stock's window rows as the engine cuts the window from them.
+    window_rows: DirectionRows,
     input: Vec<f32>,
     /// The run's output, copied to the caller's only once it is checked.
     probs: Vec<f32>,
@@ -99,24 +105,32 @@ impl Model {
         let width = m.features.len();
         let per_stock = m.window * width;
         SCRATCH.with_borrow_mut(|scratch| {
-            let Scratch { rows, input, probs } = scratch;
+            let Scratch { rows, picked, window_rows, input, probs } = scratch;
             input.resize(stocks.len() * per_stock, 0.0);
             for (i, (stock, dst)) in stocks.iter().zip(input.chunks_exact_mut(per_stock)).enumerate() {
-                stock.as_bars().and_then(|b| self.window_into(&b, market, rows, dst)).map_err(|e| e.for_stock(&format!("stock #{i}")))?;
+                stock
+                    .as_bars()
+                    .and_then(|b| self.window_into(&b, market, rows, picked, window_rows, dst))
+                    .map_err(|e| e.for_stock(&format!("stock #{i}")))?;
             }
-            let shape = [stocks.len(), m.window, width];
             probs.resize(out.len(), 0.0);
-            self.run(&[TensorIn { shape: &shape, data: input }], probs)?;
+            run_windows(self, input, probs)?;
             out.copy_from_slice(probs);
             Ok(())
         })
     }
 
-    /// The model input of one stock: `window` complete rows (13 features, then the market's when
-    /// given) ending at its last bar (or the one before it), scaled, as f32.
-    fn window_into(&self, stock: &BarsRef<'_>, market: Option<&Market>, rows: &mut Vec<FeatureRow>, dst: &mut [f32]) -> Result<()> {
-        let m = self.manifest();
-        let width = m.features.len();
+    /// The model input of one stock: its window rows (13 features, then the market's when given)
+    /// up to its last bar, cut into the window by the engine, scaled, as f32.
+    fn window_into(
+        &self,
+        stock: &BarsRef<'_>,
+        market: Option<&Market>,
+        rows: &mut Vec<FeatureRow>,
+        picked: &mut Vec<usize>,
+        window_rows: &mut DirectionRows,
+        dst: &mut [f32],
+    ) -> Result<()> {
         let n = stock.checked_len()?;
         // The market row of bar t; a day the market does not know is an error, not a skipped row.
         let market_row = |t: usize| -> Result<Option<&MarketRow>> {
@@ -145,13 +159,8 @@ impl Model {
                 // With prices and volumes in their plausible ranges, only volume_change can be,
                 // after a zero volume.
                 let hint = if n > 1 && stock.volume[n - 2] == 0.0 { " (the volume of the bar before is 0)" } else { "" };
-                return Err(Error::InvalidBar {
-                    at: crate::error::Location { date: Some(stock.dates.get(n - 1)?.to_string()), ..Default::default() },
-                    what: format!(
-                        "a feature of the last bar is not finite: {}{hint}; the model was never trained on such a day",
-                        crate::features::not_finite(last)
-                    ),
-                });
+                let at = Location { date: Some(stock.dates.get(n - 1)?.to_string()), ..Default::default() };
+                return Err(not_finite_bar(at, &format!("{}{hint}", crate::features::not_finite(last))));
             }
             if !market_row(n - 1)?.is_none_or(|r| r.iter().all(|v| v.is_finite())) {
                 return Err(Error::TooLittleHistory {
@@ -161,39 +170,29 @@ impl Model {
                     ),
                 });
             }
-            // The newest window rows, newest first (rows the training data dropped are skipped);
-            // the gap alignment skips day t's own.
-            let skip = m.alignment.gap_rows();
-            let (mut k, mut skipped) = (m.window, 0);
+            // The newest window rows the engine cuts the window from, newest first (rows the
+            // training data dropped are skipped). A row dropped for its own features is skipped
+            // before its market row is looked up: the market need not know that day.
+            window_rows.reset(self, 1);
+            picked.clear();
             for (j, row) in rows.iter().enumerate().rev() {
-                if k == 0 {
+                if picked.len() == window_rows.capacity() {
                     break;
                 }
-                // A row dropped for its own features is skipped before its market row is looked
-                // up: the market need not know that day.
-                if !is_complete(row) {
-                    continue;
+                if is_complete(row) && is_window_row(row, market_row(start + j)?) {
+                    picked.push(j);
                 }
-                let market = market_row(start + j)?;
-                if !is_window_row(row, market) {
-                    continue;
-                }
-                if skipped < skip {
-                    skipped += 1;
-                    continue;
-                }
-                k -= 1;
-                let values = row.iter().chain(market.map_or(&[][..], |r| &r[..]));
-                let o = &mut dst[k * width..(k + 1) * width];
-                m.scale_row(values, o);
             }
-            if k == 0 {
+            if picked.len() == window_rows.capacity() {
+                for &j in picked.iter().rev() {
+                    let market = market_row(start + j)?;
+                    window_rows.push(self, 0, rows[j].iter().chain(market.map_or(&[][..], |r| &r[..])));
+                }
+                window_rows.window_into(0, dst);
                 return Ok(());
             }
             if start == 0 {
-                return Err(Error::TooLittleHistory {
-                    what: format!("only {} complete feature rows in {n} bars, the window needs {}", m.window - k + skip, m.window + skip),
-                });
+                return Err(too_few_rows(&format!("{n} bars hold "), picked.len(), window_rows.capacity()));
             }
             start = 0; // rows were skipped: read the whole history
         }

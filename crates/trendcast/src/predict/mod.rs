@@ -1,14 +1,15 @@
-//! The two calls: inputs computed from raw bars with the same code that built the training
-//! samples, then one backend run. `direction` per stock; `rank` for a universe on a day.
+//! The stateless calls: inputs computed from the raw bars given with each call, with the same code
+//! that built the training samples, then answered by the engine ([`crate::answer`]). `direction`
+//! per stock; `rank` for a universe on a day; the same calls on the C ABI's form of input (borrowed
+//! bars with integer industry ids) in [`ids`].
 
 mod direction;
+mod ids;
 mod ranking;
 
+pub use crate::answer::{Ranking, order_best_first};
 pub use crate::relations::RankingInputs;
 // The calls take borrowed bars: their types, defined in `bars`, where a caller looks for them too.
 pub use crate::bars::{AsBars, BarsRef, Dates};
-pub(crate) use ranking::require_two_stocks;
-pub use ranking::{
-    NodeIds, Ranking, industries_from_ids, node_ids, order_best_first, rank_with_ids, ranking_inputs_with_ids, require_ranking_inputs,
-    series_of, stock_scores,
-};
+pub use ids::{NodeIds, industries_from_ids, node_ids, rank_with_ids, ranking_inputs_with_ids, require_ranking_inputs, series_of};
+pub use ranking::stock_scores;
