@@ -484,7 +484,9 @@ trendcast_status trendcast_direction(const struct trendcast_model *model,
  *   is validated. Stocks may start and end on different days; a stock without a bar on the
  *   latest date gets a NaN score and is left out of the order, as does a stock whose first bar
  *   is fewer trading days back than the model's inputs read (its window plus the short-term
- *   relations' lookback: 76 for the shipped model, counting the latest date).
+ *   relations' lookback: 76 for the shipped model, counting the latest date). Such a stock takes
+ *   no part in the other stocks' scores: they are those of the same call without it (at least two
+ *   stocks must remain).
  * - `sector_ids`, `sub_industry_ids`: `n_stocks` caller-chosen integer ids each (for example GICS
  *   codes): stocks with equal ids share an industry node. Every sub-industry must lie in one sector.
  * - `out_scores`: caller-owned, `n_stocks` floats: stock i's score at i (higher is better).

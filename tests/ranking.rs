@@ -202,6 +202,75 @@ fn ranking_leaves_out_stocks_without_the_history_its_inputs_read() {
     }
 }
 
+/// S8 (issue 35): in a call on borrowed bars, a stock that gets no score (3 bars, none at all, or
+/// none on the latest date) takes no part in the others' scores, which are bit for bit those of
+/// the call without it, on both backends. On the panel (a dataset), where such stocks are nodes
+/// without inputs as in training, the same stocks do move the others: the case is a real one.
+#[test]
+fn stocks_without_a_score_leave_the_others_scores_alone() {
+    use trendcast::bars::BarSeries;
+    use trendcast::predict::{BarsRef, rank_with_ids};
+    let tmp = tempfile::tempdir().unwrap();
+    let u = universe(120, 5);
+    let mut with = u.series.clone();
+    let cut = |s: &BarSeries, from: usize, to: usize| {
+        let mut c = BarSeries::empty(s.ticker.clone());
+        (from..to).for_each(|i| c.push(s.bar(i)).unwrap());
+        c
+    };
+    let n = with[0].len();
+    with[1] = cut(&u.series[1], n - 3, n); // NEWCO: 3 bars
+    with[4] = cut(&u.series[4], 0, n - 5); // stopped trading 5 days ago
+    let short = [1usize, 4];
+    let sectors: Vec<i32> = (0..with.len()).map(|k| (k % 3) as i32).collect();
+    let subs: Vec<i32> = (0..with.len()).map(|k| (k % 6) as i32).collect();
+    let kept: Vec<usize> = (0..with.len()).filter(|k| !short.contains(k)).collect();
+    let pick = |ids: &[i32]| -> Vec<i32> { kept.iter().map(|&k| ids[k]).collect() };
+    let without: Vec<BarSeries> = kept.iter().map(|&k| with[k].clone()).collect();
+    let mut backends = vec![BackendKind::Tract];
+    if common::models::ort_available() {
+        backends.push(BackendKind::Ort);
+    }
+    for backend in backends {
+        let m = probe_model(tmp.path(), backend);
+        let got = rank_with_ids(&m, &with, &sectors, &subs).unwrap();
+        let want = rank_with_ids(&m, &without, &pick(&sectors), &pick(&subs)).unwrap();
+        for &k in &short {
+            assert!(got.scores[k].is_nan() && !got.order.contains(&k), "{backend:?}: stock {k} scored {}", got.scores[k]);
+        }
+        for (j, &k) in kept.iter().enumerate() {
+            assert_eq!(got.scores[k].to_bits(), want.scores[j].to_bits(), "{backend:?}: stock {k} moved");
+        }
+        assert_eq!(got.order, want.order.iter().map(|&j| kept[j]).collect::<Vec<_>>(), "{backend:?}");
+        // A stock with no bars at all, as a C caller may give one.
+        let mut none = with.clone();
+        none.push(BarSeries::empty("EMPTY"));
+        let (mut sec, mut sub) = (sectors.clone(), subs.clone());
+        sec.push(0);
+        sub.push(0);
+        let refs: Vec<BarsRef> = none.iter().map(BarsRef::from).collect();
+        match rank_with_ids(&m, &refs, &sec, &sub) {
+            Ok(r) => {
+                assert!(r.scores[with.len()].is_nan());
+                assert!(r.scores[..with.len()].iter().zip(&got.scores).all(|(a, b)| a.to_bits() == b.to_bits()), "{backend:?}");
+            }
+            Err(e) => assert!(e.to_string().contains("stock #"), "{backend:?}: {e}"),
+        }
+        // The panel keeps them as nodes: there they move the others.
+        let date = *Panel::from_series(&with).calendar.last().unwrap();
+        let (industries, names) = trendcast::predict::industries_from_ids(&sectors, &subs).map(|(n, i)| (i, n)).unwrap();
+        let named: Vec<BarSeries> = with.iter().zip(&names).map(|(s, t)| BarSeries { ticker: t.clone(), ..s.clone() }).collect();
+        let panel_form = m.rank(&Panel::from_series(&named), &industries, date).unwrap();
+        assert!(
+            kept.iter().any(|&k| panel_form.scores[k] != got.scores[k]),
+            "{backend:?}: the short stocks moved nothing on the panel either"
+        );
+        // Fewer than two stocks left: refused by name.
+        let e = rank_with_ids(&m, &with[..2], &sectors[..2], &subs[..2]).unwrap_err();
+        assert!(e.to_string().contains("1 of the 2 stocks can be ranked"), "{backend:?}: {e}");
+    }
+}
+
 /// Ranking calls on one model from many threads at once (each thread reuses its own input
 /// buffers) give each day's answer bit for bit as one thread does, on both backends.
 #[test]

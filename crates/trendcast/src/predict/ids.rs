@@ -8,7 +8,7 @@ use crate::model::Model;
 use crate::model::manifest::ModelKind;
 use crate::relations::RankingInputs;
 
-use crate::answer::Ranking;
+use crate::answer::{Ranking, is_scored};
 
 /// The industry table of stocks named "stock #i" with integer sector and sub-industry ids (the C
 /// ABI's form: stocks with equal ids share an industry node); returns the names and the table.
@@ -50,9 +50,56 @@ fn id_name(what: &str, id: i32) -> String {
 
 /// Ranks stocks given as borrowed bars with integer industry ids (the C ABI's form): builds the
 /// validated panel and an industry table from the ids, and scores the latest date.
+///
+/// A stock that gets no score (no bar on the latest date, or less history than the inputs read)
+/// takes no part in the others' scores: they are the scores of the same call without it. (As a
+/// node of the model's graph it would move them, although the caller chose to rank it; a dataset's
+/// panel (`Model::rank`) and a live universe keep their stocks that do not trade yet as nodes
+/// without inputs, as the training panels did.)
 pub fn rank_with_ids<S: AsBars>(model: &Model, stocks: &[S], sector_ids: &[i32], sub_industry_ids: &[i32]) -> Result<Ranking> {
-    let (_, panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
+    let (series, panel, industries, date) = panel_with_ids(stocks, sector_ids, sub_industry_ids)?;
+    if model.kind() == ModelKind::Ranking {
+        let (history, d) = (model.ranking_history()?, panel.n_days() - 1);
+        let nd = panel.n_days();
+        let kept: Vec<usize> = (0..panel.n_tickers())
+            .filter(|&k| {
+                let present = &panel.present[k * nd..(k + 1) * nd];
+                is_scored(present[d], present.iter().position(|&p| p), d, history)
+            })
+            .collect();
+        if kept.len() < panel.n_tickers() {
+            return rank_kept(model, &series, &kept, sector_ids, sub_industry_ids, date);
+        }
+    }
     model.rank(&panel, &industries, date)
+}
+
+/// The ranking of the stocks `kept` of `series` alone, as scores and order over all of them (NaN
+/// and left out for the others).
+fn rank_kept(
+    model: &Model,
+    series: &[BarSeries],
+    kept: &[usize],
+    sector_ids: &[i32],
+    sub_industry_ids: &[i32],
+    date: Date,
+) -> Result<Ranking> {
+    if kept.len() < 2 {
+        return Err(Error::argument(format!(
+            "{} of the {} stocks can be ranked on {date} (the others have no bar that day, or less history than the model's inputs read): a ranking needs two",
+            kept.len(),
+            series.len()
+        )));
+    }
+    let pick = |ids: &[i32]| -> Vec<i32> { kept.iter().map(|&k| ids[k]).collect() };
+    let (names, industries) = industries_from_ids(&pick(sector_ids), &pick(sub_industry_ids))?;
+    let kept_series: Vec<BarSeries> = kept.iter().zip(names).map(|(&k, name)| BarSeries { ticker: name, ..series[k].clone() }).collect();
+    let ranked = model.rank(&Panel::from_series(&kept_series), &industries, date)?;
+    let mut scores = vec![f32::NAN; series.len()];
+    for (&k, &score) in kept.iter().zip(&ranked.scores) {
+        scores[k] = score;
+    }
+    Ok(Ranking { date, scores, order: ranked.order.iter().map(|&j| kept[j]).collect() })
 }
 
 /// What a ranking model reads on the latest date of stocks given as in [`rank_with_ids`]: the
