@@ -39,6 +39,19 @@ def test_structs_have_the_headers_fields_in_order():
     assert _bars.BARS_DTYPE.itemsize == ctypes.sizeof(_native.trendcast_bars)
 
 
+def test_generated_structs_are_the_headers():
+    """trendcast/_structs.py is what tools/gen_structs.py writes from today's header, and it
+    holds every struct the header defines."""
+    import subprocess
+    import sys
+
+    tool = Path(__file__).resolve().parents[1] / "tools" / "gen_structs.py"
+    stale = subprocess.run([sys.executable, str(tool), "--check"]).returncode
+    assert stale == 0, "trendcast/_structs.py is stale: run python bindings/python/tools/gen_structs.py"
+    for name in re.findall(r"typedef struct (\w+) \{", HEADER):
+        assert [f[0] for f in getattr(_native, name)._fields_] == struct_fields(name), name
+
+
 def test_feature_count_is_the_headers():
     n = int(re.search(r"#define TRENDCAST_N_FEATURES (\d+)", HEADER)[1])
     assert len(trendcast.feature_names()) == n

@@ -38,45 +38,14 @@ class LibraryNotFoundError(OSError):
 # --- structs, as in include/trendcast.h ----------------------------------------------------------
 
 
-class trendcast_bars(Structure):
-    """One stock's bars: six caller-owned arrays of `len` values each."""
-
-    _fields_ = [
-        ("dates", POINTER(c_int32)),
-        ("open", POINTER(c_double)),
-        ("high", POINTER(c_double)),
-        ("low", POINTER(c_double)),
-        ("close", POINTER(c_double)),
-        ("volume", POINTER(c_double)),
-        ("len", c_size_t),
-    ]
-
-
-class trendcast_backtest_metrics(Structure):
-    _fields_ = [("days", c_size_t)] + [
-        (f, c_double)
-        for f in ("arr", "avol", "mdd", "asr", "cr", "ir", "benchmark_arr", "excess_arr", "turnover", "ic", "icir", "rank_ic", "final_nv")
-    ]
-
-
-class trendcast_backtest_day(Structure):
-    _fields_ = [("date", c_int32)] + [
-        (f, c_double)
-        for f in ("portfolio", "benchmark", "turnover", "ic", "rank_ic", "portfolio_nv", "benchmark_nv", "excess_nv")
-    ]
-
-
-class trendcast_ranking_input_sizes(Structure):
-    _fields_ = [(f, c_size_t) for f in ("n_nodes", "n_stocks", "n_sub_industries", "n_sectors", "window", "n_node_features")]
-
-
-class trendcast_open_options(Structure):
-    _fields_ = [
-        ("struct_size", c_uint32),
-        ("backend", c_uint32),
-        ("cuda_device", c_int32),
-        ("ort_library_path", c_char_p),
-    ]
+# The structs themselves are generated from the header (tools/gen_structs.py), their one source.
+from ._structs import (  # noqa: E402
+    trendcast_backtest_day,
+    trendcast_backtest_metrics,
+    trendcast_bars,
+    trendcast_open_options,
+    trendcast_ranking_input_sizes,
+)
 
 
 class trendcast_model(Structure):

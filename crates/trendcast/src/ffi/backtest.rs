@@ -4,7 +4,7 @@
 use super::bars::trendcast_bars;
 use super::guard::{guard, non_null, slice, slice_mut};
 use super::status::trendcast_status;
-use crate::backtest::{BacktestSpec, Strategy, run_on_scores};
+use crate::backtest::{BacktestSpec, Metrics, Strategy, run_on_scores};
 use crate::bars::Panel;
 use crate::date::Date;
 use crate::error::{Error, Result};
@@ -42,6 +42,16 @@ pub struct trendcast_backtest_metrics {
     pub rank_ic: f64,
     /// Net value at the end.
     pub final_nv: f64,
+}
+
+/// The C mirror of [`Metrics`]: every field taken by name, so that a field added to one and not to
+/// the other fails the build (the header is generated from this, and the Python structs from the
+/// header).
+impl From<Metrics> for trendcast_backtest_metrics {
+    fn from(m: Metrics) -> Self {
+        let Metrics { days, arr, avol, mdd, asr, cr, ir, benchmark_arr, excess_arr, turnover, ic, icir, rank_ic, final_nv } = m;
+        trendcast_backtest_metrics { days, arr, avol, mdd, asr, cr, ir, benchmark_arr, excess_arr, turnover, ic, icir, rank_ic, final_nv }
+    }
 }
 
 /// One decision day of a backtest: its outcome and the equity curves after it.
@@ -129,22 +139,7 @@ pub extern "C" fn trendcast_backtest(
         let m = result.metrics;
         // SAFETY: checked non-NULL above; written only now that the run succeeded.
         unsafe {
-            *out_metrics = trendcast_backtest_metrics {
-                days: m.days,
-                arr: m.arr,
-                avol: m.avol,
-                mdd: m.mdd,
-                asr: m.asr,
-                cr: m.cr,
-                ir: m.ir,
-                benchmark_arr: m.benchmark_arr,
-                excess_arr: m.excess_arr,
-                turnover: m.turnover,
-                ic: m.ic,
-                icir: m.icir,
-                rank_ic: m.rank_ic,
-                final_nv: m.final_nv,
-            };
+            *out_metrics = trendcast_backtest_metrics::from(m);
         }
         if out_days_len > 0 {
             let out = slice_mut(out_days, out_days_len, "out_days")?;
