@@ -14,7 +14,7 @@ use trendcast::contract::labels::{RankTarget, average_ranks};
 use trendcast::predict::stock_scores;
 
 use crate::ranking::Data;
-use crate::walk_forward::{YearRow, cells};
+use crate::walk_forward::cells::{YearRow, cells};
 
 /// The row of a signal in the reports ("baseline: reversal 1d", as the walk-forward named its two
 /// baselines before the others).
@@ -138,7 +138,7 @@ pub fn fit_linear(
         bail!("no training rows for {year}");
     }
     // The validation days' judged stocks and returns, read once for every penalty.
-    let validation: Vec<(usize, Vec<(usize, f64)>, Vec<f64>)> = validation_days
+    let validation: Vec<JudgedDay> = validation_days
         .iter()
         .map(|&d| {
             let day = judged(data, d);
@@ -234,14 +234,15 @@ fn fit_days(data: &Data, fold: &Fold) -> (Vec<usize>, Vec<usize>) {
     (train, validation)
 }
 
+/// A validation day: its panel day, the judged stocks with their returns, and those returns alone.
+type JudgedDay = (usize, Vec<(usize, f64)>, Vec<f64>);
+
+/// The baselines' rows by name, each with one entry per year.
+pub type BaselineTable = BTreeMap<String, Vec<YearRow>>;
+
 /// The rows of every signal and of the linear baseline on each fold's days, with both strategies'
 /// portfolios; and the linear baseline's fit per year.
-pub fn baseline_rows(
-    data: &Data,
-    folds: &[Fold],
-    top_k: usize,
-    strategies: &[Strategy],
-) -> Result<(BTreeMap<String, Vec<YearRow>>, Vec<LinearYear>)> {
+pub fn baseline_rows(data: &Data, folds: &[Fold], top_k: usize, strategies: &[Strategy]) -> Result<(BaselineTable, Vec<LinearYear>)> {
     let signals = Signals::new(&data.panel, &data.industries);
     let x = SignalInputs::new(data);
     let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
@@ -321,12 +322,8 @@ mod tests {
 
     #[test]
     fn the_ridge_solves_its_normal_equations() {
-        let mut a = [[0.0; N]; N];
-        for i in 0..N {
-            for j in 0..N {
-                a[i][j] = if i == j { 2.0 + i as f64 } else { 0.3 / (1.0 + (i + j) as f64) };
-            }
-        }
+        let a: [[f64; N]; N] =
+            std::array::from_fn(|i| std::array::from_fn(|j| if i == j { 2.0 + i as f64 } else { 0.3 / (1.0 + (i + j) as f64) }));
         let b: [f64; N] = std::array::from_fn(|i| i as f64 - 3.0);
         let w = solve_spd(a, b).unwrap();
         for i in 0..N {

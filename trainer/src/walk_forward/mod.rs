@@ -12,11 +12,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 use serde_json::json;
 use tch::Device;
 use trendcast::Date;
-use trendcast::backtest::{BacktestSpec, DailyRecord, Metrics, Signal, Strategy, reversal_scores};
+use trendcast::backtest::{DailyRecord, Metrics, Signal, Strategy, reversal_scores};
 use trendcast::model::manifest::DateRange;
 use trendcast_export::onnx::combine_zscores;
 
@@ -25,8 +24,10 @@ use crate::paired::{Paired, paired};
 use crate::ranking::{self, Data};
 use crate::signal_table::{self, Fold};
 
+pub mod cells;
 mod reporting;
 
+pub use cells::{COSTS_BPS, Cell, YearRow};
 pub use reporting::*;
 
 /// Which years, seeds and training ranges a walk-forward covers.
