@@ -10,7 +10,8 @@
 # SANITIZER (default address; none: coverage only, the build in a quarter of the time),
 # CODEGEN_UNITS (cargo-fuzz's default is 1: the fastest fuzzing, the slowest build) and OPT_LEVEL
 # (default 3; 1 builds in about 18% less CPU time) set the build; BUILD_ONLY=1 builds and stops.
-# scripts/test.sh uses all four (CI: none, 16, 1, a short run).
+# scripts/test.sh uses all four (CI: none, 16, 1, a short run). KEEP=DIR keeps each target's
+# corpus in DIR/TARGET (a long run resumes from it; fuzz/README.md records such runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -18,6 +19,7 @@ shift || true
 targets=("${@:-bars_csv bundle c_direction c_rank c_universe c_research}")
 command -v cargo-fuzz >/dev/null || cargo install -q --locked cargo-fuzz@0.13.2
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install -q --profile minimal nightly
+keep=${KEEP:+$(realpath -m "$KEEP")}
 cd fuzz
 build=(-O -s "${SANITIZER:-address}")
 [[ -n ${CODEGEN_UNITS:-} ]] && build+=(--codegen-units "$CODEGEN_UNITS")
@@ -32,11 +34,12 @@ for t in ${targets[*]}; do
   echo "fuzz $t: ${RUNS:-$seconds s}" >&2
   # Findings go to a scratch corpus: the committed one holds the minimised seeds only.
   work=$(mktemp -d) log=$(mktemp)
+  if [[ -n $keep ]]; then rmdir "$work"; work=$keep/$t; mkdir -p "$work"; fi
   status=0
   cargo +nightly fuzz run "${build[@]}" "$t" "$work" "corpus/$t" -- "${limit[@]}" -seed=${SEED:-1} -rss_limit_mb=4096 -print_final_stats=1 \
     > "$log" 2>&1 || status=$?
   grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|#[0-9]+ *DONE|==[0-9]+==|SUMMARY|thread .* panicked)" "$log" || true
-  rm -rf "$work"
+  [[ -n $keep ]] || rm -rf "$work"
   if compgen -G "artifacts/$t/*" > /dev/null; then echo "fuzz $t: crash inputs in fuzz/artifacts/$t" >&2; exit 1; fi
   # Any other failure (a build error, a fuzzer that would not start) fails too, with its output.
   if [[ $status != 0 ]]; then tail -n 40 "$log" >&2; echo "fuzz $t: exit status $status" >&2; exit 1; fi

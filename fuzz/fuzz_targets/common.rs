@@ -30,9 +30,21 @@ pub fn open_on_tract(write: impl FnOnce(&std::path::Path)) -> (tempfile::TempDir
 /// The small GRU the direction targets answer with (13 features, 8 units), as a bundle of window
 /// `window` in `dir`.
 pub fn write_gru(dir: &std::path::Path, window: usize) {
-    use trendcast_export::onnx::{Cell, DirectionNet, RecurrentClassifier};
-    let net: DirectionNet = RecurrentClassifier::seeded(Cell::Gru, 13, 8, 3, 1).into();
-    trendcast_export::export::write_direction(dir, &net, &trendcast_export::export::DirectionExport::new("fuzz", window)).expect("written");
+    write_direction(dir, trendcast_export::onnx::Cell::Gru, 8, 1, trendcast_export::export::DirectionExport::new("fuzz", window));
+}
+
+/// A seeded recurrent direction model (`cell`, `hidden` units, weights from `seed`) under the
+/// contract `e` (window, alignment, scaler), as a bundle in `dir`.
+pub fn write_direction(
+    dir: &std::path::Path,
+    cell: trendcast_export::onnx::Cell,
+    hidden: usize,
+    seed: u64,
+    e: trendcast_export::export::DirectionExport,
+) {
+    use trendcast_export::onnx::{DirectionNet, RecurrentClassifier};
+    let net: DirectionNet = RecurrentClassifier::seeded(cell, 13, hidden, 3, seed).into();
+    trendcast_export::export::write_direction(dir, &net, &e).expect("written");
 }
 
 /// The ranking probe the ranking targets answer with, as a bundle of window `window` and relation
