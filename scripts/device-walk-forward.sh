@@ -2,7 +2,7 @@
 # Walk-forward runs on a lent device machine (one GPU, 16 cores), for rows that the project's
 # 2-core machine cannot afford in a session. Same runs as scripts/walk-forward.sh (6 epochs of 500
 # training days, epoch chosen on Y-1), same folder layout, so the report reads them beside the
-# local ones. Not yet run on a device: session 8 was lent none (the plumbing was tried here with
+# local ones. Not yet run on a device (the plumbing was tried on the CPU with
 # TORCH_LIB=.deps/libtorch/torch/lib and a finished run in /tmp/wf/out).
 #
 # What travels (the data does not: ../shared stays behind): .devcarry/a/trendcast-train.gz (the

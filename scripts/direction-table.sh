@@ -62,7 +62,7 @@ students() { # ROW...: distilled rows (each config names its teacher, built abov
   for row in "$@"; do seed_ensemble "$row"; done
 }
 students gru-h64-distilled gru-h32-distilled         # of the 3 x 128 ensemble (gru-ensemble)
-students gru-h64-distilled-h64 gru-h32-distilled-h64 # of the 3 x 64 ensemble (gru-h64-ensemble; session 17)
+students gru-h64-distilled-h64 gru-h32-distilled-h64 # of the 3 x 64 ensemble (gru-h64-ensemble)
 
 # models/direction-gru: the cheapest candidate (latency through the C ABI on ONNX Runtime) within
 # one seed std of the best validation macro-F1 (trainer/src/pareto.rs); the best itself ships as
