@@ -1,7 +1,8 @@
 //! Bars as C hands them over: one array per field (structure of arrays), caller-owned.
 
+use super::guard::slice_or_empty;
 use crate::bars::{AsBars, BarsRef, Dates};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One stock's daily bars, oldest first, as six caller-owned arrays of `len` values each.
 ///
@@ -45,28 +46,16 @@ impl trendcast_bars {
     }
 }
 
-/// A caller's array as a slice; NULL is an error unless `len` is 0.
-fn slice<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if p.is_null() {
-        return Err(Error::NullPointer { what: format!("bars.{name} is NULL") });
-    }
-    // SAFETY: the C contract: a non-NULL array holds `len` values and outlives the call.
-    Ok(unsafe { std::slice::from_raw_parts(p, len) })
-}
-
 impl AsBars for trendcast_bars {
     fn as_bars(&self) -> Result<BarsRef<'_>> {
         let n = self.len;
         Ok(BarsRef {
-            dates: Dates::Yyyymmdd(slice(self.dates, n, "dates")?),
-            open: slice(self.open, n, "open")?,
-            high: slice(self.high, n, "high")?,
-            low: slice(self.low, n, "low")?,
-            close: slice(self.close, n, "close")?,
-            volume: slice(self.volume, n, "volume")?,
+            dates: Dates::Yyyymmdd(slice_or_empty(self.dates, n, "bars.dates")?),
+            open: slice_or_empty(self.open, n, "bars.open")?,
+            high: slice_or_empty(self.high, n, "bars.high")?,
+            low: slice_or_empty(self.low, n, "bars.low")?,
+            close: slice_or_empty(self.close, n, "bars.close")?,
+            volume: slice_or_empty(self.volume, n, "bars.volume")?,
         })
     }
 }

@@ -44,6 +44,11 @@ pub(crate) fn slice<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
+/// As [`slice`], where an empty array may be NULL (a stock's bar arrays of length 0).
+pub(crate) fn slice_or_empty<'a, T>(p: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    if len == 0 { Ok(&[]) } else { slice(p, len, name) }
+}
+
 /// A caller's output array of `len` values, borrowed for the call; NULL is a NullPointer error.
 pub(crate) fn slice_mut<'a, T>(p: *mut T, len: usize, name: &str) -> Result<&'a mut [T]> {
     non_null(p, name)?;

@@ -311,17 +311,20 @@ pub extern "C" fn trendcast_rank(
             slice(sub_industry_ids, n_stocks, "sub_industry_ids")?,
         );
         let ranking = crate::predict::rank_with_ids(&m.model, stocks, sectors, subs)?;
-        write_ranking(&ranking, out_scores, out_order, out_date);
-        Ok(())
+        write_ranking(&ranking, out_scores, out_order, out_date)
     })
 }
 
 /// Writes a ranking of n stocks as the C calls return it: the scores, the order best first then
 /// SIZE_MAX per unscored stock, the date (if `out_date` is not NULL). The arrays hold n values.
-pub(super) fn write_ranking(ranking: &crate::predict::Ranking, out_scores: *mut f32, out_order: *mut usize, out_date: *mut i32) {
+pub(super) fn write_ranking(
+    ranking: &crate::predict::Ranking,
+    out_scores: *mut f32,
+    out_order: *mut usize,
+    out_date: *mut i32,
+) -> Result<()> {
     let n = ranking.scores.len();
-    // SAFETY: caller-owned arrays of n values, checked non-NULL by the entry point (the C contract).
-    let (scores, order) = unsafe { (std::slice::from_raw_parts_mut(out_scores, n), std::slice::from_raw_parts_mut(out_order, n)) };
+    let (scores, order) = (slice_mut(out_scores, n, "out_scores")?, slice_mut(out_order, n, "out_order")?);
     scores.copy_from_slice(&ranking.scores);
     order.fill(usize::MAX);
     order[..ranking.order.len()].copy_from_slice(&ranking.order);
@@ -329,4 +332,5 @@ pub(super) fn write_ranking(ranking: &crate::predict::Ranking, out_scores: *mut 
         // SAFETY: checked non-NULL.
         unsafe { *out_date = ranking.date.yyyymmdd() };
     }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! exactly what the ranking call feeds the model.
 
 use super::bars::trendcast_bars;
-use super::guard::{guard, non_null, slice};
+use super::guard::{guard, non_null, slice, slice_mut};
 use super::model::trendcast_model;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
@@ -96,13 +96,13 @@ pub extern "C" fn trendcast_ranking_inputs(
         check_len(inputs.nodes.len(), t * n * N_NODE_FEATURES, "node features")?;
         check_len(inputs.long_rel.len(), n * n, "A_L")?;
         check_len(inputs.short_rel.len(), t * n * n, "A_S")?;
-        // SAFETY: caller-owned arrays of the documented lengths (the C contract); written only now
-        // that every input was computed.
+        // Written only now that every input was computed (each array checked non-NULL above).
+        slice_mut(out_node_ids, n, "out_node_ids")?.copy_from_slice(&nodes.ids);
+        slice_mut(out_nodes, inputs.nodes.len(), "out_nodes")?.copy_from_slice(&inputs.nodes);
+        slice_mut(out_long, n * n, "out_long")?.copy_from_slice(&inputs.long_rel);
+        slice_mut(out_short, t * n * n, "out_short")?.copy_from_slice(&inputs.short_rel);
+        // SAFETY: out_sizes was checked non-NULL; out_date is written only when not NULL.
         unsafe {
-            std::slice::from_raw_parts_mut(out_node_ids, n).copy_from_slice(&nodes.ids);
-            std::slice::from_raw_parts_mut(out_nodes, inputs.nodes.len()).copy_from_slice(&inputs.nodes);
-            std::slice::from_raw_parts_mut(out_long, n * n).copy_from_slice(&inputs.long_rel);
-            std::slice::from_raw_parts_mut(out_short, t * n * n).copy_from_slice(&inputs.short_rel);
             *out_sizes = sizes;
             if !out_date.is_null() {
                 *out_date = date.yyyymmdd();

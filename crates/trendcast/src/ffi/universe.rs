@@ -213,8 +213,7 @@ pub extern "C" fn trendcast_universe_rank(
         if n_stocks != n {
             return Err(Error::Shape { what: format!("n_stocks is {n_stocks}, the universe has {n}") });
         }
-        write_ranking(&u.rank_with(model_index)?, out_scores, out_order, out_date);
-        Ok(())
+        write_ranking(&u.rank_with(model_index)?, out_scores, out_order, out_date)
     })
 }
 
