@@ -124,6 +124,42 @@ fn ablations_match_the_reference() {
     check_parity("one layer", LsrIgruSpec { gru_sizes: vec![6], ..small(EncoderKind::Gcn) }, 6);
 }
 
+/// The industry ratios: nine values per node, recorded in the contract (the encoder's `nodes`
+/// input and the manifest's feature names), served equal to the reference on both backends and
+/// by a live universe built from the same history; a model whose width is not its node features'
+/// is refused at export.
+#[test]
+fn industry_ratio_inputs_match_the_reference_and_the_live_universe() {
+    use trendcast::LiveUniverse;
+    use trendcast::relations::{NodeFeatures, RelationSpec};
+    let kind = NodeFeatures::RatiosIndustry;
+    let relations = RelationSpec { node_features: kind, normalize_relations: true, ..Default::default() };
+    let export = RankingExport { relations, ..RankingExport::new("industry") };
+    let spec = LsrIgruSpec { node_width: kind.width(), ..small(EncoderKind::Gat) };
+    let model = LsrIgru::seeded(spec.clone(), 12).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let m = write_ranking(tmp.path(), &model, &export).unwrap();
+    assert_eq!(m.features, kind.names());
+    let encoder = m.encoder.as_ref().unwrap();
+    assert_eq!(encoder.inputs[0].shape[2], trendcast::model::manifest::Dim::Fixed(9));
+    served_equal_reference("industry", tmp.path(), true, 1e-5, |x, l, s, t, n| model.reference(x, l, s, t, n));
+
+    let u = universe();
+    let panel = Panel::from_series(&u.series);
+    let served = std::sync::Arc::new(Model::open(tmp.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap());
+    assert_eq!(served.node_width(), 9);
+    let stateless = served.rank(&panel, &u.industries, *panel.calendar.last().unwrap()).unwrap();
+    let live = LiveUniverse::from_history(vec![served], u.industries.clone(), &u.series).unwrap().rank().unwrap();
+    assert_eq!(
+        live.scores.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        stateless.scores.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    );
+
+    let narrow = LsrIgru::seeded(small(EncoderKind::Gat), 12).unwrap();
+    let e = write_ranking(tempfile::tempdir().unwrap().path(), &narrow, &export).unwrap_err();
+    assert!(e.to_string().contains("values per node"), "{e}");
+}
+
 /// The LSTM baseline: on node features alone (the paper's) and with both relation encoders.
 #[test]
 fn lstm_cells_match_the_reference() {

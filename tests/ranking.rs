@@ -322,7 +322,7 @@ fn ratio_features_and_normalised_relations_travel_in_the_contract() {
     let probe = RankingProbe { weights: vec![0.3, -0.2, 0.1, 0.05, 0.4], bias: 0.1 };
     let spec = ratios_normalized();
     let m = write_ranking_probe(tmp.path(), &probe, &DirectionExport::new("probe", 15), spec).unwrap();
-    assert_eq!(m.features, NodeFeatures::Ratios.names().map(String::from));
+    assert_eq!(m.features, NodeFeatures::Ratios.names());
     let u = universe(120, 5);
     let panel = Panel::from_series(&u.series);
     let d = panel.n_days() - 1;
@@ -374,8 +374,8 @@ proptest! {
         prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert!(a.short_rel.iter().zip(&b.short_rel).all(|(x, y)| x.to_bits() == y.to_bits()));
         prop_assert_eq!(a.long_rel, b.long_rel);
-        // The same with the scale-free node features and normalised relations.
-        for node_features in [NodeFeatures::Ratios, NodeFeatures::ShortHorizon] {
+        // The same with the scale-free node features (the industry means included) and normalised relations.
+        for node_features in [NodeFeatures::Ratios, NodeFeatures::ShortHorizon, NodeFeatures::RatiosIndustry] {
             let spec = RelationSpec { node_features, ..ratios_normalized() };
             let (a, b) = (ranking_inputs(&pa, &u.industries, cut, 15, &spec).unwrap(), ranking_inputs(&pb, &v.industries, cut, 15, &spec).unwrap());
             prop_assert!(a.nodes.iter().zip(&b.nodes).all(|(x, y)| x.to_bits() == y.to_bits()));

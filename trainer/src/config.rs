@@ -210,7 +210,18 @@ impl Default for RankingConfig {
 impl RankingConfig {
     pub fn load(path: &std::path::Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let cfg: Self = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let mut cfg: Self = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        // The model reads what the relation settings' node features give; a config need not say it.
+        let width = cfg.relations.node_features.width();
+        if cfg.model.node_width != width && cfg.model.node_width != trendcast::relations::N_NODE_FEATURES {
+            anyhow::bail!(
+                "{}: model.node_width {} but the node features {:?} give {width} values per node",
+                path.display(),
+                cfg.model.node_width,
+                cfg.relations.node_features
+            );
+        }
+        cfg.model.node_width = width;
         cfg.model.check()?;
         Ok(cfg)
     }
@@ -319,6 +330,20 @@ mod tests {
             (lstm.lr, lstm.epochs, lstm.loss, lstm.relations),
             (normalized.lr, normalized.epochs, normalized.loss, normalized.relations)
         );
+        // The node-feature width comes from the relation settings; a config that says otherwise is refused.
+        let industry = RankingConfig::load(&dir.join("lsr-igru-gat-industry.toml")).unwrap();
+        assert_eq!(industry.model, LsrIgruSpec { node_width: 9, ..normalized_gat(&dir) });
+        assert_eq!(normalized.model.node_width, 5);
+        let tmp = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(dir.join("lsr-igru-gat-industry.toml")).unwrap();
+        let bad = tmp.path().join("lsr-igru-gat-industry.toml");
+        std::fs::write(&bad, text.replace("use_nodes = true", "use_nodes = true\nnode_width = 7")).unwrap();
+        let e = RankingConfig::load(&bad).unwrap_err();
+        assert!(e.to_string().contains("node_width 7"), "{e}");
+    }
+
+    fn normalized_gat(dir: &std::path::Path) -> LsrIgruSpec {
+        RankingConfig::load(&dir.join("lsr-igru-gat-normalized.toml")).unwrap().model
     }
 
     /// `--ablation` switches the parts of a config's model and renames its bundle; it gives the

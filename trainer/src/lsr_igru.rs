@@ -99,7 +99,7 @@ impl Net {
         x.matmul(self.get(&format!("{name}.w"))) + self.get(&format!("{name}.b"))
     }
 
-    /// [B, T, N, 5] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N] (dense for a GAT, whose
+    /// [B, T, N, F] -> [B, T, N, E]; `adj` is [N, N] or [B, T, N, N] (dense for a GAT, whose
     /// attention needs every entry).
     fn encoder(&self, prefix: &str, x: &Tensor, adj: &Relation) -> Tensor {
         let mask = (self.spec.encoder == EncoderKind::Gat).then(|| {
@@ -135,7 +135,7 @@ impl Net {
         h
     }
 
-    /// Scores [B, N] of windows given as nodes [B, T, N, 5], long_rel [N, N], short_rel
+    /// Scores [B, N] of windows given as nodes [B, T, N, F], long_rel [N, N], short_rel
     /// [B, T, N, N]: each window computed on its own, as the serving graph does.
     pub fn forward(&self, x: &Tensor, long: &Relation, short: &Tensor) -> Tensor {
         let (b, t) = (x.size()[0], x.size()[1]);
@@ -143,7 +143,7 @@ impl Net {
         if b == 1 { one(0) } else { Tensor::cat(&(0..b).map(one).collect::<Vec<_>>(), 0) }
     }
 
-    /// The relation encodings of days given as nodes [B, D, N, 5], long_rel [N, N], short_rel
+    /// The relation encodings of days given as nodes [B, D, N, F], long_rel [N, N], short_rel
     /// [B, D, N, N]. A day's encodings depend on that day's inputs only, not on the window that
     /// holds the day, so consecutive windows can share them.
     pub fn encode(&self, x: &Tensor, long: &Relation, short: &Tensor) -> Encoded {
@@ -154,7 +154,7 @@ impl Net {
     }
 
     /// Scores [D - window + 1, N] of every window of `window` consecutive days inside a block of D
-    /// days given as nodes [1, D, N, 5], long_rel [N, N], short_rel [1, D, N, N]; window b holds
+    /// days given as nodes [1, D, N, F], long_rel [N, N], short_rel [1, D, N, N]; window b holds
     /// days b..b + window. Everything that depends on one day only is computed once per day: its
     /// encodings and the recurrent layers' input terms of that day's node features and
     /// encodings. Equal, window for window, to the serving graph on each window (which multiplies
@@ -285,13 +285,12 @@ mod tests {
     use super::*;
 
     /// The libtorch model and the core's f64 reference compute the same function from the same
-    /// weights (both variants, an ablation), so the export is a copy.
+    /// weights (both variants, an ablation, a wider node input), so the export is a copy.
     #[test]
     fn tch_forward_equals_the_core_reference() {
         let _rng = crate::torch_rng_lock();
         tch::manual_seed(3);
         let (t, n) = (4usize, 9usize);
-        let x: Vec<f32> = (0..t * n * 5).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
         let long: Vec<f32> = (0..n * n).map(|i| if (i / n) / 3 == (i % n) / 3 { 1.0 } else { 0.0 }).collect();
         let short: Vec<f32> = (0..t * n * n).map(|i| if i % 3 == 0 { 0.0 } else { 0.5 + (i % 7) as f32 / 14.0 }).collect();
         for spec in [
@@ -300,9 +299,13 @@ mod tests {
             LsrIgruSpec { encoder_sizes: vec![6], gru_sizes: vec![4], use_nodes: false, use_long: false, ..LsrIgruSpec::paper() },
             LsrIgruSpec { gru_sizes: vec![5, 3], use_long: false, use_short: false, cell: RecurrentCell::Lstm, ..LsrIgruSpec::paper() },
             LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5], cell: RecurrentCell::Lstm, ..LsrIgruSpec::code() },
+            // Nine values per node (the industry ratios).
+            LsrIgruSpec { encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], node_width: 9, ..LsrIgruSpec::paper() },
         ] {
+            let f = spec.node_width;
+            let x: Vec<f32> = (0..t * n * f).map(|i| ((i * 37 % 23) as f32 - 11.0) / 7.0).collect();
             let net = Net::new(spec, Device::Cpu).unwrap();
-            let xs = Tensor::from_slice(&x).view([1, t as i64, n as i64, 5]);
+            let xs = Tensor::from_slice(&x).view([1, t as i64, n as i64, f as i64]);
             let ls = Tensor::from_slice(&long).view([n as i64, n as i64]);
             let ss = Tensor::from_slice(&short).view([1, t as i64, n as i64, n as i64]);
             let got = Vec::<f32>::try_from(net.forward(&xs, &Relation::Dense(ls), &ss).flatten(0, -1)).unwrap();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::dataset::Splits;
 use crate::onnx::RankingProbe;
-use crate::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, RankingGraphs};
+use crate::onnx::{DirectionNet, LsrIgru, LsrIgruEnsemble, LsrIgruSpec, RankingGraphs};
 use trendcast::contract::WindowAlignment;
 use trendcast::contract::labels::{Direction, DirectionLabel, RankTarget};
 use trendcast::error::{Error, Result};
@@ -198,6 +198,7 @@ pub fn write_direction_ensemble(dir: &Path, name: &str, members: &[Bundle]) -> R
 /// Writes an LSR-IGRU ranking bundle into `dir`; returns its manifest. The architecture is recorded
 /// in `extra.architecture` (informational: the graphs are what runs).
 pub fn write_ranking(dir: &Path, model: &LsrIgru, e: &RankingExport) -> Result<Manifest> {
+    check_node_width(&model.spec, e)?;
     let mut m = ranking_contract(e);
     m.extra.insert("architecture".into(), serde_json::to_value(&model.spec).expect("a spec always serialises"));
     m.extra.insert("parameters".into(), model.n_params().into());
@@ -212,6 +213,7 @@ pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &Rankin
     let Some(first) = ensemble.members.first() else {
         return Err(Error::argument("an ensemble needs at least one member"));
     };
+    check_node_width(&first.spec, e)?;
     let mut m = ranking_contract(e);
     m.extra.insert("architecture".into(), serde_json::to_value(&first.spec).expect("a spec always serialises"));
     m.extra.insert("members".into(), ensemble.members.len().into());
@@ -220,10 +222,23 @@ pub fn write_ranking_ensemble(dir: &Path, ensemble: &LsrIgruEnsemble, e: &Rankin
     write_ranking_graphs(dir, m, &graphs)
 }
 
+/// A model reads as many values per node as its relation settings' node features give.
+fn check_node_width(spec: &LsrIgruSpec, e: &RankingExport) -> Result<()> {
+    let kind = e.relations.node_features;
+    if spec.node_width != kind.width() {
+        return Err(Error::contract(format!(
+            "the model reads {} values per node, its node features {kind:?} are {}",
+            spec.node_width,
+            kind.width()
+        )));
+    }
+    Ok(())
+}
+
 /// Declares the two graphs' tensors in the ranking contract `m` and writes the bundle.
 fn write_ranking_graphs(dir: &Path, mut m: Manifest, graphs: &RankingGraphs) -> Result<Manifest> {
     (m.inputs, m.outputs) = ranking_io(m.window, graphs.members, graphs.width, &graphs.inputs);
-    let (inputs, outputs) = ranking_encoder_io(graphs.members, graphs.width);
+    let (inputs, outputs) = ranking_encoder_io(graphs.node_width, graphs.members, graphs.width);
     m.encoder = Some(EncoderGraph { onnx_file: String::new(), onnx_sha256: String::new(), inputs, outputs });
     Bundle::write(dir, &mut m, &graphs.window, Some(&graphs.encoder))?;
     Ok(m)
@@ -234,7 +249,7 @@ fn ranking_contract(e: &RankingExport) -> Manifest {
     let mut m = contract(
         &e.name,
         ModelKind::Ranking,
-        e.relations.node_features.names().map(String::from).to_vec(),
+        e.relations.node_features.names().iter().map(|s| s.to_string()).collect(),
         e.window,
         e.train,
         e.validation,
@@ -247,7 +262,7 @@ fn ranking_contract(e: &RankingExport) -> Manifest {
 
 /// Writes a ranking bundle around the ranking probe graphs (tests and benches of the call path).
 pub fn write_ranking_probe(dir: &Path, probe: &RankingProbe, e: &DirectionExport, relations: RelationSpec) -> Result<Manifest> {
-    let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().map(String::from).to_vec());
+    let mut m = e.manifest(ModelKind::Ranking, relations.node_features.names().iter().map(|s| s.to_string()).collect());
     m.label = LabelSpec::Rank { target: RankTarget::OpenT1ToT2 };
     m.relations = Some(relations);
     let graphs = probe.to_onnx(e.window, &metadata(&m));

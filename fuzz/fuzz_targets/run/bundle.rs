@@ -41,9 +41,8 @@ fn run_once(model: &Model) {
             }
         }
         ModelKind::Ranking => {
-            use trendcast::relations::N_NODE_FEATURES;
             let n = 4;
-            let nodes: Vec<f32> = (0..n * N_NODE_FEATURES).map(|i| ((i as f32) * 0.61).cos()).collect();
+            let nodes: Vec<f32> = (0..n * model.node_width()).map(|i| ((i as f32) * 0.61).cos()).collect();
             let rel: Vec<f32> = (0..n * n).map(|i| if i / n == i % n { 1.0 } else { 0.25 }).collect();
             let mut day = Vec::new();
             if model.encode_days(n, &nodes, &rel, &rel, &mut day).is_ok() {

@@ -27,7 +27,7 @@ use trendcast::bars::{Industries, Panel, Universe};
 use trendcast::contract::labels::{RankTarget, average_ranks, rank_labels};
 use trendcast::model::manifest::DateRange;
 use trendcast::predict::stock_scores;
-use trendcast::relations::{LongTermFactors, N_NODE_FEATURES, NodeSet, ranking_inputs};
+use trendcast::relations::{LongTermFactors, NodeSet, ranking_inputs};
 use trendcast_export::onnx::EncoderKind;
 use trendcast_export::onnx::mean_and_spread;
 
@@ -122,12 +122,12 @@ impl Data {
     }
 
     /// The three inputs of the `days` consecutive days ending at `last` (one window when `days` is
-    /// the model's window) as tensors with a batch dimension of 1: nodes [1, days, N, 5], A_L
+    /// the model's window) as tensors with a batch dimension of 1: nodes [1, days, N, F], A_L
     /// (co-memberships for a GCN, [N, N] for a GAT), A_S [1, days, N, N]; and the number of nodes.
     pub fn inputs(&self, last: usize, days: usize, cfg: &RankingConfig, device: Device) -> Result<(Tensor, Relation, Tensor, usize)> {
         let inp = ranking_inputs(&self.panel, &self.industries, last, days, &cfg.relations)?;
         let (t, n) = (days as i64, inp.n_nodes as i64);
-        let x = Tensor::from_slice(&inp.nodes).view([1, t, n, N_NODE_FEATURES as i64]).to_device(device);
+        let x = Tensor::from_slice(&inp.nodes).view([1, t, n, cfg.relations.node_features.width() as i64]).to_device(device);
         let long = match cfg.model.encoder {
             EncoderKind::Gcn => Relation::factored(&self.long_factors, cfg.relations.normalize_relations, device),
             EncoderKind::Gat => Relation::Dense(Tensor::from_slice(&inp.long_rel).view([n, n]).to_device(device)),

@@ -25,7 +25,7 @@ impl RankingProbe {
             &["encodings"],
             vec![],
         );
-        let (inputs, outputs) = ranking_encoder_io(1, f);
+        let (inputs, outputs) = ranking_encoder_io(f, 1, f);
         let encoder = g.finish("trendcast_ranking_probe_encoder", &inputs, &outputs, metadata);
 
         let mut g = GraphBuilder::new();
@@ -37,7 +37,7 @@ impl RankingProbe {
             .node("Squeeze", &["score_col", "axes02"], &["scores"], vec![]);
         let (inputs, outputs) = ranking_io(window, 1, f, &WindowInputs::Stacked);
         let window = g.finish("trendcast_ranking_probe", &inputs, &outputs, metadata);
-        RankingGraphs { encoder, window, members: 1, width: f, inputs: WindowInputs::Stacked }
+        RankingGraphs { encoder, window, node_width: f, members: 1, width: f, inputs: WindowInputs::Stacked }
     }
 
     /// The same computation in f64, for parity tests. Shapes: nodes [T, N, F], long [N, N],

@@ -1,12 +1,12 @@
-//! The ranking model's three inputs for one day, built from raw bars: node features [T, N, 5],
+//! The ranking model's three inputs for one day, built from raw bars: node features [T, N, F] (F the node-feature kind's width),
 //! A_L [N, N] and A_S [T, N, N]. The serving call (`Model::rank`) and the trainer both call
 //! `ranking_inputs`, so a model is trained on exactly what it is served.
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    N_NODE_FEATURES, NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix_into, node_features_at, normalize_day,
-    normalize_relation, overnight_returns,
+    NodeFeatures, NodeSet, RelationMap, ShortTermRelations, long_term_matrix_into, node_features_at, normalize_day, normalize_relation,
+    overnight_returns,
 };
 use crate::bars::{Industries, Panel};
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub struct RelationSpec {
     pub short_cut: f64,
     /// Per day and feature, clip to mean +- this many std before the z-score (3).
     pub clip_std: f64,
-    /// The five node values: the code's prices and volume, or scale-free ratios.
+    /// The node values: the code's prices and volume, or scale-free ratios and returns.
     #[serde(default)]
     pub node_features: NodeFeatures,
     /// Degree-normalise both relation matrices (D^-1/2 A D^-1/2); the code does not.
@@ -47,7 +47,7 @@ impl RelationSpec {
 #[derive(Debug, Clone, Default)]
 pub struct RankingInputs {
     pub n_nodes: usize,
-    /// [window, n_nodes, 5]
+    /// [window, n_nodes, node_features.width()]
     pub nodes: Vec<f32>,
     /// [n_nodes, n_nodes]
     pub long_rel: Vec<f32>,
@@ -97,10 +97,11 @@ pub fn ranking_inputs_into(
 
     let RankingInputs { n_nodes, nodes: x, long_rel, short_rel: short, scratch } = out;
     *n_nodes = n;
-    x.resize(window * n * N_NODE_FEATURES, 0.0);
-    for (s, chunk) in x.chunks_exact_mut(n * N_NODE_FEATURES).enumerate() {
+    let width = rel.node_features.width();
+    x.resize(window * n * width, 0.0);
+    for (s, chunk) in x.chunks_exact_mut(n * width).enumerate() {
         node_features_at(panel, &nodes, &members, first + s, rel.node_features, chunk);
-        normalize_day(chunk, n, rel.clip_std);
+        normalize_day(chunk, n, width, rel.clip_std);
     }
 
     // Overnight returns of days first-lookback+1 ..= d, one row per day.

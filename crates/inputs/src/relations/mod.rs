@@ -13,7 +13,7 @@ mod short_term;
 
 pub use inputs::{RankingInputs, RelationSpec, ranking_inputs, ranking_inputs_into};
 pub use long_term::{LongTermFactors, long_term_matrix, long_term_matrix_into};
-pub use node_features::{N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
+pub use node_features::{MAX_NODE_FEATURES, N_NODE_FEATURES, NodeFeatures, node_features_at, normalize_day};
 pub use nodes::NodeSet;
 pub use normalize::normalize_relation;
 #[cfg(feature = "test-support")]

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use crate::date::Date;
 use crate::error::{Error, Result};
 use crate::model::{Model, TensorIn};
-use crate::relations::{N_NODE_FEATURES, RankingInputs};
+use crate::relations::RankingInputs;
 
 thread_local! {
     /// One day's encodings as the encoder gives them, before they are cut into the window graph's
@@ -69,6 +69,12 @@ pub(crate) fn require_two_stocks(n: usize) -> Result<()> {
 }
 
 impl Model {
+    /// Values per node of a ranking model's node features: its manifest's `features`, the
+    /// relation settings' node-feature kind.
+    pub fn node_width(&self) -> usize {
+        self.manifest().features.len()
+    }
+
     /// The encodings of every day of `inputs` (the window's days): [days, M, N, E] into `out`,
     /// resized to fit (see [`encode_days`](Self::encode_days)).
     pub fn encode_window(&self, inputs: &RankingInputs, out: &mut Vec<f32>) -> Result<()> {
@@ -83,7 +89,7 @@ impl Model {
     /// bits whatever an engine would do with a batch of days.
     pub fn encode_days(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut Vec<f32>) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
-        out.resize(nodes.len() / (n * N_NODE_FEATURES).max(1) * members * n * width, 0.0);
+        out.resize(nodes.len() / (n * self.node_width()).max(1) * members * n * width, 0.0);
         self.encode_days_into(n, nodes, long_rel, short_rel, out)
     }
 
@@ -91,8 +97,9 @@ impl Model {
     /// universe encodes a pushed day straight into its slot).
     pub fn encode_days_into(&self, n: usize, nodes: &[f32], long_rel: &[f32], short_rel: &[f32], out: &mut [f32]) -> Result<()> {
         let (members, width) = self.encoding_shape()?;
-        let days = nodes.len() / (n * N_NODE_FEATURES).max(1);
-        if days == 0 || nodes.len() != days * n * N_NODE_FEATURES || short_rel.len() != days * n * n {
+        let f = self.node_width();
+        let days = nodes.len() / (n * f).max(1);
+        if days == 0 || nodes.len() != days * n * f || short_rel.len() != days * n * n {
             return Err(Error::shape(format!(
                 "{} node feature values and {} short-term relation values are not whole days of {n} nodes",
                 nodes.len(),
@@ -103,14 +110,14 @@ impl Model {
         if out.len() != days * day_size {
             return Err(Error::shape(format!("{} values to hold {days} days of {members} x {n} x {width} encodings", out.len())));
         }
-        let day_nodes = nodes.chunks_exact((n * N_NODE_FEATURES).max(1));
+        let day_nodes = nodes.chunks_exact((n * f).max(1));
         let day_short = short_rel.chunks_exact((n * n).max(1));
         let pieces = self.window_pieces();
         for ((x, a_s), dst) in day_nodes.zip(day_short).zip(out.chunks_exact_mut(day_size.max(1))) {
             let encode = |into: &mut [f32]| {
                 self.encode(
                     &[
-                        TensorIn { shape: &[1, n, N_NODE_FEATURES], data: x },
+                        TensorIn { shape: &[1, n, f], data: x },
                         TensorIn { shape: &[n, n], data: long_rel },
                         TensorIn { shape: &[1, n, n], data: a_s },
                     ],

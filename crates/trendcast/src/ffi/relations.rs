@@ -7,7 +7,6 @@ use super::model::trendcast_model;
 use super::status::trendcast_status;
 use crate::error::{Error, Result};
 use crate::predict::{node_ids, ranking_inputs_with_ids, require_ranking_inputs};
-use crate::relations::N_NODE_FEATURES;
 
 /// The shapes of trendcast_ranking_inputs' outputs.
 #[repr(C)]
@@ -77,7 +76,7 @@ pub extern "C" fn trendcast_ranking_inputs(
             n_sub_industries: nodes.n_sub_industries,
             n_sectors: nodes.n_sectors,
             window: m.manifest().window,
-            n_node_features: N_NODE_FEATURES,
+            n_node_features: m.node_width(),
         };
         let outs = [out_node_ids.cast::<u8>(), out_nodes.cast(), out_long.cast(), out_short.cast()];
         if outs.iter().all(|p| p.is_null()) {
@@ -93,7 +92,7 @@ pub extern "C" fn trendcast_ranking_inputs(
         let (date, inputs) = ranking_inputs_with_ids(m, stocks, sectors, subs)?;
         let (n, t) = (sizes.n_nodes, sizes.window);
         check_len(inputs.n_nodes, n, "nodes")?;
-        check_len(inputs.nodes.len(), t * n * N_NODE_FEATURES, "node features")?;
+        check_len(inputs.nodes.len(), t * n * sizes.n_node_features, "node features")?;
         check_len(inputs.long_rel.len(), n * n, "A_L")?;
         check_len(inputs.short_rel.len(), t * n * n, "A_S")?;
         // Written only now that every input was computed (each array checked non-NULL above).

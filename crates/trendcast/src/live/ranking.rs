@@ -9,8 +9,8 @@ use crate::bars::{Industries, Panel};
 use crate::error::Result;
 use crate::model::Model;
 use crate::relations::{
-    N_NODE_FEATURES, NodeSet, RelationMap, RelationSpec, ShortTermRelations, long_term_matrix_into, node_features_at, normalize_day,
-    normalize_relation, overnight_returns,
+    NodeSet, RelationMap, RelationSpec, ShortTermRelations, long_term_matrix_into, node_features_at, normalize_day, normalize_relation,
+    overnight_returns,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,7 +128,7 @@ impl RankingStream {
         }
         w.nodes = nodes;
         w.day_returns = vec![0.0; n];
-        w.day_nodes = vec![0.0; n * N_NODE_FEATURES];
+        w.day_nodes = vec![0.0; n * self.spec.node_features.width()];
         w.day_short = vec![0.0; n * n];
     }
 
@@ -176,7 +176,7 @@ impl RankingStream {
         let encode = step != GramStep::None && encode;
         if encode {
             node_features_at(trail, &w.nodes, &w.members, d, self.spec.node_features, &mut w.day_nodes);
-            normalize_day(&mut w.day_nodes, n, self.spec.clip_std);
+            normalize_day(&mut w.day_nodes, n, self.spec.node_features.width(), self.spec.clip_std);
             let slot = self.encoded_total % (self.window + 1);
             let into = &mut self.encodings[slot * self.day_size..(slot + 1) * self.day_size];
             let ran = model.encode_days_into(n, &w.day_nodes, &w.long_rel, &w.day_short, into);

@@ -156,15 +156,15 @@ pub fn direction_io(window: usize, width: usize) -> (Vec<TensorSpec>, Vec<Tensor
     )
 }
 
-/// A ranking model's encoder graph: node features [days, N, F], the long-term relation matrix
+/// A ranking model's encoder graph: node features [days, N, F] (F = `node_width`), the long-term relation matrix
 /// [N, N] and the short-term matrices [days, N, N] of any number of days -> each day's encodings
 /// [days, M, N, E] (M members of an ensemble, E values per node and member). A day's encodings
 /// depend on that day's inputs only.
-pub fn ranking_encoder_io(members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
+pub fn ranking_encoder_io(node_width: usize, members: usize, width: usize) -> (Vec<TensorSpec>, Vec<TensorSpec>) {
     let (days, n) = (Dim::Symbol("days".into()), Dim::Symbol("nodes".into()));
     (
         vec![
-            TensorSpec::new("nodes", &[days.clone(), n.clone(), Dim::Fixed(crate::relations::N_NODE_FEATURES as u64)]),
+            TensorSpec::new("nodes", &[days.clone(), n.clone(), Dim::Fixed(node_width as u64)]),
             TensorSpec::new("long_rel", &[n.clone(), n.clone()]),
             TensorSpec::new("short_rel", &[days.clone(), n.clone(), n.clone()]),
         ],
@@ -288,7 +288,7 @@ impl Manifest {
                 };
                 let names = rel.node_features.names();
                 if self.features != names {
-                    return Err(mismatch("features", &self.features[..], &names.map(String::from)[..]));
+                    return Err(mismatch("features", &self.features[..], &names.iter().map(|s| s.to_string()).collect::<Vec<_>>()[..]));
                 }
                 if rel.short_lookback < 2 || !(0.0..=1.0).contains(&rel.short_cut) || rel.clip_std.is_nan() || rel.clip_std <= 0.0 {
                     return Err(Error::contract(format!("relation settings out of range: {rel:?}")));
@@ -304,7 +304,7 @@ impl Manifest {
                         "encodings of {members} x {width} values per node: expected at most {MAX_ENCODING}"
                     )));
                 }
-                let (e_in, e_out) = ranking_encoder_io(members, width);
+                let (e_in, e_out) = ranking_encoder_io(rel.node_features.width(), members, width);
                 if enc.inputs != e_in || enc.outputs != e_out {
                     return Err(Error::contract(format!(
                         "the encoder graph's inputs are {} and outputs {}, a ranking encoder needs {} and {}",

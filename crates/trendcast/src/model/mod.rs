@@ -109,9 +109,8 @@ impl Model {
                 self.run(&[TensorIn { shape: &[1, m.window, m.features.len()], data: &input }], &mut out)
             }
             ModelKind::Ranking => {
-                use crate::relations::N_NODE_FEATURES;
                 let n = 4;
-                let nodes: Vec<f32> = (0..n * N_NODE_FEATURES).map(|i| (i as f32 * 0.7).sin()).collect();
+                let nodes: Vec<f32> = (0..n * self.node_width()).map(|i| (i as f32 * 0.7).sin()).collect();
                 let band: Vec<f32> = (0..n * n)
                     .map(|i| match (i / n).abs_diff(i % n) {
                         0 => 1.0,

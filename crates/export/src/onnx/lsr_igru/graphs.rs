@@ -13,6 +13,8 @@ use super::*;
 pub struct RankingGraphs {
     pub encoder: ModelProto,
     pub window: ModelProto,
+    /// Values per node of the encoder's node features.
+    pub node_width: usize,
     /// Members M and values per node and member E of a day's encodings.
     pub members: usize,
     pub width: usize,
@@ -50,11 +52,18 @@ impl RankingGraphs {
             let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
             w.g.node("Concat", &parts, &["encodings"], vec![Attr::Int("axis", 1)]);
         }
-        let (inputs, outputs) = ranking_encoder_io(m, width);
+        let (inputs, outputs) = ranking_encoder_io(first.spec.node_width, m, width);
         let encoder = w.g.finish("trendcast_lsr_igru_encoder", &inputs, &outputs, metadata);
 
         let window = Self::window_graph(&WindowWeights::of_members(members), zscore, window, metadata)?;
-        Ok(RankingGraphs { encoder, window, members: m, width, inputs: WindowInputs::Pieces(first.spec.day_pieces()) })
+        Ok(RankingGraphs {
+            encoder,
+            window,
+            node_width: first.spec.node_width,
+            members: m,
+            width,
+            inputs: WindowInputs::Pieces(first.spec.day_pieces()),
+        })
     }
 
     /// The window graph of `weights` (see [`WindowWeights`]), each day's encodings taken in

@@ -1,5 +1,5 @@
 //! The LSR-IGRU ranking graph (docs/specs/lsr-igru.md), written with basic ONNX ops over the
-//! ranking contract: nodes [T, N, 5], long_rel [N, N], short_rel [T, N, N] -> scores [N].
+//! ranking contract: nodes [T, N, F], long_rel [N, N], short_rel [T, N, N] -> scores [N].
 //!
 //! 1. Two relation encoders, one on A_L and one on A_S[s], each run on every step's node features
 //!    at once (the encoder of step s sees only step s, so the T steps are a batch dimension):
@@ -109,6 +109,15 @@ pub struct LsrIgruSpec {
     pub use_short: bool,
     /// The recurrent cell (GRU unless a baseline asks for an LSTM).
     pub cell: RecurrentCell,
+    /// Values per node of the node features (`NodeFeatures::width` of the relation settings; the
+    /// trainer sets it from them). Written only when it is not the original 5, so that the specs
+    /// of earlier runs read and compare as before.
+    #[serde(skip_serializing_if = "is_original_node_width")]
+    pub node_width: usize,
+}
+
+fn is_original_node_width(width: &usize) -> bool {
+    *width == N_NODE_FEATURES
 }
 
 impl Default for LsrIgruSpec {
@@ -129,6 +138,7 @@ impl LsrIgruSpec {
             use_long: true,
             use_short: true,
             cell: RecurrentCell::Gru,
+            node_width: N_NODE_FEATURES,
         }
     }
 
@@ -148,7 +158,7 @@ impl LsrIgruSpec {
         if self.gru_sizes.is_empty() {
             return bad("the GRU needs at least one layer");
         }
-        if self.encoder_sizes.iter().chain(&self.gru_sizes).any(|&s| s == 0) || self.head_hidden == 0 {
+        if self.encoder_sizes.iter().chain(&self.gru_sizes).any(|&s| s == 0) || self.head_hidden == 0 || self.node_width == 0 {
             return bad("every layer needs at least one unit");
         }
         Ok(())
@@ -189,7 +199,7 @@ impl LsrIgruSpec {
     /// Input width of GRU layer `l`: x_s (first layer, if used) or the layer below's state, plus the
     /// enabled relation representations.
     pub fn gru_input(&self, l: usize) -> usize {
-        let base = if l == 0 { if self.use_nodes { N_NODE_FEATURES } else { 0 } } else { self.gru_sizes[l - 1] };
+        let base = if l == 0 { if self.use_nodes { self.node_width } else { 0 } } else { self.gru_sizes[l - 1] };
         base + self.relation_width() * (usize::from(self.use_long) + usize::from(self.use_short))
     }
 
@@ -257,7 +267,7 @@ impl LsrIgru {
         let spec = &self.spec;
         let gat = spec.encoder == EncoderKind::Gat;
         for (prefix, layers) in [("long", &mut self.long), ("short", &mut self.short)] {
-            let mut width = N_NODE_FEATURES;
+            let mut width = spec.node_width;
             for (l, layer) in layers.iter_mut().enumerate() {
                 let out = spec.encoder_sizes[l];
                 f(&format!("{prefix}.{l}.w"), &[width, out], &mut layer.w);
@@ -354,11 +364,11 @@ impl LsrIgru {
         RankingGraphs::write(std::slice::from_ref(self), false, window, metadata)
     }
 
-    /// The same computation in f64, for parity tests. Shapes: nodes [T, N, 5], long [N, N],
+    /// The same computation in f64, for parity tests. Shapes: nodes [T, N, F], long [N, N],
     /// short [T, N, N]; returns a score per node.
     pub fn reference(&self, nodes: &[f32], long: &[f32], short: &[f32], t: usize, n: usize) -> Vec<f64> {
         let spec = &self.spec;
-        let f = N_NODE_FEATURES;
+        let f = spec.node_width;
         let x: Vec<f64> = nodes.iter().map(|&v| v as f64).collect();
         let step_x = |s: usize| &x[s * n * f..(s + 1) * n * f];
         // Per step: [n, E].

@@ -29,10 +29,10 @@ pub(super) fn concat_cols(parts: &[(&[f64], usize)], n: usize) -> Vec<f64> {
     out
 }
 
-/// One step's encoder in f64: x [n, 5], adj [n, n] -> [n, E].
+/// One step's encoder in f64: x [n, F], adj [n, n] -> [n, E].
 pub(super) fn ref_encoder(spec: &LsrIgruSpec, layers: &[GraphLayer], adj: &[f32], x: &[f64], n: usize) -> Vec<f64> {
     let mut h = x.to_vec();
-    let mut width = N_NODE_FEATURES;
+    let mut width = spec.node_width;
     for (l, layer) in layers.iter().enumerate() {
         let out = spec.encoder_sizes[l];
         let zero_bias = Dense { w: layer.w.clone(), b: vec![0.0; out] };

@@ -197,7 +197,7 @@ impl Writer {
         self.op("Add", &[&xw, b], vec![])
     }
 
-    /// The encoder over all steps: [T, N, 5] -> [T, N, E]. `adj` is [N, N] or [T, N, N].
+    /// The encoder over all steps: [T, N, F] -> [T, N, E]. `adj` is [N, N] or [T, N, N].
     pub(super) fn encoder(&mut self, prefix: &str, layers: &[GraphLayer], spec: &LsrIgruSpec, adj: &str) -> String {
         let mask = (spec.encoder == EncoderKind::Gat).then(|| {
             // (A + I) > 0: neighbours and the node itself (A >= 0).
@@ -207,7 +207,7 @@ impl Writer {
             self.op("Greater", &[&a, &zero], vec![])
         });
         let mut h = "nodes".to_string();
-        let mut width = N_NODE_FEATURES;
+        let mut width = spec.node_width;
         for (l, layer) in layers.iter().enumerate() {
             let out = spec.encoder_sizes[l];
             let name = format!("{prefix}.{l}");
