@@ -264,9 +264,9 @@ mod tests {
     }
 
     /// Stock 0's row of `out` against the values written out longhand.
-    fn assert_row(out: &[f32], want: &[f64], kind: NodeFeatures) {
+    fn assert_row(out: &[f32], want: &[f64], names: &[&str]) {
         for (f, w) in want.iter().enumerate() {
-            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{}: {} vs {w}", kind.names()[f], out[f]);
+            assert!((out[f] as f64 - w).abs() < 1e-6 * w.abs().max(1.0), "{}: {} vs {w}", names[f], out[f]);
         }
     }
 
@@ -284,7 +284,7 @@ mod tests {
             s.low[i] / s.close[i] - 1.0,
             (s.volume[i] / mean_volume).ln(),
         ];
-        assert_row(&out, &want, NodeFeatures::Ratios);
+        assert_row(&out, &want, NodeFeatures::Ratios.names());
         // The first industry node: the mean of its members' rows.
         let (m, stocks) = (0, &x.members[0]);
         for f in 0..N_NODE_FEATURES {
@@ -310,7 +310,7 @@ mod tests {
             s.close[i] / s.close[i - 20] - 1.0,
             (s.volume[i] / mean_volume).ln(),
         ];
-        assert_row(&out, &want, NodeFeatures::ShortHorizon);
+        assert_row(&out, &want, NodeFeatures::ShortHorizon.names());
         // Overnight needs day d-1, the 5- and 20-day returns days d-5 and d-20.
         for (d, defined) in [(0, [false, true, false, false]), (4, [true, true, false, false]), (19, [true, true, true, false])] {
             let out = x.features(d, NodeFeatures::ShortHorizon);
@@ -360,10 +360,10 @@ mod tests {
             );
             let (sub, sector) = (nodes.stock_sub[k], nodes.stock_sector[k]);
             let want = [mean_return(sub, 1), mean_return(sub, 5), mean_return(sector, 1), mean_return(sector, 5)];
-            assert_row(&row[N_NODE_FEATURES..], &want, kind);
+            assert_row(&row[N_NODE_FEATURES..], &want, &kind.names()[N_NODE_FEATURES..]);
             // The sub-industry node's own industry columns are its mean returns.
             let node_row = &out[sub * w..(sub + 1) * w];
-            assert_row(&node_row[N_NODE_FEATURES..N_NODE_FEATURES + 2], &want[..2], kind);
+            assert_row(&node_row[N_NODE_FEATURES..N_NODE_FEATURES + 2], &want[..2], &kind.names()[N_NODE_FEATURES..]);
         }
         assert!(absent > 0 && absent < nodes.n_stocks, "the fixture has {absent} stocks not trading on day {d}");
     }
