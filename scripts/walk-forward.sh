@@ -19,7 +19,10 @@
 #                                           # rank label, gat-base-intraday: the intraday-reversal signal plus the
 #                                           # net's correction, gat-base-intraday-weighted: the same with the
 #                                           # correction as 0.5 x its daily z-score, gat-residual-label: the within-industry residual
-#                                           # label, gat-industry: the GAT with the industry ratios as node features; scripts/device-walk-forward.sh runs the
+#                                           # label, gat-industry: the GAT with the industry ratios as node features, gat-student and
+#                                           # gat-student-paper-sizes: one GAT distilled from the 5-seed GAT
+#                                           # ensemble of the same year, at its sizes or the paper's (seeds 42,
+#                                           # 43; each first trains its teacher); scripts/device-walk-forward.sh runs the
 #                                           # GAT row and the later GCN and ablation seeds on a lent GPU machine)
 #   ROWS=gcn GCN_SEEDS=42,43 scripts/walk-forward.sh   # a part (two of these share the 2 cores)
 set -euo pipefail
@@ -48,7 +51,11 @@ for row in $ROWS; do
     gat-base-intraday-weighted) "${train[@]}" --config trainer/configs/lsr-igru-gat-base-intraday-weighted.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-residual-label) "${train[@]}" --config trainer/configs/lsr-igru-gat-residual-label.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
     gat-industry) "${train[@]}" --config trainer/configs/lsr-igru-gat-industry.toml --seeds "${VARIANT_SEEDS:-42,43,44}" ;;
-    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse, gat-base-intraday, gat-base-intraday-weighted, gat-residual-label, gat-industry)" >&2; exit 2 ;;
+    # Students first train their teacher, the GAT row's seeds 42-46 (skipped where done).
+    gat-student|gat-student-paper-sizes)
+      "${train[@]}" --config trainer/configs/lsr-igru-gat-normalized.toml --seeds 42,43,44,45,46
+      "${train[@]}" --config "trainer/configs/lsr-igru-$row.toml" --seeds "${STUDENT_SEEDS:-42,43}" ;;
+    *) echo "unknown row $row (gcn, ablation-I, gcn-5d, gcn-pairwise, gat, gat-5d, gat-short, gat-paper-sizes, gat-mse, gat-base-intraday, gat-base-intraday-weighted, gat-residual-label, gat-industry, gat-student, gat-student-paper-sizes)" >&2; exit 2 ;;
   esac
 done
 [ "${REPORT:-1}" = 0 ] && exit 0

@@ -165,6 +165,19 @@ pub struct RankingConfig {
     pub correction_weight: Option<f64>,
     /// The return the per-day rank label ranks.
     pub label: LabelReturn,
+    /// Distillation: the student learns the teacher ensemble's scores of the training days (its
+    /// per-day z-scores, combined as the ensemble graph combines them) instead of the label. The
+    /// teacher is a walk-forward row's runs of the same test year; `ranking-ensemble` uses the
+    /// members it has just trained and checks that they are the ones named here.
+    pub teacher: Option<TeacherRuns>,
+}
+
+/// A teacher ensemble: a walk-forward row (its folder under the runs' folder) and its seeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeacherRuns {
+    pub row: String,
+    pub seeds: Vec<u64>,
 }
 
 /// The return a ranking label ranks per day.
@@ -203,6 +216,7 @@ impl Default for RankingConfig {
             base: None,
             correction_weight: None,
             label: LabelReturn::Raw,
+            teacher: None,
         }
     }
 }
@@ -223,6 +237,14 @@ impl RankingConfig {
         }
         cfg.model.node_width = width;
         cfg.model.check()?;
+        if let Some(t) = &cfg.teacher {
+            if t.seeds.is_empty() {
+                anyhow::bail!("{}: the teacher {} names no seeds", path.display(), t.row);
+            }
+            if let Some(signal) = cfg.base {
+                anyhow::bail!("{}: a student learns the teacher's scores, not a correction to a base ({})", path.display(), signal.name());
+            }
+        }
         Ok(cfg)
     }
 

@@ -271,6 +271,19 @@ impl Net {
         vars
     }
 
+    /// Restores the weights a run saved (`Tensor::save_multi` of a [`Net::snapshot`]); fails when
+    /// the file holds other parameters or other shapes than this net's.
+    pub fn load(&self, path: &std::path::Path) -> Result<()> {
+        let saved = Tensor::load_multi(path).with_context(|| format!("reading the weights {}", path.display()))?;
+        let vars = self.vs.variables();
+        let same = saved.len() == vars.len() && saved.iter().all(|(k, t)| vars.get(k).is_some_and(|v| v.size() == t.size()));
+        if !same {
+            anyhow::bail!("{}: not the weights of this model ({} parameters against {})", path.display(), saved.len(), vars.len());
+        }
+        self.restore(&saved);
+        Ok(())
+    }
+
     pub fn restore(&self, snapshot: &[(String, Tensor)]) {
         let _guard = tch::no_grad_guard();
         let mut vars = self.vs.variables();

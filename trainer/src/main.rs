@@ -202,6 +202,19 @@ enum Command {
         /// Override the config's libtorch threads.
         #[arg(long)]
         threads: Option<usize>,
+        /// Then distil students from the members: the students' config, whose `teacher` names this
+        /// config's row and these seeds (as its walk-forward did).
+        #[arg(long, requires_all = ["student_out", "student_seeds", "student_epochs"])]
+        student_config: Option<PathBuf>,
+        /// The students' bundle directory (one seed: a single model; several: their ensemble).
+        #[arg(long)]
+        student_out: Option<PathBuf>,
+        /// The students' seeds, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        student_seeds: Vec<u64>,
+        /// Epochs per student; the last is kept (chosen walk-forward).
+        #[arg(long)]
+        student_epochs: Option<usize>,
     },
     /// Walk-forward runs of a ranking config: for each test year Y, train on the years before
     /// Y - 1, pick the epoch on Y - 1, score Y once. Runs that finished are skipped; an interrupted
@@ -463,8 +476,13 @@ fn main() -> Result<()> {
             check_to,
             cpu,
             threads,
+            student_config,
+            student_out,
+            student_seeds,
+            student_epochs,
         } => {
             let mut cfg = ranking_config(&config, Some(epochs), max_train_days, threads, None)?;
+            let row = cfg.name.clone();
             cfg.name = name.unwrap_or(cfg.name);
             cfg.check_exportable()?;
             cfg.select = trendcast_trainer::config::Selection::Last;
@@ -473,7 +491,7 @@ fn main() -> Result<()> {
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &cfg)?;
+            let mut data = ranking::Data::new(&universe, &cfg)?;
             cfg.train = trendcast::model::manifest::DateRange { from: train_from.unwrap_or(data.panel.calendar[0]), to: train_to };
             let (mut trained, mut checkpoints) = (Vec::new(), Vec::new());
             for &seed in &seeds {
@@ -493,6 +511,34 @@ fn main() -> Result<()> {
                 std::fs::remove_dir_all(checkpoint)?;
             }
             println!("{}", serde_json::json!({"bundle": out, "members": seeds.len(), "parity_max_abs_diff": parity}));
+            if let (Some(path), Some(student_out), Some(student_epochs)) = (student_config, student_out, student_epochs) {
+                let mut student = ranking_config(&path, Some(student_epochs), max_train_days, threads, None)?;
+                match &student.teacher {
+                    Some(t) if t.row == row && t.seeds == seeds => {}
+                    other => anyhow::bail!(
+                        "{}: its teacher is {other:?}, not the row {row} with seeds {seeds:?} that was just trained",
+                        path.display()
+                    ),
+                }
+                (student.select, student.validation, student.test, student.train) = (cfg.select, cfg.validation, Vec::new(), cfg.train);
+                let nets: Vec<&trendcast_trainer::lsr_igru::Net> = trained.iter().map(|t| &t.net).collect();
+                let students = ranking::distil(&nets, &cfg, &student, &student_seeds, &mut data, dev)?;
+                let (parity, latency) = match &students[..] {
+                    [one] => ranking::export(one, &student, &data, &student_out, dev)?,
+                    several => {
+                        let (parity, _, latency) = ranking::export_ensemble(several, &student, &data, &student_out, dev)?;
+                        (parity, latency)
+                    }
+                };
+                let summary = serde_json::json!({
+                    "bundle": student_out.display().to_string(), "seeds": student_seeds, "epochs": student_epochs,
+                    "teacher": {"bundle": out.display().to_string(), "row": row, "seeds": seeds},
+                    "parity_max_abs_diff": parity, "rank_call_seconds": latency,
+                    "members": students.iter().map(|t| &t.summary).collect::<Vec<_>>(),
+                });
+                std::fs::write(student_out.join("training.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
+                println!("{}", serde_json::json!({"bundle": student_out, "students": student_seeds.len(), "parity_max_abs_diff": parity}));
+            }
         }
         Command::WalkForward {
             config,
@@ -513,10 +559,10 @@ fn main() -> Result<()> {
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
-            let data = ranking::Data::new(&universe, &cfg)?;
+            let mut data = ranking::Data::new(&universe, &cfg)?;
             let plan = walk_forward::Plan { years: parse_years(&years).map_err(anyhow::Error::msg)?, seeds, train_from, train_years };
             let row = row.unwrap_or_else(|| cfg.name.clone());
-            walk_forward::train_all(&cfg, &row, &data, &plan, &out, dev)?;
+            walk_forward::train_all(&cfg, &row, &mut data, &plan, &out, dev)?;
         }
         Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures, drop_missing_rows } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;

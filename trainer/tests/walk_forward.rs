@@ -1,7 +1,8 @@
 //! The walk-forward end to end on a generated market: two test years, two seeds, one epoch each;
-//! the runs' folders, a second call that skips them, the report with the ensemble and the
-//! baselines; then a seed ensemble of two trained members exported as one bundle (parity gate)
-//! and ranking through `Model::rank` on both backends.
+//! the runs' folders, a second call that skips them, a student distilled from the row's runs, the
+//! report with the ensemble and the baselines; then a seed ensemble of three trained members
+//! exported as one bundle (parity gate) and ranking through `Model::rank` on both backends, and a
+//! student distilled from it, exported and ranking as well.
 
 use trendcast::backtest::Strategy;
 use trendcast::bars::synthetic::{SyntheticSpec, generate};
@@ -9,7 +10,7 @@ use trendcast::model::manifest::DateRange;
 use trendcast::relations::NodeFeatures;
 use trendcast::{BackendKind, Date, Model, OpenOptions};
 use trendcast_export::onnx::{EncoderKind, LsrIgruSpec};
-use trendcast_trainer::config::{RankLoss, RankingConfig, Selection};
+use trendcast_trainer::config::{RankLoss, RankingConfig, Selection, TeacherRuns};
 use trendcast_trainer::{ranking, walk_forward};
 
 fn config() -> RankingConfig {
@@ -40,11 +41,11 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
         ..Default::default()
     });
     let cfg = config();
-    let data = ranking::Data::new(&u, &cfg).unwrap();
+    let mut data = ranking::Data::new(&u, &cfg).unwrap();
     let (device, _) = trendcast_trainer::device::pick(true);
     let plan = walk_forward::Plan { years: vec![2019, 2020], seeds: vec![1, 2], train_from: None, train_years: None };
     let out = tempfile::tempdir().unwrap();
-    walk_forward::train_all(&cfg, "tiny", &data, &plan, out.path(), device).unwrap();
+    walk_forward::train_all(&cfg, "tiny", &mut data, &plan, out.path(), device).unwrap();
     for year in [2019, 2020] {
         for seed in [1, 2] {
             let dir = walk_forward::run_dir(out.path(), "tiny", year, seed);
@@ -55,17 +56,34 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
             let test_dates = run["scores"]["test_dates"].as_array().unwrap();
             assert!(test_dates.iter().all(|d| d.as_str().unwrap().starts_with(&year.to_string())));
             assert!(!dir.join("checkpoint").exists(), "a finished run leaves no checkpoint");
+            assert!(dir.join("weights.ot").exists(), "a finished run keeps its weights, to teach");
         }
     }
+    // A student of the row, one seed per year, learns the row's two seeds of the same year; the
+    // labels are the data's own again afterwards. A teacher seed that was not trained is named.
+    let hard = data.labels.clone();
+    let teacher = |seeds: Vec<u64>| Some(TeacherRuns { row: "tiny".into(), seeds });
+    let student = RankingConfig { name: "tiny-student".into(), teacher: teacher(vec![1, 2]), ..cfg.clone() };
+    let one_seed = walk_forward::Plan { seeds: vec![1], ..plan.clone() };
+    walk_forward::train_all(&student, "tiny-student", &mut data, &one_seed, out.path(), device).unwrap();
+    assert!(data.labels.iter().zip(&hard).all(|(a, b)| a.to_bits() == b.to_bits()), "the labels are restored");
+    let run = std::fs::read_to_string(walk_forward::run_dir(out.path(), "tiny-student", 2020, 1).join("run.json")).unwrap();
+    let run: serde_json::Value = serde_json::from_str(&run).unwrap();
+    assert_eq!(run["config"]["teacher"], serde_json::json!({"row": "tiny", "seeds": [1, 2]}));
+    let orphan = RankingConfig { name: "orphan".into(), teacher: teacher(vec![1, 3]), ..cfg.clone() };
+    let err = walk_forward::train_all(&orphan, "orphan", &mut data, &one_seed, out.path(), device).unwrap_err().to_string();
+    assert!(err.contains("tiny/2019/s3") && err.contains("has not finished"), "{err}");
+    assert!(data.labels.iter().zip(&hard).all(|(a, b)| a.to_bits() == b.to_bits()), "restored after a failure too");
+    std::fs::remove_dir_all(out.path().join("orphan")).unwrap();
     // A second call finds every run done and trains nothing.
     let stamp = |y, s| std::fs::metadata(walk_forward::run_dir(out.path(), "tiny", y, s).join("run.json")).unwrap().modified().unwrap();
     let before = stamp(2020, 2);
-    walk_forward::train_all(&cfg, "tiny", &data, &plan, out.path(), device).unwrap();
+    walk_forward::train_all(&cfg, "tiny", &mut data, &plan, out.path(), device).unwrap();
     assert_eq!(stamp(2020, 2), before);
 
     let strategies = [Strategy::Rebalance, Strategy::Dropout { max_swaps: 2 }];
     let table = walk_forward::report(out.path(), &data, 5, &strategies, None).unwrap();
-    for row in ["tiny", "tiny ensemble", "baseline: reversal 1d", "baseline: momentum 20d"] {
+    for row in ["tiny", "tiny ensemble", "tiny-student", "baseline: reversal 1d", "baseline: momentum 20d"] {
         let years: Vec<i32> = table[row].iter().map(|r| r.year).collect();
         assert_eq!(years, vec![2019, 2020], "{row}");
         for r in &table[row] {
@@ -130,4 +148,17 @@ fn a_seed_ensemble_exports_as_one_bundle_and_ranks_on_both_backends() {
         let worst = a.iter().zip(b).filter(|(x, _)| x.is_finite()).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
         assert!((worst as f64) < 2.0 * tolerance, "tract vs ort: {worst}");
     }
+    // A student distilled from the three members (as `ranking-ensemble --student-config` does)
+    // exports as one model, passes the parity gate and ranks the same stocks.
+    let mut data = data;
+    let nets: Vec<&trendcast_trainer::lsr_igru::Net> = members.iter().map(|m| &m.net).collect();
+    let student_cfg = RankingConfig { name: "wf-student".into(), ..cfg.clone() };
+    let students = ranking::distil(&nets, &cfg, &student_cfg, &[7], &mut data, device).unwrap();
+    let student_dir = tempfile::tempdir().unwrap();
+    let (diff, _) = ranking::export(&students[0], &student_cfg, &data, student_dir.path(), device).unwrap();
+    assert!(diff < 1e-5, "{diff}");
+    let m = Model::open(student_dir.path(), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
+    let r = m.rank(&panel, &u.industries, date).unwrap();
+    let scored = |s: &[f32]| s.iter().map(|v| v.is_finite()).collect::<Vec<_>>();
+    assert_eq!(scored(&r.scores), scored(&answers[0]), "the student scores the stocks its teacher scores");
 }

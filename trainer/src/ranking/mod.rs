@@ -32,12 +32,14 @@ use trendcast_export::onnx::EncoderKind;
 use trendcast_export::onnx::mean_and_spread;
 
 mod checkpoint;
+mod distill;
 mod export;
 
 use crate::adam::Adam;
 use crate::config::{LabelReturn, RankLoss, RankingConfig, Selection};
 use crate::lsr_igru::{Net, Relation};
 use checkpoint::{BestEpoch, Checkpoint};
+pub use distill::{check_teacher, distil, teacher_labels, training_days};
 pub use export::{export, export_ensemble};
 
 /// The panel of every ticker, its industries and the rank labels (ticker-major like the panel).
@@ -335,8 +337,7 @@ pub fn train(cfg: &RankingConfig, data: &Data, device: Device, checkpoint: Optio
     tch::manual_seed(cfg.seed as i64);
     tch::set_num_threads(cfg.threads as i32);
     // A training day's label must not read prices of the validation period.
-    let last_label_day = data.panel.calendar.partition_point(|&d| d <= cfg.train.to).saturating_sub(1);
-    let train_days: Vec<usize> = data.days(&cfg.train, cfg).into_iter().filter(|&d| d + cfg.target.horizon() <= last_label_day).collect();
+    let train_days = training_days(data, cfg);
     if train_days.is_empty() || data.days(&cfg.validation, cfg).is_empty() {
         bail!("no training or validation days in {:?} / {:?}", cfg.train, cfg.validation);
     }
@@ -472,7 +473,7 @@ mod tests {
     use trendcast::relations::NodeFeatures;
     use trendcast_export::onnx::LsrIgruSpec;
 
-    fn small(encoder: EncoderKind) -> RankingConfig {
+    pub(super) fn small(encoder: EncoderKind) -> RankingConfig {
         let range = |a: &str, b: &str| DateRange { from: Date::parse(a).unwrap(), to: Date::parse(b).unwrap() };
         let mut cfg = RankingConfig {
             model: LsrIgruSpec { encoder, encoder_sizes: vec![6, 4], gru_sizes: vec![5, 3], ..LsrIgruSpec::code() },
@@ -491,7 +492,7 @@ mod tests {
         cfg
     }
 
-    fn market(days: usize) -> Data {
+    pub(super) fn market(days: usize) -> Data {
         let u =
             generate(&SyntheticSpec { days, first_day: Date::parse("2019-01-01").unwrap(), late_listing_every: 5, ..Default::default() });
         Data::new(&u, &small(EncoderKind::Gcn)).unwrap()

@@ -13,13 +13,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use tch::Device;
+use tch::{Device, Tensor};
 use trendcast::Date;
 use trendcast::backtest::{DailyRecord, Metrics, Signal, Strategy, reversal_scores};
 use trendcast::model::manifest::DateRange;
 use trendcast_export::onnx::combine_zscores;
 
-use crate::config::RankingConfig;
+use crate::config::{RankingConfig, TeacherRuns};
+use crate::lsr_igru::Net;
 use crate::paired::{Paired, paired};
 use crate::ranking::{self, Data};
 use crate::signal_table::{self, Fold};
@@ -71,46 +72,117 @@ pub fn run_dir(out: &Path, row: &str, year: i32, seed: u64) -> PathBuf {
 }
 
 /// Trains every (year, seed) of `plan` for config `base` into `out/ROW/YEAR/sSEED`, skipping runs
-/// that finished. `row` names the config's row (its bundle name by default).
-pub fn train_all(base: &RankingConfig, row: &str, data: &Data, plan: &Plan, out: &Path, device: Device) -> Result<()> {
+/// that finished. `row` names the config's row (its bundle name by default). A finished run keeps
+/// its chosen epoch's weights (`weights.ot`), so that it can teach: a config with a teacher trains
+/// each year on the labels its teacher's runs of that year give (`data`'s labels are replaced for
+/// the year and restored after it).
+pub fn train_all(base: &RankingConfig, row: &str, data: &mut Data, plan: &Plan, out: &Path, device: Device) -> Result<()> {
     let data_start = *data.panel.calendar.first().context("no trading days")?;
     for &year in &plan.years {
-        for &seed in &plan.seeds {
-            let dir = run_dir(out, row, year, seed);
-            if dir.join("run.json").exists() {
-                eprintln!("walk-forward {row} {year} seed {seed}: done, skipped");
-                continue;
-            }
-            std::fs::create_dir_all(&dir)?;
-            let Some(_lock) = RunLock::take(&dir)? else {
-                eprintln!("walk-forward {row} {year} seed {seed}: another process is training it, skipped");
-                continue;
-            };
-            if dir.join("run.json").exists() {
-                continue; // finished by another process meanwhile
-            }
-            let cfg = year_config(base, plan, year, seed, data_start);
-            eprintln!("walk-forward {row} {year} seed {seed}: train {} to {}, validation {}", cfg.train.from, cfg.train.to, year - 1);
-            let checkpoint = dir.join("checkpoint");
-            let trained = ranking::train(&cfg, data, device, Some(&checkpoint))?;
-            let mut days = data.days(&cfg.validation, &cfg);
-            let n_validation = days.len();
-            days.extend(data.days(&cfg.test[0], &cfg));
-            let scores = ranking::node_scores_of_days(&trained.net, data, &days, &cfg, device)?;
-            let bytes: Vec<u8> = scores.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
-            std::fs::write(dir.join("scores.f32"), bytes)?;
-            let dates: Vec<String> = days.iter().map(|&d| data.panel.calendar[d].to_string()).collect();
-            let mut summary = trained.summary;
-            summary["scores"] = json!({
-                "file": "scores.f32", "tickers": data.panel.tickers, "nodes": scores.first().map_or(0, Vec::len),
-                "validation_dates": dates[..n_validation],
-                "test_dates": dates[n_validation..],
-            });
-            std::fs::write(dir.join("run.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
-            std::fs::remove_dir_all(&checkpoint)?;
+        let mut hard_labels = None;
+        let done = train_year(base, row, data, plan, out, device, year, data_start, &mut hard_labels);
+        if let Some(labels) = hard_labels {
+            data.labels = labels;
         }
+        done?;
     }
     Ok(())
+}
+
+/// The runs of one test year. The first run of a student replaces `data`'s labels with its
+/// teacher's, keeping the originals in `hard_labels`.
+#[allow(clippy::too_many_arguments)]
+fn train_year(
+    base: &RankingConfig,
+    row: &str,
+    data: &mut Data,
+    plan: &Plan,
+    out: &Path,
+    device: Device,
+    year: i32,
+    data_start: Date,
+    hard_labels: &mut Option<Vec<f64>>,
+) -> Result<()> {
+    for &seed in &plan.seeds {
+        let dir = run_dir(out, row, year, seed);
+        if dir.join("run.json").exists() {
+            eprintln!("walk-forward {row} {year} seed {seed}: done, skipped");
+            continue;
+        }
+        std::fs::create_dir_all(&dir)?;
+        let Some(_lock) = RunLock::take(&dir)? else {
+            eprintln!("walk-forward {row} {year} seed {seed}: another process is training it, skipped");
+            continue;
+        };
+        if dir.join("run.json").exists() {
+            continue; // finished by another process meanwhile
+        }
+        let cfg = year_config(base, plan, year, seed, data_start);
+        if let (Some(teacher), None) = (&cfg.teacher, &hard_labels) {
+            eprintln!("walk-forward {row} {year}: the teacher {} (seeds {:?}) scores the training days", teacher.row, teacher.seeds);
+            let labels = labels_of_teacher(teacher, &cfg, data, out, year, device)?;
+            *hard_labels = Some(std::mem::replace(&mut data.labels, labels));
+        }
+        eprintln!("walk-forward {row} {year} seed {seed}: train {} to {}, validation {}", cfg.train.from, cfg.train.to, year - 1);
+        let checkpoint = dir.join("checkpoint");
+        let trained = ranking::train(&cfg, data, device, Some(&checkpoint))?;
+        let mut days = data.days(&cfg.validation, &cfg);
+        let n_validation = days.len();
+        days.extend(data.days(&cfg.test[0], &cfg));
+        let scores = ranking::node_scores_of_days(&trained.net, data, &days, &cfg, device)?;
+        let bytes: Vec<u8> = scores.iter().flatten().flat_map(|v| v.to_le_bytes()).collect();
+        std::fs::write(dir.join("scores.f32"), bytes)?;
+        Tensor::save_multi(&trained.net.snapshot(), dir.join("weights.ot"))?;
+        let dates: Vec<String> = days.iter().map(|&d| data.panel.calendar[d].to_string()).collect();
+        let mut summary = trained.summary;
+        summary["scores"] = json!({
+            "file": "scores.f32", "tickers": data.panel.tickers, "nodes": scores.first().map_or(0, Vec::len),
+            "validation_dates": dates[..n_validation],
+            "test_dates": dates[n_validation..],
+        });
+        std::fs::write(dir.join("run.json"), serde_json::to_string_pretty(&summary)? + "\n")?;
+        std::fs::remove_dir_all(&checkpoint)?;
+    }
+    Ok(())
+}
+
+/// The labels a student of test year `year` (config `student`) learns: the teacher's runs of that
+/// year, each finished with its weights kept, scoring the student's training days. Fails naming
+/// a run that has not finished, or one trained on other years or other inputs.
+fn labels_of_teacher(
+    teacher: &TeacherRuns,
+    student: &RankingConfig,
+    data: &Data,
+    out: &Path,
+    year: i32,
+    device: Device,
+) -> Result<Vec<f64>> {
+    let mut members = Vec::new();
+    let mut teacher_cfg = None;
+    for &seed in &teacher.seeds {
+        let dir = run_dir(out, &teacher.row, year, seed);
+        let (run, weights) = (dir.join("run.json"), dir.join("weights.ot"));
+        if !run.exists() || !weights.exists() {
+            bail!(
+                "the teacher's run {} has not finished with its weights kept (run.json and weights.ot): train the row {} for {year} first",
+                dir.display(),
+                teacher.row
+            );
+        }
+        let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&run)?)?;
+        let cfg: RankingConfig =
+            serde_json::from_value(summary["config"].clone()).with_context(|| format!("{}: its config", run.display()))?;
+        ranking::check_teacher(&cfg, student)?;
+        if (cfg.train, cfg.validation) != (student.train, student.validation) {
+            bail!("the teacher's run {} trained on other years than the student's for {year}", dir.display());
+        }
+        let net = Net::new(cfg.model.clone(), device)?;
+        net.load(&weights)?;
+        members.push(net);
+        teacher_cfg = Some(cfg);
+    }
+    let cfg = teacher_cfg.context("the teacher names no seeds")?;
+    ranking::teacher_labels(&members.iter().collect::<Vec<_>>(), data, &ranking::training_days(data, student), &cfg, device)
 }
 
 /// A run folder held by one process (`lock` holds its pid), so that several processes can share a
