@@ -488,6 +488,23 @@ fn main() -> Result<()> {
             cfg.select = trendcast_trainer::config::Selection::Last;
             cfg.validation = trendcast::model::manifest::DateRange { from: check_from, to: check_to };
             cfg.test = Vec::new();
+            // The students' config is checked before hours of training: its teacher must be these members.
+            let student = match (&student_config, student_epochs) {
+                (Some(path), Some(epochs)) => {
+                    let student = ranking_config(path, Some(epochs), max_train_days, threads, None)?;
+                    match &student.teacher {
+                        Some(t) if t.row == row && t.seeds == seeds => {}
+                        other => anyhow::bail!(
+                            "{}: its teacher is {other:?}, not the row {row} with the seeds {seeds:?} trained here",
+                            path.display()
+                        ),
+                    }
+                    ranking::check_teacher(&cfg, &student)?;
+                    student.check_exportable()?;
+                    Some(student)
+                }
+                _ => None,
+            };
             let (dev, why) = device::pick(cpu);
             eprintln!("device: {why}");
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
@@ -511,15 +528,7 @@ fn main() -> Result<()> {
                 std::fs::remove_dir_all(checkpoint)?;
             }
             println!("{}", serde_json::json!({"bundle": out, "members": seeds.len(), "parity_max_abs_diff": parity}));
-            if let (Some(path), Some(student_out), Some(student_epochs)) = (student_config, student_out, student_epochs) {
-                let mut student = ranking_config(&path, Some(student_epochs), max_train_days, threads, None)?;
-                match &student.teacher {
-                    Some(t) if t.row == row && t.seeds == seeds => {}
-                    other => anyhow::bail!(
-                        "{}: its teacher is {other:?}, not the row {row} with seeds {seeds:?} that was just trained",
-                        path.display()
-                    ),
-                }
+            if let (Some(mut student), Some(student_out)) = (student, student_out) {
                 (student.select, student.validation, student.test, student.train) = (cfg.select, cfg.validation, Vec::new(), cfg.train);
                 let nets: Vec<&trendcast_trainer::lsr_igru::Net> = trained.iter().map(|t| &t.net).collect();
                 let students = ranking::distil(&nets, &cfg, &student, &student_seeds, &mut data, dev)?;
