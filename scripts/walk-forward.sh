@@ -10,6 +10,9 @@
 # The runs live under target/, which a new machine lacks: the report step refuses (naming them)
 # when rows of the committed walk-forward.json have no runs here, and writes nothing.
 # `REPORT=0` trains only (the runs of a row started in one session, the report in a later one).
+# The student rows (ROWS=gat-student, gat-student-paper-sizes) train in target/experiments/students
+# and report into walk-forward-students.md, keeping their rows in walk-forward-students.json so that
+# the sweep can span sessions (YEARS=2019-2021 in one, 2022-2024 in the next).
 #
 #   scripts/walk-forward.sh                 # all rows: seeds 42-49 (GCN), 42-46 (ablation I), 42-44 (the
 #                                           # variants gcn-5d: 5-day label, gcn-pairwise: pairwise loss,
@@ -28,11 +31,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-OUT=${OUT:-target/experiments/walk-forward}
 EPOCHS=${EPOCHS:-6}
 MAX_DAYS=${MAX_DAYS:-500}
 YEARS=${YEARS:-2019-2024}
 ROWS=${ROWS:-"gcn ablation-I gcn-5d gcn-pairwise gat"}
+# The students and their teacher have a folder and a report of their own.
+case " $ROWS " in *" gat-student"*) students=1 ;; *) students=0 ;; esac
+if [ $students = 1 ]; then OUT=${OUT:-target/experiments/students}; else OUT=${OUT:-target/experiments/walk-forward}; fi
 cargo build --release -p trendcast-trainer
 train=(target/release/trendcast-train walk-forward --cpu --threads 1 --years "$YEARS" --out "$OUT"
        --epochs "$EPOCHS" --max-train-days "$MAX_DAYS")
@@ -59,5 +64,13 @@ for row in $ROWS; do
   esac
 done
 [ "${REPORT:-1}" = 0 ] && exit 0
+if [ $students = 1 ]; then
+  # This sweep needs more than one session's two cores (about 6 core-hours): each session reports
+  # the years it has and keeps its rows in walk-forward-students.json (commit it); the next takes
+  # the years its own runs lack from there (`--kept`). The teacher is compared at its 5 seeds.
+  target/release/trendcast-train walk-forward-report --dir "$OUT" --kept models/lsr-igru/walk-forward-students.json \
+    --max-seeds 5 --strategies rebalance,dropout:1 > models/lsr-igru/walk-forward-students.md
+  exit 0
+fi
 target/release/trendcast-train walk-forward-report --dir "$OUT" --report models/lsr-igru/REPORT.md \
   --json models/lsr-igru/walk-forward.json --figures models/lsr-igru/figures --strategies rebalance,dropout:1,dropout:2

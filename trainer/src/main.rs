@@ -293,6 +293,11 @@ enum Command {
         /// leave the report); without it such a report is refused and nothing is written.
         #[arg(long)]
         drop_missing_rows: bool,
+        /// Keep the model rows between sessions in this file: the rows and years it holds that the
+        /// runs under `--dir` lack are taken from it, and it is written again with them all (commit
+        /// it: a sweep's runs do not outlive their machine).
+        #[arg(long)]
+        kept: Option<PathBuf>,
     },
     /// The ranking signals and the linear baseline walk-forward, on the days the networks are
     /// scored (no training; minutes): rank IC per test year with the paired daily test against
@@ -573,10 +578,10 @@ fn main() -> Result<()> {
             let row = row.unwrap_or_else(|| cfg.name.clone());
             walk_forward::train_all(&cfg, &row, &mut data, &plan, &out, dev)?;
         }
-        Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures, drop_missing_rows } => {
+        Command::WalkForwardReport { dir, data, top, strategies, max_seeds, report: file, json, figures, drop_missing_rows, kept } => {
             let universe = load_dataset_dir(&data, &LoadOptions::default())?;
             let data = ranking::Data::new(&universe, &RankingConfig::default())?;
-            let table = walk_forward::report(&dir, &data, top, &strategies, max_seeds)?;
+            let table = walk_forward::report(&dir, &data, top, &strategies, max_seeds, kept.as_deref())?;
             if let Some(earlier) = json.as_deref().filter(|p| p.exists()) {
                 let earlier_json =
                     std::fs::read_to_string(earlier).with_context(|| format!("reading the earlier report {}", earlier.display()))?;

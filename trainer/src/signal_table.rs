@@ -250,12 +250,12 @@ pub fn baseline_rows(data: &Data, folds: &[Fold], top_k: usize, strategies: &[St
     for fold in folds {
         let year_row = |score: &dyn Fn(usize) -> Vec<f32>| -> Result<YearRow> {
             let of = |days: &[usize]| days.iter().map(|&d| (d, score(d))).collect::<BTreeMap<_, _>>();
-            Ok(YearRow {
-                year: fold.year,
-                seeds: 0,
-                validation: cells(data, &of(&fold.validation), top_k, strategies)?,
-                test: cells(data, &of(&fold.test), top_k, strategies)?,
-            })
+            Ok(YearRow::new(
+                fold.year,
+                0,
+                cells(data, &of(&fold.validation), top_k, strategies)?,
+                cells(data, &of(&fold.test), top_k, strategies)?,
+            ))
         };
         for signal in Signal::ALL {
             table.entry(row_name(signal)).or_default().push(year_row(&|d| signals.scores(signal, d))?);

@@ -82,7 +82,9 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
     assert_eq!(stamp(2020, 2), before);
 
     let strategies = [Strategy::Rebalance, Strategy::Dropout { max_swaps: 2 }];
-    let table = walk_forward::report(out.path(), &data, 5, &strategies, None).unwrap();
+    let kept_dir = tempfile::tempdir().unwrap();
+    let kept = kept_dir.path().join("kept.json");
+    let table = walk_forward::report(out.path(), &data, 5, &strategies, None, Some(&kept)).unwrap();
     for row in ["tiny", "tiny ensemble", "tiny-student", "baseline: reversal 1d", "baseline: momentum 20d"] {
         let years: Vec<i32> = table[row].iter().map(|r| r.year).collect();
         assert_eq!(years, vec![2019, 2020], "{row}");
@@ -94,8 +96,27 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
         }
     }
     assert_eq!(table["tiny"][0].seeds, 2);
+    // The seeds' spread on validation: the std of the two seeds' means over the years.
+    let per_seed: Vec<f64> = (0..2).map(|i| table["tiny"].iter().map(|r| r.seed_validation[i]).sum::<f64>() / 2.0).collect();
+    let spread = walk_forward::seed_spread(&table["tiny"]).unwrap();
+    assert!((spread - (per_seed[0] - per_seed[1]).abs() / 2f64.sqrt()).abs() < 1e-12 && spread > 0.0, "{spread} {per_seed:?}");
+    assert!(walk_forward::seed_spread(&table["tiny ensemble"]).is_none() && walk_forward::seed_spread(&table["tiny-student"]).is_none());
     let md = walk_forward::markdown(&table, &strategies);
     assert!(md.contains("| tiny ensemble |") && md.contains("`dropout:2`, 5 bps"), "{md}");
+    // The runs of 2020 gone (a new machine): the kept rows stand in for them, and the report is
+    // the same to the last digit, paired tests included; a report with other settings is refused.
+    let gone = tempfile::tempdir().unwrap();
+    for row in ["tiny", "tiny-student"] {
+        std::fs::rename(out.path().join(row).join("2020"), gone.path().join(row)).unwrap();
+    }
+    let again = walk_forward::report(out.path(), &data, 5, &strategies, None, Some(&kept)).unwrap();
+    assert_eq!(walk_forward::markdown(&again, &strategies), md);
+    assert!(md.contains('*') || md.contains('['), "paired intervals: {md}");
+    let err = walk_forward::report(out.path(), &data, 5, &strategies[..1], None, Some(&kept)).unwrap_err().to_string();
+    assert!(err.contains("same options"), "{err}");
+    for row in ["tiny", "tiny-student"] {
+        std::fs::rename(gone.path().join(row), out.path().join(row).join("2020")).unwrap();
+    }
     let figures = walk_forward::plots(&table, strategies[1], 5.0, &out.path().join("figures")).unwrap();
     assert_eq!(figures.len(), 2);
     assert!(figures.iter().all(|f| std::fs::metadata(f).unwrap().len() > 10_000), "{figures:?}");

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use serde::Serialize;
+use trendcast::Date;
 use trendcast::backtest::{BacktestSpec, DailyRecord, Metrics, Strategy};
 
 use crate::ranking::{self, Data};
@@ -29,12 +30,25 @@ pub struct Cell {
 #[derive(Debug, Clone, Serialize)]
 pub struct YearRow {
     pub year: i32,
+    /// Runs averaged (a mean over seeds) or combined (an ensemble); 0 for a baseline.
     pub seeds: usize,
     pub validation: Vec<Cell>,
     pub test: Vec<Cell>,
+    /// Each seed's validation rank IC, for a mean over seeds (empty otherwise): the spread between
+    /// seeds that a choice "within one seed std" reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seed_validation: Vec<f64>,
+    /// The test year's daily rank IC of a row read back from a kept report (`kept.rs`), whose
+    /// cells carry no daily records; empty otherwise (the cells' records hold it).
+    #[serde(skip)]
+    pub kept_rank_ic: BTreeMap<Date, f64>,
 }
 
 impl YearRow {
+    pub fn new(year: i32, seeds: usize, validation: Vec<Cell>, test: Vec<Cell>) -> YearRow {
+        YearRow { year, seeds, validation, test, seed_validation: Vec::new(), kept_rank_ic: BTreeMap::new() }
+    }
+
     /// The validation year's rank IC (the same in every cell: it does not depend on the
     /// portfolio).
     pub fn validation_rank_ic(&self) -> f64 {

@@ -26,6 +26,7 @@ use crate::ranking::{self, Data};
 use crate::signal_table::{self, Fold};
 
 pub mod cells;
+pub mod kept;
 mod reporting;
 
 pub use cells::{COSTS_BPS, Cell, YearRow};
@@ -251,7 +252,7 @@ mod tests {
     #[test]
     fn rows_missing_a_year_or_with_uneven_seeds_are_left_out() {
         let row = |years: &[(i32, usize)]| -> Vec<YearRow> {
-            years.iter().map(|&(year, seeds)| YearRow { year, seeds, validation: Vec::new(), test: Vec::new() }).collect()
+            years.iter().map(|&(year, seeds)| YearRow::new(year, seeds, Vec::new(), Vec::new())).collect()
         };
         let mut table = BTreeMap::from([
             ("done".to_string(), row(&[(2019, 3), (2020, 3)])),

@@ -1,6 +1,8 @@
 //! The walk-forward report: the runs' scores read back, seed ensembles and the baselines on the
 //! same days through the core's backtest, the paired daily test, the tables and the figures.
 
+use std::collections::BTreeSet;
+
 use super::*;
 use cells::cells;
 
@@ -59,12 +61,17 @@ type SeedCells = (Vec<Cell>, Vec<Cell>);
 /// the mean over seeds of each metric, and their ensemble when there are several seeds) and per
 /// baseline, each with one entry per year. `max_seeds` keeps each row's first seeds only (in
 /// seed order), so that ensembles of rows with more seeds compare with the others at equal size.
+///
+/// With `kept`, the rows and years that file holds (an earlier session's) and these runs lack are
+/// taken from it, so that a sweep whose runs did not outlive their machine is reported whole, and
+/// the file is written again with every model row; the baselines are computed for every year.
 pub fn report(
     out: &Path,
     data: &Data,
     top_k: usize,
     strategies: &[Strategy],
     max_seeds: Option<usize>,
+    kept: Option<&Path>,
 ) -> Result<BTreeMap<String, Vec<YearRow>>> {
     let mut table: BTreeMap<String, Vec<YearRow>> = BTreeMap::new();
     let mut days_of_year: BTreeMap<i32, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
@@ -105,34 +112,54 @@ pub fn report(
                     })
                     .collect()
             };
-            let validation = mean_of(|p| &p.0);
-            table.entry(name.clone()).or_default().push(YearRow { year, seeds: n, validation, test: mean_of(|p| &p.1) });
+            let mut row = YearRow::new(year, n, mean_of(|p| &p.0), mean_of(|p| &p.1));
+            row.seed_validation = per_seed.iter().map(|p| p.0[0].metrics.rank_ic).collect();
+            table.entry(name.clone()).or_default().push(row);
             if n > 1 {
                 let val = ensemble(&runs.iter().map(|r| &r.validation).collect::<Vec<_>>());
                 let test = ensemble(&runs.iter().map(|r| &r.test).collect::<Vec<_>>());
                 let validation = cells(data, &val, top_k, strategies)?;
                 let blend_val = with_reversal(data, &val);
                 let blend_test = with_reversal(data, &test);
-                table.entry(format!("{name} ensemble")).or_default().push(YearRow {
+                table.entry(format!("{name} ensemble")).or_default().push(YearRow::new(
                     year,
-                    seeds: n,
+                    n,
                     validation,
-                    test: cells(data, &test, top_k, strategies)?,
-                });
-                table.entry(format!("{name} ensemble + reversal 1d")).or_default().push(YearRow {
+                    cells(data, &test, top_k, strategies)?,
+                ));
+                table.entry(format!("{name} ensemble + reversal 1d")).or_default().push(YearRow::new(
                     year,
-                    seeds: n,
-                    validation: cells(data, &blend_val, top_k, strategies)?,
-                    test: cells(data, &blend_test, top_k, strategies)?,
-                });
+                    n,
+                    cells(data, &blend_val, top_k, strategies)?,
+                    cells(data, &blend_test, top_k, strategies)?,
+                ));
             }
         }
+    }
+    if let Some(path) = kept {
+        if path.exists() {
+            for (name, year) in super::kept::merge(path, &mut table, top_k, strategies, max_seeds)? {
+                eprintln!("row {name} {year}: from {}", path.display());
+            }
+        }
+        // Written before incomplete rows leave the report: a row still missing years keeps those it has.
+        super::kept::write(path, &table, top_k, strategies, max_seeds)?;
     }
     for (name, why) in drop_incomplete_rows(&mut table) {
         eprintln!("row {name} left out: {why}");
     }
-    // The signals and the linear baseline on the same days.
-    let folds: Vec<Fold> = days_of_year.into_iter().map(|(year, (validation, test))| Fold { year, validation, test }).collect();
+    // The signals and the linear baseline on the same days (a kept year's: those its runs scored).
+    let mut folds: Vec<Fold> = days_of_year.into_iter().map(|(year, (validation, test))| Fold { year, validation, test }).collect();
+    let kept_years: Vec<i32> = table
+        .values()
+        .flatten()
+        .map(|r| r.year)
+        .filter(|y| !folds.iter().any(|f| f.year == *y))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    folds.extend(signal_table::folds(data, &kept_years));
+    folds.sort_by_key(|f| f.year);
     let (baselines, _) = signal_table::baseline_rows(data, &folds, top_k, strategies)?;
     table.extend(baselines);
     Ok(table)
@@ -195,10 +222,24 @@ pub(super) fn mean_metrics<'a>(ms: impl Iterator<Item = &'a Metrics>) -> Metrics
 /// A row's daily rank IC over its test years, by decision day (the first strategy's cells at no
 /// cost: rank IC does not depend on the portfolio); empty for a mean over seeds.
 pub fn daily_rank_ic(rows: &[YearRow], strategy: &str) -> BTreeMap<Date, f64> {
-    rows.iter()
-        .filter_map(|r| r.test.iter().find(|c| c.strategy == strategy && c.cost_bps == 0.0))
-        .flat_map(|c| c.daily.iter().map(|d| (d.date, d.rank_ic)))
-        .collect()
+    let mut out: BTreeMap<Date, f64> = rows.iter().flat_map(|r| r.kept_rank_ic.clone()).collect();
+    out.extend(
+        rows.iter()
+            .filter_map(|r| r.test.iter().find(|c| c.strategy == strategy && c.cost_bps == 0.0))
+            .flat_map(|c| c.daily.iter().map(|d| (d.date, d.rank_ic))),
+    );
+    out
+}
+
+/// The std over seeds of each seed's validation rank IC averaged over the years (a mean over two
+/// or more seeds; None otherwise): how far one seed's validation figure may lie from another's.
+pub fn seed_spread(rows: &[YearRow]) -> Option<f64> {
+    let n = rows.first()?.seed_validation.len();
+    if n < 2 || rows.iter().any(|r| r.seed_validation.len() != n) {
+        return None;
+    }
+    let per_seed: Vec<f64> = (0..n).map(|i| rows.iter().map(|r| r.seed_validation[i]).sum::<f64>() / rows.len() as f64).collect();
+    Some(mean_std(&per_seed).1)
 }
 
 pub(super) fn mean_std(v: &[f64]) -> (f64, f64) {
@@ -220,11 +261,11 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
     };
     // Rank IC by year (the same for every strategy and cost), with the validation years' mean.
     md += "Rank IC per test year (the validation column: mean over the same runs' validation years Y-1, the only figure used to \
-           choose), and the paired daily test over all test days: the mean daily difference of rank IC against plain reversal and \
+           choose; seed std: the std over a row's seeds of each seed's validation mean), and the paired daily test over all test days: the mean daily difference of rank IC against plain reversal and \
            against the linear baseline, with its 20-day block-bootstrap 95% interval (* when it leaves out zero; blank for a mean \
            over seeds, which is no one ranking)\n\n";
     md += &format!(
-        "| row | seeds | validation | {} | mean ± std | vs reversal 1d | vs linear |\n|---|---|---|{}---|---|---|\n",
+        "| row | seeds | validation | seed std | {} | mean ± std | vs reversal 1d | vs linear |\n|---|---|---|---|{}---|---|---|\n",
         years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(" | "),
         "---|".repeat(years.len())
     );
@@ -248,7 +289,13 @@ pub fn markdown(table: &BTreeMap<String, Vec<YearRow>>, strategies: &[Strategy])
                     .map_or(String::new(), Paired::cell)
             })
             .collect();
-        md += &format!("| {name} | {} | {val:.4} | {} | {m:.4} ± {s:.4} | {} |\n", rows[0].seeds, per_year.join(" | "), vs.join(" | "));
+        let spread = seed_spread(rows).map_or(String::new(), |s| format!("{s:.4}"));
+        md += &format!(
+            "| {name} | {} | {val:.4} | {spread} | {} | {m:.4} ± {s:.4} | {} |\n",
+            rows[0].seeds,
+            per_year.join(" | "),
+            vs.join(" | ")
+        );
     }
     for strategy in strategies {
         for cost in COSTS_BPS {
