@@ -163,6 +163,11 @@ fn labels_of_teacher(
     for &seed in &teacher.seeds {
         let dir = run_dir(out, &teacher.row, year, seed);
         let (run, weights) = (dir.join("run.json"), dir.join("weights.ot"));
+        // Two processes share a sweep: a teacher run the other one is training is waited for.
+        while !run.exists() && RunLock::held(&dir) {
+            eprintln!("walk-forward {year}: waiting for the teacher's run {} (another process trains it)", dir.display());
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
         if !run.exists() || !weights.exists() {
             bail!(
                 "the teacher's run {} has not finished with its weights kept (run.json and weights.ot): train the row {} for {year} first",
@@ -191,6 +196,12 @@ fn labels_of_teacher(
 struct RunLock(PathBuf);
 
 impl RunLock {
+    /// Whether a live process holds the run folder `dir`.
+    fn held(dir: &Path) -> bool {
+        let pid = std::fs::read_to_string(dir.join("lock")).unwrap_or_default();
+        !pid.trim().is_empty() && Path::new("/proc").join(pid.trim()).exists()
+    }
+
     fn take(dir: &Path) -> Result<Option<RunLock>> {
         let path = dir.join("lock");
         for _ in 0..2 {
@@ -201,9 +212,7 @@ impl RunLock {
                     return Ok(Some(RunLock(path)));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path).unwrap_or_default();
-                    let alive = !pid.trim().is_empty() && Path::new("/proc").join(pid.trim()).exists();
-                    if alive {
+                    if RunLock::held(dir) {
                         return Ok(None);
                     }
                     std::fs::remove_file(&path)?; // its process is gone
