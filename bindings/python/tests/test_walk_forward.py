@@ -3,7 +3,8 @@ same runs made by calling the trainer directly: the tiny walk-forward of
 trainer/tests/walk_forward.rs (two test years, two seeds, one epoch of at most 40 training days, a
 GCN 6/4 with a GRU 5/3, IC loss) on the four-year generated market tests/bindings.rs writes.
 
-The runs must be the same files: scores.f32 byte for byte, and run.json field for field except
+The runs must be the same files: scores.f32 and weights.ot (the chosen epoch's weights, which a
+student's teacher reads) byte for byte, and run.json field for field except
 the three wall-clock durations of each epoch in its ``history`` (``seconds``, ``input_seconds``,
 ``validation_seconds``), which no two runs share. The report over the gathered runs must equal the
 report over the local ones.
@@ -103,10 +104,10 @@ def without_durations(text):
 def assert_same_runs(got_root, want_root):
     got, want = files(got_root), files(want_root)
     expected = {os.path.join("wf-smoke", str(y), f"s{s}", f)
-                for y in YEARS for s in SEEDS for f in ("run.json", "scores.f32")}
+                for y in YEARS for s in SEEDS for f in ("run.json", "scores.f32", "weights.ot")}
     assert set(want) == expected and set(got) == expected, (sorted(got), sorted(want))
     for name in sorted(expected):
-        if name.endswith("scores.f32"):
+        if name.endswith((".f32", ".ot")):
             assert got[name] == want[name], name
         else:
             assert without_durations(got[name]) == without_durations(want[name]), name

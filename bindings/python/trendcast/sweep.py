@@ -193,7 +193,7 @@ def _tail(text: str, chars: int = 4000) -> str:
 
 
 def _run_files(run: str) -> Dict[str, bytes]:
-    """A finished run folder's files (run.json, scores.f32), by name."""
+    """A finished run folder's files (run.json, scores.f32, weights.ot), by name."""
     files = {}
     for name in sorted(os.listdir(run)):
         path = os.path.join(run, name)
@@ -375,8 +375,9 @@ def walk_forward(
 ) -> List[Dict[str, Any]]:
     """Trains every (config, test year, seed) walk-forward run, one Dask task each, and writes the
     runs under ``out`` as ``trendcast-train walk-forward --out OUT`` would: ``OUT/ROW/YEAR/sSEED``
-    with ``run.json`` and ``scores.f32``, which ``trendcast-train walk-forward-report --dir OUT``
-    reads. Each task runs ``trendcast-train walk-forward`` for its one year and seed on a worker and
+    with ``run.json``, ``scores.f32`` and ``weights.ot``, which ``trendcast-train walk-forward-report
+    --dir OUT`` reads. A student config (one with a ``[teacher]``) needs its teacher's runs in its
+    own folder, which a worker lacks: run students with the trainer directly. Each task runs ``trendcast-train walk-forward`` for its one year and seed on a worker and
     returns the run's files (a few MB at most), which the client writes: workers share no file
     system with the client, or with each other.
 
