@@ -11,7 +11,8 @@
 # CODEGEN_UNITS (cargo-fuzz's default is 1: the fastest fuzzing, the slowest build) and OPT_LEVEL
 # (default 3; 1 builds in about 18% less CPU time) set the build; BUILD_ONLY=1 builds and stops.
 # scripts/test.sh uses all four (CI: none, 16, 1, a short run). KEEP=DIR keeps each target's
-# corpus in DIR/TARGET (a long run resumes from it; fuzz/README.md records such runs).
+# corpus in DIR/TARGET (a long run resumes from it; fuzz/README.md records such runs). MAX_LEN=N
+# caps libFuzzer's input length (its default grows to 4,096 bytes; c_rank slows as inputs grow).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -31,6 +32,7 @@ for t in ${targets[*]}; do
   mkdir -p "corpus/$t" "artifacts/$t"
   limit=(-max_total_time="$seconds")
   [[ -n ${RUNS:-} ]] && limit=(-runs="$RUNS")
+  [[ -n ${MAX_LEN:-} ]] && limit+=(-max_len="$MAX_LEN")
   echo "fuzz $t: ${RUNS:-$seconds s}" >&2
   # Findings go to a scratch corpus: the committed one holds the minimised seeds only.
   work=$(mktemp -d) log=$(mktemp)
