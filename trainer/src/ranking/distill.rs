@@ -84,7 +84,6 @@ pub fn training_days(data: &Data, cfg: &RankingConfig) -> Vec<usize> {
 mod tests {
     use super::super::tests::{market, small};
     use super::*;
-    use tch::Tensor;
     use trendcast::bars::synthetic::{SyntheticSpec, generate};
     use trendcast_export::onnx::EncoderKind;
 
@@ -176,10 +175,7 @@ mod tests {
                         .filter(|&k| s[k].is_finite() && taught[k * nd + d].is_finite())
                         .map(|k| (f64::from(s[k]), taught[k * nd + d]))
                         .unzip();
-                    let (p, y) = (Tensor::from_slice(&p), Tensor::from_slice(&y));
-                    let (p, y) = (&p - p.mean(tch::Kind::Double), &y - y.mean(tch::Kind::Double));
-                    ((&p * &y).sum(tch::Kind::Double) / ((&p * &p).sum(tch::Kind::Double) * (&y * &y).sum(tch::Kind::Double)).sqrt())
-                        .double_value(&[])
+                    trendcast::backtest::correlation(&p, &y)
                 })
                 .collect();
             ic.iter().sum::<f64>() / ic.len() as f64
