@@ -79,6 +79,10 @@ pub fn run_dir(out: &Path, row: &str, year: i32, seed: u64) -> PathBuf {
 /// the year and restored after it).
 pub fn train_all(base: &RankingConfig, row: &str, data: &mut Data, plan: &Plan, out: &Path, device: Device) -> Result<()> {
     let data_start = *data.panel.calendar.first().context("no trading days")?;
+    // Set here, not only in `ranking::train`: a student's teacher scores its training days before
+    // any run starts, and libtorch's default (one thread per core) oversubscribes the cores that
+    // parallel sweeps share (measured: over 20 minutes for a scoring that takes a few).
+    tch::set_num_threads(base.threads as i32);
     for &year in &plan.years {
         let mut hard_labels = None;
         let done = train_year(base, row, data, plan, out, device, year, data_start, &mut hard_labels);
