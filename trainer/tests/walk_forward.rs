@@ -103,6 +103,10 @@ fn a_tiny_walk_forward_trains_scores_and_reports_every_year() {
     assert!(walk_forward::seed_spread(&table["tiny ensemble"]).is_none() && walk_forward::seed_spread(&table["tiny-student"]).is_none());
     let md = walk_forward::markdown(&table, &strategies);
     assert!(md.contains("| tiny ensemble |") && md.contains("`dropout:2`, 5 bps"), "{md}");
+    // A row of one seed is one ranking, which the paired test compares; a mean over seeds is none.
+    let rank_ic_line = |row: &str| md.lines().find(|l| l.starts_with(&format!("| {row} |"))).unwrap().to_string();
+    assert!(rank_ic_line("tiny-student").contains('['), "{md}");
+    assert!(!rank_ic_line("tiny").contains('['), "{md}");
     // The runs of 2020 gone (a new machine): the kept rows stand in for them, and the report is
     // the same to the last digit, paired tests included; a report with other settings is refused.
     let gone = tempfile::tempdir().unwrap();

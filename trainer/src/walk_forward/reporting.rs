@@ -107,7 +107,9 @@ pub fn report(
                 (0..pick(&per_seed[0]).len())
                     .map(|i| Cell {
                         metrics: mean_metrics(per_seed.iter().map(|p| &pick(p)[i].metrics)),
-                        daily: Vec::new(),
+                        // One seed's days are one ranking, which the paired test can compare (a
+                        // single-model bundle's walk-forward: `--max-seeds 1`); a mean is none.
+                        daily: if n == 1 { pick(&per_seed[0])[i].daily.clone() } else { Vec::new() },
                         ..pick(&per_seed[0])[i].clone()
                     })
                     .collect()
