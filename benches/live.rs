@@ -1,5 +1,6 @@
 //! The live universe on the shared S&P 500 data (503 stocks), ONNX Runtime, the shipped models
-//! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-ensemble`): a day's push, the
+//! (`models/lsr-igru`, `models/direction-gru` and `models/direction-gru-ensemble`, and where it is
+//! there `models/lsr-igru-ensemble`, the ensemble the ranking model was distilled from): a day's push, the
 //! ranking and direction answers after it, and their parts (the ranking encoder on one day, the
 //! window graph alone, the direction engine alone on the same input, a push whose ranking model
 //! has a near-empty encoder), beside the stateless
@@ -32,6 +33,8 @@ fn live(c: &mut Criterion) {
         eprintln!("SKIPPED live benches: ONNX Runtime unavailable (run scripts/setup-deps.sh)");
         return;
     };
+    // Optional: the teacher ensemble is benched beside the shipped model only when it is shipped too.
+    let rank_ensemble = open("lsr-igru-ensemble").ok();
     let panel = Panel::from_series(&u.series);
     let last = panel.n_days() - 1;
     let cut = panel.calendar[last];
@@ -50,6 +53,15 @@ fn live(c: &mut Criterion) {
         g.bench_function(format!("push_day/{name}"), |b| {
             b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
         });
+    }
+    if let Some(ensemble) = &rank_ensemble {
+        let before = LiveUniverse::from_history(vec![ensemble.clone()], u.industries.clone(), &history).unwrap();
+        g.bench_function("push_day/ranking-ensemble", |b| {
+            b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
+        });
+        let mut after = before.clone();
+        after.push_day(cut, &day).unwrap();
+        g.bench_function("ensemble/rank", |b| b.iter(|| black_box(&after).rank().unwrap()));
     }
     let mut after =
         LiveUniverse::from_history(vec![rank_model.clone(), dir_default.clone(), dir_ensemble.clone()], u.industries.clone(), &history)
@@ -84,24 +96,27 @@ fn live(c: &mut Criterion) {
     });
     g.bench_function("stateless/rank", |b| b.iter(|| rank_model.rank(black_box(&panel), &u.industries, cut).unwrap()));
 
-    // One member of the shipped ensemble's shape (seeded weights, the same relation settings): what
-    // a single-model bundle costs, and the ensemble's cost per member.
-    let dir = tempfile::tempdir().unwrap();
+    // Single members of the two student shapes (seeded weights, the shipped relation settings): the
+    // code's sizes (the ensemble's members, 21,201 parameters; `one_member/...`) and the paper's
+    // (5,676; `one_member_paper_sizes/...`), the cost side of the ranking model's choice.
     let mut e = trendcast_export::export::RankingExport::new("one-member");
     e.relations = rel;
     let spec: trendcast_export::onnx::LsrIgruSpec =
         serde_json::from_value(rank_model.manifest().extra["architecture"].clone()).expect("the shipped bundle records its architecture");
-    let member = trendcast_export::onnx::LsrIgru::seeded(spec.clone(), 1).unwrap();
-    trendcast_export::export::write_ranking(dir.path(), &member, &e).unwrap();
-    let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
-    let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();
-    g.bench_function("one_member/push_day", |b| {
-        b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
-    });
-    let mut one = before.clone();
-    one.push_day(cut, &day).unwrap();
-    g.bench_function("one_member/rank", |b| b.iter(|| black_box(&one).rank().unwrap()));
-    g.bench_function("one_member/stateless_rank", |b| b.iter(|| single.rank(black_box(&panel), &u.industries, cut).unwrap()));
+    for (label, encoder_sizes, gru_sizes) in [("one_member", vec![120, 30], vec![30, 10]), ("one_member_paper_sizes", vec![30, 15], vec![15, 10])] {
+        let shape = trendcast_export::onnx::LsrIgruSpec { encoder_sizes, gru_sizes, ..spec.clone() };
+        let dir = tempfile::tempdir().unwrap();
+        trendcast_export::export::write_ranking(dir.path(), &trendcast_export::onnx::LsrIgru::seeded(shape, 1).unwrap(), &e).unwrap();
+        let single = Arc::new(Model::open(dir.path(), &ort).unwrap());
+        let before = LiveUniverse::from_history(vec![single.clone()], u.industries.clone(), &history).unwrap();
+        g.bench_function(format!("{label}/push_day"), |b| {
+            b.iter_batched(|| before.clone(), |mut l| l.push_day(cut, black_box(&day)).unwrap(), BatchSize::LargeInput)
+        });
+        let mut one = before.clone();
+        one.push_day(cut, &day).unwrap();
+        g.bench_function(format!("{label}/rank"), |b| b.iter(|| black_box(&one).rank().unwrap()));
+        g.bench_function(format!("{label}/stateless_rank"), |b| b.iter(|| single.rank(black_box(&panel), &u.industries, cut).unwrap()));
+    }
     // The push without the encoder's work: a ranking model that reads the node features only, one
     // unit per layer (its encoder is a few thousand multiply-adds), beside the default direction
     // model. The universe still slides the Gram matrix and builds the day's relation matrices, so

@@ -278,6 +278,48 @@ fn cpp_wrapper_gets_the_rust_answers() {
     }
 }
 
+/// The C++ wrapper's program with each shipped ranking bundle (the distilled default and the seed
+/// ensemble it learned from) in place of the fixture's, on both backends: all its checks pass, and
+/// its scores are the Rust API's within the bundle's tolerance (5e-4 for an ensemble's z-scores,
+/// as tests/shipped_models.rs), its order best first under its own scores.
+#[test]
+fn cpp_wrapper_ranks_with_every_shipped_ranking_bundle() {
+    let f = Fixtures::new();
+    let exe = f.path("wrapper_test");
+    compile("c++", "-std=c++17", &[root().join("bindings/cpp/tests/wrapper_test.cpp")], &exe, &[root().join("bindings/cpp"), root().join("tests/c")], &[]);
+    let u = &f.universe;
+    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
+    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let mut backends = vec!["tract"];
+    if common::models::ort_available() {
+        backends.push("ort");
+    }
+    let mut checked = Vec::new();
+    for name in ["lsr-igru", "lsr-igru-ensemble"] {
+        let dir = root().join("models").join(name);
+        if !dir.join("manifest.json").exists() {
+            continue;
+        }
+        let ranker = Model::open(&dir, &tract()).unwrap();
+        let tol = if ranker.manifest().extra.contains_key("members") { 5e-4 } else { 1e-5 };
+        let want = trendcast::predict::rank_with_ids(&ranker, &u.series, &sectors, &subs).unwrap();
+        for backend in &backends {
+            let out = run(Command::new(&exe).arg(f.path("direction")).arg(&dir).arg(f.path("bars.csv")).arg(backend));
+            assert!(out.lines().any(|l| l.ends_with(" passed, 0 failed")), "{name} {backend}: {out}");
+            let rows = |prefix: &str| -> Vec<Vec<String>> {
+                out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').map(str::to_string).collect()).collect()
+            };
+            let scores: Vec<f32> = rows("score ").iter().map(|r| r[1].parse().unwrap()).collect();
+            assert_close(&scores, &want.scores, tol, &format!("{name} {backend} scores"));
+            let order: Vec<usize> = rows("order ").iter().map(|r| r[0].parse().unwrap()).collect();
+            assert_eq!(order.len(), want.order.len(), "{name} {backend}");
+            assert!(order.windows(2).all(|w| scores[w[0]] >= scores[w[1]]), "{name} {backend}: not best first");
+        }
+        checked.push(name);
+    }
+    assert!(checked.contains(&"lsr-igru"), "the default ranking bundle is shipped");
+}
+
 #[test]
 fn cpp_wrapper_is_clean_under_address_sanitizer() {
     // Moves, release/adopt and exceptions: no double free, leak or undefined behaviour.
