@@ -103,7 +103,9 @@ fn live(c: &mut Criterion) {
     e.relations = rel;
     let spec: trendcast_export::onnx::LsrIgruSpec =
         serde_json::from_value(rank_model.manifest().extra["architecture"].clone()).expect("the shipped bundle records its architecture");
-    for (label, encoder_sizes, gru_sizes) in [("one_member", vec![120, 30], vec![30, 10]), ("one_member_paper_sizes", vec![30, 15], vec![15, 10])] {
+    for (label, encoder_sizes, gru_sizes) in
+        [("one_member", vec![120, 30], vec![30, 10]), ("one_member_paper_sizes", vec![30, 15], vec![15, 10])]
+    {
         let shape = trendcast_export::onnx::LsrIgruSpec { encoder_sizes, gru_sizes, ..spec.clone() };
         let dir = tempfile::tempdir().unwrap();
         trendcast_export::export::write_ranking(dir.path(), &trendcast_export::onnx::LsrIgru::seeded(shape, 1).unwrap(), &e).unwrap();

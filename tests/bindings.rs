@@ -286,7 +286,14 @@ fn cpp_wrapper_gets_the_rust_answers() {
 fn cpp_wrapper_ranks_with_every_shipped_ranking_bundle() {
     let f = Fixtures::new();
     let exe = f.path("wrapper_test");
-    compile("c++", "-std=c++17", &[root().join("bindings/cpp/tests/wrapper_test.cpp")], &exe, &[root().join("bindings/cpp"), root().join("tests/c")], &[]);
+    compile(
+        "c++",
+        "-std=c++17",
+        &[root().join("bindings/cpp/tests/wrapper_test.cpp")],
+        &exe,
+        &[root().join("bindings/cpp"), root().join("tests/c")],
+        &[],
+    );
     let u = &f.universe;
     let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
     let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
@@ -296,9 +303,16 @@ fn cpp_wrapper_ranks_with_every_shipped_ranking_bundle() {
     }
     let mut checked = Vec::new();
     for name in ["lsr-igru", "lsr-igru-ensemble"] {
-        let dir = root().join("models").join(name);
-        if !dir.join("manifest.json").exists() {
+        let shipped = root().join("models").join(name);
+        if !shipped.join("manifest.json").exists() {
             continue;
+        }
+        // A copy beside the fixtures: the program writes its state file next to the ranking bundle.
+        let dir = f.path(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let bundle_file = |p: &PathBuf| p.extension().is_some_and(|x| x == "onnx") || p.ends_with("manifest.json");
+        for file in std::fs::read_dir(&shipped).unwrap().map(|e| e.unwrap().path()).filter(bundle_file) {
+            std::fs::copy(&file, dir.join(file.file_name().unwrap())).unwrap();
         }
         let ranker = Model::open(&dir, &tract()).unwrap();
         let tol = if ranker.manifest().extra.contains_key("members") { 5e-4 } else { 1e-5 };
