@@ -238,9 +238,9 @@ fn python_readme_example_matches_rust() {
 
 // --- C++ ------------------------------------------------------------------------------------------
 
-#[test]
-fn cpp_wrapper_gets_the_rust_answers() {
-    let f = Fixtures::new();
+/// The C++ wrapper's test program (bindings/cpp/tests/wrapper_test.cpp), built with the pedantic
+/// warnings as errors, beside the fixtures.
+fn wrapper_program(f: &Fixtures) -> PathBuf {
     let exe = f.path("wrapper_test");
     compile(
         "c++",
@@ -250,24 +250,29 @@ fn cpp_wrapper_gets_the_rust_answers() {
         &[root().join("bindings/cpp"), root().join("tests/c")],
         &["-Wpedantic", "-Wshadow", "-Wconversion"],
     );
+    exe
+}
+
+/// The fields of a program's output lines that start with `prefix` (`score 3 0.51` -> ["3", "0.51"]).
+fn printed_rows(out: &str, prefix: &str) -> Vec<Vec<String>> {
+    out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn cpp_wrapper_gets_the_rust_answers() {
+    let f = Fixtures::new();
+    let exe = wrapper_program(&f);
     let u = &f.universe;
     let want_probs = f.direction();
     let ranker = Model::open(f.path("ranking"), &tract()).unwrap();
-    // The program numbers stocks in file order (the universe's); ids as tests/c_abi.rs gives them.
-    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
-    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let (sectors, subs) = common::native::program_industry_ids(&u);
     let want_rank = trendcast::predict::rank_with_ids(&ranker, &u.series, &sectors, &subs).unwrap();
 
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let backends = common::native::program_backends();
     for backend in backends {
         let out = run(Command::new(&exe).arg(f.path("direction")).arg(f.path("ranking")).arg(f.path("bars.csv")).arg(backend));
         assert!(out.lines().any(|l| l.ends_with(" passed, 0 failed")), "{out}");
-        let rows = |prefix: &str| -> Vec<Vec<String>> {
-            out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').map(str::to_string).collect()).collect()
-        };
+        let rows = |prefix: &str| printed_rows(&out, prefix);
         let probs: Vec<f32> = rows("probs ").iter().flat_map(|r| r[1..4].iter().map(|x| x.parse::<f32>().unwrap())).collect();
         assert_close(&probs, want_probs.as_flattened(), 1e-5, &format!("{backend} probs"));
         let scores: Vec<f32> = rows("score ").iter().map(|r| r[1].parse().unwrap()).collect();
@@ -280,27 +285,15 @@ fn cpp_wrapper_gets_the_rust_answers() {
 
 /// The C++ wrapper's program with each shipped ranking bundle (the distilled default and the seed
 /// ensemble it learned from) in place of the fixture's, on both backends: all its checks pass, and
-/// its scores are the Rust API's within the bundle's tolerance (5e-4 for an ensemble's z-scores,
-/// as tests/shipped_models.rs), its order best first under its own scores.
+/// its scores are the Rust API's within the bundle's tolerance (`answer_tolerance`: 5e-4 for an
+/// ensemble's z-scores), its order best first under its own scores.
 #[test]
 fn cpp_wrapper_ranks_with_every_shipped_ranking_bundle() {
     let f = Fixtures::new();
-    let exe = f.path("wrapper_test");
-    compile(
-        "c++",
-        "-std=c++17",
-        &[root().join("bindings/cpp/tests/wrapper_test.cpp")],
-        &exe,
-        &[root().join("bindings/cpp"), root().join("tests/c")],
-        &[],
-    );
+    let exe = wrapper_program(&f);
     let u = &f.universe;
-    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
-    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let (sectors, subs) = common::native::program_industry_ids(&u);
+    let backends = common::native::program_backends();
     let mut checked = Vec::new();
     for name in ["lsr-igru", "lsr-igru-ensemble"] {
         let shipped = root().join("models").join(name);
@@ -315,14 +308,12 @@ fn cpp_wrapper_ranks_with_every_shipped_ranking_bundle() {
             std::fs::copy(&file, dir.join(file.file_name().unwrap())).unwrap();
         }
         let ranker = Model::open(&dir, &tract()).unwrap();
-        let tol = if ranker.manifest().extra.contains_key("members") { 5e-4 } else { 1e-5 };
+        let tol = common::models::answer_tolerance(&ranker);
         let want = trendcast::predict::rank_with_ids(&ranker, &u.series, &sectors, &subs).unwrap();
         for backend in &backends {
             let out = run(Command::new(&exe).arg(f.path("direction")).arg(&dir).arg(f.path("bars.csv")).arg(backend));
             assert!(out.lines().any(|l| l.ends_with(" passed, 0 failed")), "{name} {backend}: {out}");
-            let rows = |prefix: &str| -> Vec<Vec<String>> {
-                out.lines().filter_map(|l| l.strip_prefix(prefix)).map(|l| l.split(' ').map(str::to_string).collect()).collect()
-            };
+            let rows = |prefix: &str| printed_rows(&out, prefix);
             let scores: Vec<f32> = rows("score ").iter().map(|r| r[1].parse().unwrap()).collect();
             assert_close(&scores, &want.scores, tol, &format!("{name} {backend} scores"));
             let order: Vec<usize> = rows("order ").iter().map(|r| r[0].parse().unwrap()).collect();

@@ -45,10 +45,7 @@ fn c11_program_gets_the_rust_answers_on_both_backends() {
     let want = fixtures(dir.path());
     let exe = dir.path().join("direction_c");
     compile("cc", "-std=c11", "direction.c", &exe, &[]);
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let backends = common::native::program_backends();
     for backend in backends {
         let got = parse_probs(&run(&exe, dir.path(), backend, &[], &[]));
         assert_eq!(got.len(), want.len());
@@ -109,18 +106,12 @@ fn c11_ranking_program_gets_the_rust_ranking() {
     write_ranking_probe(&dir.path().join("model"), &probe, &DirectionExport::new("probe", 15), RelationSpec::default()).unwrap();
     let u = generate(&SyntheticSpec { days: 100, late_listing_every: 9, ..Default::default() });
     common::native::write_bars_csv(&dir.path().join("bars.csv"), &u);
-    // The programs number stocks in file order, which is the universe's (ticker) order; the
-    // synthetic tickers sort as they were generated: 12 per sector, 4 per sub-industry.
     let m = Model::open(dir.path().join("model"), &OpenOptions { backend: BackendKind::Tract, ..Default::default() }).unwrap();
-    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
-    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let (sectors, subs) = common::native::program_industry_ids(&u);
     let want = trendcast::predict::rank_with_ids(&m, &u.series, &sectors, &subs).unwrap();
     let exe = dir.path().join("rank_c");
     compile("cc", "-std=c11", "rank.c", &exe, &[]);
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let backends = common::native::program_backends();
     for backend in backends {
         let out = run(&exe, dir.path(), backend, &[], &[]);
         let field = |prefix: &str| -> Vec<String> {
@@ -151,8 +142,7 @@ fn universe_fixtures(dir: &Path) -> (Vec<[f32; 3]>, trendcast::predict::Ranking)
     let tract = OpenOptions { backend: BackendKind::Tract, ..Default::default() };
     let d = Model::open(models.join("direction"), &tract).unwrap();
     let r = Model::open(models.join("ranking"), &tract).unwrap();
-    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
-    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let (sectors, subs) = common::native::program_industry_ids(&u);
     (d.direction(&u.series).unwrap(), trendcast::predict::rank_with_ids(&r, &u.series, &sectors, &subs).unwrap())
 }
 
@@ -162,10 +152,7 @@ fn c11_universe_program_gets_the_rust_answers_on_both_backends() {
     let (want_probs, want) = universe_fixtures(dir.path());
     let exe = dir.path().join("universe_c");
     compile("cc", "-std=c11", "universe.c", &exe, &[]);
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let backends = common::native::program_backends();
     for backend in backends {
         let out = run(&exe, dir.path(), backend, &[], &[]);
         let got = parse_probs(&out);
@@ -212,10 +199,7 @@ fn c_universe_program_is_clean_under_sanitizers_and_valgrind() {
 fn freeing_a_handle_during_calls_waits_for_them_under_sanitizers() {
     let dir = tempfile::tempdir().unwrap();
     fixtures(dir.path());
-    let mut backends = vec!["tract"];
-    if common::models::ort_available() {
-        backends.push("ort");
-    }
+    let backends = common::native::program_backends();
     // tests/c/tsan.supp: TSan instruments the C program, not the library it calls.
     let tsan_options = format!("halt_on_error=1:suppressions={}", root().join("tests/c/tsan.supp").display());
     for (sanitizer, env) in [

@@ -36,14 +36,6 @@ fn open(dir: &Path, backend: BackendKind) -> Model {
     Model::open(dir, &OpenOptions { backend, ..Default::default() }).unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
 }
 
-/// How far two engines' answers may lie apart: 1e-5 for probabilities and one model's sigmoid
-/// scores; 5e-4 for a ranking seed ensemble, whose scores are z-scores (each member's scores divided
-/// by their spread, 0.002-0.02 on these markets, which multiplies f32 rounding by 50-500;
-/// trainer/src/parity.rs).
-fn tolerance(m: &Model) -> f32 {
-    if m.manifest().extra.contains_key("members") { 5e-4 } else { 1e-5 }
-}
-
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
@@ -57,7 +49,7 @@ fn every_shipped_bundle_answers_alike_on_both_backends() {
     let panel = Panel::from_series(&u.series);
     for dir in shipped() {
         let mut answers: Vec<Vec<f32>> = Vec::new();
-        let tol = tolerance(&open(&dir, BackendKind::Tract));
+        let tol = common::models::answer_tolerance(&open(&dir, BackendKind::Tract));
         for backend in backends() {
             let m = open(&dir, backend);
             let got = match m.kind() {
@@ -138,8 +130,7 @@ fn c_client_runs_every_shipped_ranking_bundle() {
     common::native::write_bars_csv(&bars, &u);
     let exe = tmp.path().join("rank_c");
     compile("cc", "-std=c11", "rank.c", &exe, &[]);
-    let sectors: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 12).collect();
-    let subs: Vec<i32> = (0..u.series.len() as i32).map(|i| i / 4).collect();
+    let (sectors, subs) = common::native::program_industry_ids(&u);
     let mut checked = 0;
     for dir in shipped() {
         let tract = open(&dir, BackendKind::Tract);
@@ -147,7 +138,7 @@ fn c_client_runs_every_shipped_ranking_bundle() {
             continue;
         }
         let want = trendcast::predict::rank_with_ids(&tract, &u.series, &sectors, &subs).unwrap();
-        let tol = tolerance(&tract);
+        let tol = common::models::answer_tolerance(&tract);
         for backend in backends() {
             let name = if backend == BackendKind::Ort { "ort" } else { "tract" };
             let out = Command::new(&exe).arg(&dir).arg(&bars).arg(name).output().unwrap();

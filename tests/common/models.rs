@@ -34,3 +34,11 @@ pub fn ort_available() -> bool {
     eprintln!("SKIPPED ort checks: {} not found (run scripts/setup-deps.sh)", lib.display());
     false
 }
+
+/// How far two answers of one bundle may lie apart (engines, bindings): 1e-5 for probabilities and
+/// one model's sigmoid scores; 5e-4 for a ranking seed ensemble, whose scores are z-scores (each
+/// member's scores divided by their spread, 0.002-0.02 on these markets, which multiplies f32
+/// rounding by 50-500; trainer/src/parity.rs).
+pub fn answer_tolerance(m: &trendcast::Model) -> f32 {
+    if m.manifest().extra.contains_key("members") { 5e-4 } else { 1e-5 }
+}

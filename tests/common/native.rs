@@ -80,3 +80,20 @@ pub fn parse_probs(stdout: &str) -> Vec<[f32; 3]> {
         })
         .collect()
 }
+
+/// The industries the C, C++ and Python test programs give the stocks of a bars file (numbered in
+/// file order, the universe's: the synthetic tickers sort as generated): 12 stocks per sector, 4
+/// per sub-industry. Returns (sector ids, sub-industry ids), as `predict::rank_with_ids` takes them.
+pub fn program_industry_ids(u: &Universe) -> (Vec<i32>, Vec<i32>) {
+    let n = u.series.len() as i32;
+    ((0..n).map(|i| i / 12).collect(), (0..n).map(|i| i / 4).collect())
+}
+
+/// The backend names the test programs take: tract, and ONNX Runtime where it is installed.
+pub fn program_backends() -> Vec<&'static str> {
+    let mut backends = vec!["tract"];
+    if crate::common::models::ort_available() {
+        backends.push("ort");
+    }
+    backends
+}
